@@ -1,0 +1,74 @@
+"""Wires settings → engine → unit of work → clock. Used by the API, the CLI and (later) workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import Engine, select
+
+from fenghuo.common.clock import Clock, SystemClock
+from fenghuo.config import Settings
+from fenghuo.db import migrate
+from fenghuo.db.session import UnitOfWork, make_engine
+from fenghuo.org import accounts, interchange
+from fenghuo.org.models import User
+from fenghuo.org.rules import Role
+from fenghuo.org.schemas import UserIn
+
+log = structlog.get_logger()
+
+#: The first administrator belongs to the National Emergency Office (Plan §2.2), whose scope is
+#: the whole country.
+FIRST_ADMIN_BODY = "cn.emergency-office"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    uow: UnitOfWork
+    clock: Clock
+
+
+def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Runtime:
+    settings = settings or Settings()
+    engine = make_engine(settings.resolved_database_url())
+    return Runtime(settings=settings, engine=engine, uow=UnitOfWork(engine),
+                   clock=clock or SystemClock())
+
+
+def upgrade_and_seed(rt: Runtime) -> interchange.ImportSummary:
+    """Bring the schema to the newest migration and load the reference data (idempotent)."""
+    migrate.upgrade(rt.settings.resolved_database_url())
+    return interchange.load_seed(rt.uow, rt.clock)
+
+
+def schema_is_current(rt: Runtime) -> bool:
+    url = rt.settings.resolved_database_url()
+    return migrate.current_revision(url) == migrate.head_revision(url)
+
+
+def ensure_ready(rt: Runtime) -> None:
+    """Migrate and seed when the database is new or behind; a no-op otherwise."""
+    if not schema_is_current(rt):
+        upgrade_and_seed(rt)
+
+
+@dataclass(frozen=True)
+class FirstAdmin:
+    username: str
+    password: str
+    generated: bool
+
+
+def ensure_first_admin(rt: Runtime) -> FirstAdmin | None:
+    """Create the first administrator if there is no user at all; returns its credentials once."""
+    with rt.uow() as s:
+        if s.scalar(select(User.id).limit(1)) is not None:
+            return None
+        password = rt.settings.admin_password or accounts.new_password()
+        accounts.put_user(s, principal=None, now=rt.clock.now(), data=UserIn(
+            username=rt.settings.admin_username, display_name="Administrator 系统管理员",
+            body=FIRST_ADMIN_BODY, roles=[Role.ADMINISTRATOR], password=password))
+    return FirstAdmin(rt.settings.admin_username, password, rt.settings.admin_password is None)

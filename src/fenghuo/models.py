@@ -1,0 +1,7 @@
+"""Imports every domain's ORM models so that ``Base.metadata`` is complete (Alembic, tests)."""
+
+from fenghuo.audit import models as audit_models  # noqa: F401
+from fenghuo.db.base import Base
+from fenghuo.org import models as org_models  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,328 @@
+"""Users, roles, login sessions and API tokens.
+
+Passwords are stored as argon2id hashes; bearer tokens (login sessions and machine tokens) are
+random 256-bit strings stored only as their SHA-256, and can be revoked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fenghuo.audit import service as audit
+from fenghuo.common.clock import Clock
+from fenghuo.common.errors import FieldError, Forbidden, NotFound, Unauthorized, ValidationFailed
+from fenghuo.common.pagination import Page, PageParams
+from fenghuo.common.scope import Principal
+from fenghuo.db.session import UnitOfWork
+from fenghuo.org import rules, scoping
+from fenghuo.org.models import ApiToken, Body, User, UserRole
+from fenghuo.org.rules import Permission, Role
+from fenghuo.org.schemas import (
+    LoginResult,
+    Me,
+    TokenIn,
+    TokenIssued,
+    TokenOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
+from fenghuo.org.service import body_out, facts, require, visible_body
+
+HASHER = PasswordHasher()
+TOKEN_PREFIX = "fh_"
+# A hash to verify against when the user does not exist, so timing does not reveal usernames.
+_DUMMY_HASH = HASHER.hash("not-a-real-password")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(15)
+
+
+def principal_of(user: User, token_id: int | None = None) -> Principal:
+    return Principal(user_id=user.id, username=user.username, body_id=user.body_id,
+                     roles=frozenset(user.roles), scope=rules.scope_for(facts(user.body)),
+                     token_id=token_id)
+
+
+def user_out(u: User) -> UserOut:
+    return UserOut(id=u.id, username=u.username, display_name=u.display_name, body=u.body.key,
+                   body_name_zh=u.body.name_zh, body_name_en=u.body.name_en,
+                   roles=[Role(r) for r in u.roles], active=u.active, created_at=u.created_at,
+                   last_login_at=u.last_login_at)
+
+
+def token_out(t: ApiToken) -> TokenOut:
+    return TokenOut(id=t.id, name=t.name, kind=t.kind, prefix=t.prefix, created_at=t.created_at,
+                    expires_at=t.expires_at, revoked_at=t.revoked_at, last_used_at=t.last_used_at)
+
+
+# --- authentication ---------------------------------------------------------------------------
+
+
+def login(uow: UnitOfWork, clock: Clock, *, username: str, password: str,
+          session_hours: int) -> LoginResult:
+    """Check a password and open a login session (a short-lived bearer token)."""
+    now = clock.now()
+    with uow() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if not _password_ok(user, password):
+            raise Unauthorized("wrong username or password")
+        if HASHER.check_needs_rehash(user.password_hash):
+            user.password_hash = HASHER.hash(password)
+        user.last_login_at = now
+        token = new_token()
+        s.add(ApiToken(user_id=user.id, kind="session", name="login", token_hash=hash_token(token),
+                       prefix=token[:10], created_at=now,
+                       expires_at=now + timedelta(hours=session_hours)))
+        audit.record(s, at=now, actor=audit.Actor(user.username, user.id), action="user.login",
+                     entity_type="user", entity_key=user.username,
+                     scope_path=user.body.jurisdiction.path)
+        return LoginResult(access_token=token, expires_at=now + timedelta(hours=session_hours))
+
+
+def _password_ok(user: User | None, password: str) -> bool:
+    try:
+        if user is None or not user.active or not user.password_hash:
+            HASHER.verify(_DUMMY_HASH, password + "x")
+            return False
+        return HASHER.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(uow: UnitOfWork, clock: Clock, *, token: str) -> Principal:
+    """Resolve a bearer token to the caller; expired, revoked or unknown tokens are refused."""
+    now = clock.now()
+    with uow() as s:
+        t = s.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+        if t is None or t.revoked_at is not None or (t.expires_at and t.expires_at <= now):
+            raise Unauthorized("invalid, expired or revoked token")
+        user = s.get(User, t.user_id)
+        if user is None or not user.active:
+            raise Unauthorized("the token's user is disabled")
+        if t.last_used_at is None or now - t.last_used_at > timedelta(minutes=5):
+            t.last_used_at = now  # coarse, so that reads do not write on every request
+        return principal_of(user, t.id)
+
+
+def logout(uow: UnitOfWork, clock: Clock, *, principal: Principal) -> None:
+    if principal.token_id is None:
+        return
+    with uow() as s:
+        t = s.get(ApiToken, principal.token_id)
+        if t and t.revoked_at is None:
+            t.revoked_at = clock.now()
+
+
+def me(uow: UnitOfWork, *, principal: Principal) -> Me:
+    with uow() as s:
+        user = s.get(User, principal.user_id)
+        scope = principal.scope
+        return Me(username=user.username, display_name=user.display_name,
+                  body=body_out(user.body), roles=[Role(r) for r in user.roles],
+                  permissions=sorted(p.value for p in rules.permissions_of(principal.roles)),
+                  scope={"jurisdiction": user.body.jurisdiction.code,
+                         "sectors": sorted(scope.sectors) if scope.sectors is not None else "all",
+                         "own_body_only": scope.own_body_only})
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def put_user(s: Session, *, principal: Principal | None, data: UserIn, now: datetime) -> User:
+    """Create a user in a body the caller can see; ``principal=None`` is the system."""
+    stmt = select(Body).where(Body.key == data.body)
+    if principal:
+        stmt = stmt.where(scoping.visible_bodies(principal.scope))
+    body = s.scalar(stmt)
+    errors = []
+    if body is None:
+        errors.append(FieldError("body", f"no body {data.body!r}"))
+    if s.scalar(select(User.id).where(func.lower(User.username) == data.username.lower())):
+        errors.append(FieldError("username", f"{data.username!r} is already taken"))
+    if errors:
+        raise ValidationFailed(errors)
+    user = User(username=data.username, display_name=data.display_name, body_id=body.id,
+                body=body, created_at=now, active=True,
+                password_hash=HASHER.hash(data.password) if data.password else None,
+                role_links=[UserRole(role=r.value) for r in sorted(set(data.roles))])
+    s.add(user)
+    s.flush()
+    audit.record(s, at=now, actor=audit.Actor.of(principal), action="user.create",
+                 entity_type="user", entity_key=user.username, scope_path=body.jurisdiction.path,
+                 detail={"body": body.key, "roles": user.roles,
+                         "password_set": bool(data.password)})
+    return user
+
+
+def _visible_user(s: Session, principal: Principal, user_id: int) -> User:
+    user = s.scalar(select(User).join(Body, Body.id == User.body_id).where(
+        User.id == user_id, scoping.visible_bodies(principal.scope)))
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def create_user(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: UserIn) -> UserOut:
+    require(principal, Permission.USER_MANAGE)
+    with uow() as s:
+        return user_out(put_user(s, principal=principal, data=data, now=clock.now()))
+
+
+def list_users(
+    uow: UnitOfWork, *, principal: Principal, page: PageParams, body: str | None = None
+) -> Page[UserOut]:
+    require(principal, Permission.USER_READ)
+    stmt = select(User).join(Body, Body.id == User.body_id).where(
+        scoping.visible_bodies(principal.scope))
+    with uow() as s:
+        if body:
+            stmt = stmt.where(User.body_id == visible_body(s, principal.scope, body).id)
+        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = s.scalars(stmt.order_by(User.username).limit(page.limit).offset(page.offset))
+        items = [user_out(u) for u in rows]
+    return Page[UserOut](items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+def get_user(uow: UnitOfWork, *, principal: Principal, user_id: int) -> UserOut:
+    require(principal, Permission.USER_READ)
+    with uow() as s:
+        return user_out(_visible_user(s, principal, user_id))
+
+
+def update_user(
+    uow: UnitOfWork, clock: Clock, *, principal: Principal, user_id: int, patch: UserPatch
+) -> UserOut:
+    require(principal, Permission.USER_MANAGE)
+    now = clock.now()
+    with uow() as s:
+        user = _visible_user(s, principal, user_id)
+        if user.id == principal.user_id and (patch.active is False or (
+                patch.roles is not None and Role.ADMINISTRATOR not in patch.roles)):
+            raise Forbidden("you cannot disable yourself or drop your own administrator role")
+        changes: dict = {}
+        if patch.display_name is not None:
+            changes["display_name"] = [user.display_name, patch.display_name]
+            user.display_name = patch.display_name
+        if patch.roles is not None:
+            changes["roles"] = [user.roles, sorted(r.value for r in set(patch.roles))]
+            user.role_links = [UserRole(role=r) for r in changes["roles"][1]]
+        if patch.active is not None:
+            changes["active"] = [user.active, patch.active]
+            user.active = patch.active
+            if not patch.active:
+                _revoke_all(s, user.id, now)
+        if patch.password is not None:
+            changes["password"] = "changed"
+            user.password_hash = HASHER.hash(patch.password)
+            _revoke_all(s, user.id, now, kind="session")
+        audit.record(s, at=now, actor=audit.Actor.of(principal), action="user.update",
+                     entity_type="user", entity_key=user.username,
+                     scope_path=user.body.jurisdiction.path, detail=changes)
+        return user_out(user)
+
+
+def _revoke_all(s: Session, user_id: int, now: datetime, kind: str | None = None) -> None:
+    stmt = select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    if kind:
+        stmt = stmt.where(ApiToken.kind == kind)
+    for t in s.scalars(stmt):
+        t.revoked_at = now
+
+
+def set_password(uow: UnitOfWork, clock: Clock, *, username: str, password: str) -> None:
+    """Reset a password from the command line (the operator has the database)."""
+    if len(password) < 10:
+        raise ValidationFailed([FieldError("password", "at least 10 characters")])
+    now = clock.now()
+    with uow() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"no user {username!r}")
+        user.password_hash = HASHER.hash(password)
+        _revoke_all(s, user.id, now, kind="session")
+        audit.record(s, at=now, actor=audit.Actor("cli"), action="user.password_reset",
+                     entity_type="user", entity_key=username,
+                     scope_path=user.body.jurisdiction.path)
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+def issue_token(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: TokenIn
+                ) -> TokenIssued:
+    """A machine token acting as the caller, with the caller's roles and scope."""
+    now = clock.now()
+    token = new_token()
+    with uow() as s:
+        user = s.get(User, principal.user_id)
+        t = ApiToken(user_id=user.id, kind="api", name=data.name, token_hash=hash_token(token),
+                     prefix=token[:10], created_at=now,
+                     expires_at=now + timedelta(days=data.expires_days) if data.expires_days
+                     else None)
+        s.add(t)
+        s.flush()
+        audit.record(s, at=now, actor=audit.Actor.of(principal), action="token.issue",
+                     entity_type="token", entity_key=f"{user.username}/{t.id}",
+                     scope_path=user.body.jurisdiction.path, detail={"name": data.name})
+        return TokenIssued(token=token, **token_out(t).model_dump())
+
+
+def list_tokens(uow: UnitOfWork, *, principal: Principal, user_id: int | None = None
+                ) -> list[TokenOut]:
+    """One's own API tokens, or (user managers) those of a user in scope."""
+    with uow() as s:
+        uid = _token_owner(s, principal, user_id)
+        rows = s.scalars(select(ApiToken).where(ApiToken.user_id == uid, ApiToken.kind == "api")
+                         .order_by(ApiToken.id))
+        return [token_out(t) for t in rows]
+
+
+def _token_owner(s: Session, principal: Principal, user_id: int | None) -> int:
+    if user_id is None or user_id == principal.user_id:
+        return principal.user_id
+    require(principal, Permission.USER_MANAGE)
+    return _visible_user(s, principal, user_id).id
+
+
+def revoke_token(uow: UnitOfWork, clock: Clock, *, principal: Principal, token_id: int) -> None:
+    now = clock.now()
+    with uow() as s:
+        t = s.get(ApiToken, token_id)
+        if t is None:
+            raise NotFound(f"no token {token_id}")
+        try:
+            owner = _token_owner(s, principal, t.user_id)
+        except Forbidden:
+            raise NotFound(f"no token {token_id}") from None
+        user = s.get(User, owner)
+        if t.revoked_at is None:
+            t.revoked_at = now
+            audit.record(s, at=now, actor=audit.Actor.of(principal), action="token.revoke",
+                         entity_type="token", entity_key=f"{user.username}/{t.id}",
+                         scope_path=user.body.jurisdiction.path)
+
+
+def principal_for(uow: UnitOfWork, *, username: str) -> Principal:
+    """Act as a user from the command line (``--as``), with that user's roles and scope."""
+    with uow() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None or not user.active:
+            raise NotFound(f"no active user {username!r}")
+        return principal_of(user)

@@ -1,0 +1,146 @@
+"""Shared fixtures: a seeded test world on SQLite and on a throwaway PostgreSQL database.
+
+Integration and e2e tests take ``rt`` (a Runtime) and run once per backend. Each test gets a fresh
+copy of a template database (file copy on SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL),
+so tests never see each other's writes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from fenghuo import bootstrap
+from fenghuo.common.clock import FakeClock
+from fenghuo.config import Settings
+from fenghuo.org import interchange
+from fenghuo.org.accounts import principal_for, put_user
+from fenghuo.org.schemas import UserIn
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PASSWORD = "correct-horse-battery"
+PG_ADMIN_URL = os.environ.get(
+    "FENGHUO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+#: username → (body, roles). Beijing office staff hold every office role; others sit in their units.
+USERS = {
+    "bj_admin": ("110000.office", ["administrator"]),
+    "bj_duty": ("110000.office", ["duty_officer"]),
+    "bj_analyst": ("110000.office", ["analyst"]),
+    "bj_ro": ("110000.office", ["read_only"]),
+    "bj_reporter": ("bj-bank", ["operator_reporter"]),
+    "bj_support": ("bj-support", ["support_member"]),
+    "bj_fin": ("bj-finance-reg", ["administrator"]),
+    "sh_admin": ("310000.office", ["administrator"]),
+    "nat_admin": ("cn.emergency-office", ["administrator"]),
+}
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _pg_exec(sql: str) -> None:
+    with psycopg.connect(_libpq(PG_ADMIN_URL), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _seed_world(rt: bootstrap.Runtime) -> None:
+    bootstrap.upgrade_and_seed(rt)
+    doc = interchange.parse_yaml((FIXTURES / "world.yaml").read_text(), "world.yaml")
+    interchange.import_document(rt.uow, rt.clock, principal=None, doc=doc)
+    with rt.uow() as s:
+        for username, (body, roles) in USERS.items():
+            put_user(s, principal=None, now=rt.clock.now(), data=UserIn(
+                username=username, display_name=username, body=body, roles=roles,
+                password=PASSWORD))
+
+
+def _runtime(url: str, clock: FakeClock) -> bootstrap.Runtime:
+    return bootstrap.build(Settings(database_url=url), clock=clock)
+
+
+@pytest.fixture(scope="session")
+def pg_available() -> None:
+    try:
+        _pg_exec("SELECT 1")
+    except psycopg.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is required for the test suite and is not reachable at {PG_ADMIN_URL}: "
+            f"{exc}. Start it with: pg_ctlcluster --skip-systemctl-redirect "
+            "$(ls /etc/postgresql) main start"
+        )
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tpl") / "template.db"
+    rt = _runtime(f"sqlite:///{path}", FakeClock())
+    _seed_world(rt)
+    rt.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_available: None) -> Iterator[str]:
+    name = f"fenghuo_tpl_{uuid.uuid4().hex[:10]}"
+    _pg_exec(f'CREATE DATABASE "{name}"')
+    rt = _runtime(str(make_url(PG_ADMIN_URL).set(database=name)), FakeClock())
+    _seed_world(rt)
+    rt.engine.dispose()
+    yield name
+    _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh copy of the seeded test world on each backend."""
+    if request.param == "sqlite":
+        target = tmp_path / "fenghuo.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"fenghuo_t_{uuid.uuid4().hex[:12]}"
+    _pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield str(make_url(PG_ADMIN_URL).set(database=name))
+    _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path, db_url: str) -> Iterator[str]:
+    """URL of an empty database (no schema) on the same backend as ``db_url``."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    request.getfixturevalue("pg_available")
+    name = f"fenghuo_e_{uuid.uuid4().hex[:12]}"
+    _pg_exec(f'CREATE DATABASE "{name}"')
+    yield str(make_url(PG_ADMIN_URL).set(database=name))
+    _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def rt(db_url: str, clock: FakeClock) -> Iterator[bootstrap.Runtime]:
+    runtime = _runtime(db_url, clock)
+    yield runtime
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def principal(rt: bootstrap.Runtime):
+    """``principal("bj_admin")``: the caller as that test user, for service-level tests."""
+    return lambda username: principal_for(rt.uow, username=username)
