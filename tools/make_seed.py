@@ -54,7 +54,7 @@ def main():
              "Office of the Central Cyberspace Affairs Commission (Central Cyberspace Office)",
              parent="cn.leading-group", notes="Plan §2.1"),
         body("cn.emergency-office", "office", "CN", "国家网络安全应急办公室",
-             "National Network Security Emergency Office", parent="cn.cac",
+             "National Network Security Emergency Office", parent="cn.cac", function="national_emergency_office",
              notes="Plan §2.2: inside the Central Cyberspace Office; cross-sector and "
                    "cross-region coordination"),
         body("cn.expert-group", "expert_group", "CN", "国家网络安全应急专家组",
@@ -64,9 +64,11 @@ def main():
              "Ministry of Industry and Information Technology", sectors=["telecom"],
              notes="Plan §2.1, §2.3"),
         body("cn.mps", "department", "CN", "公安部", "Ministry of Public Security", sectors=ALL,
+             function="public_security",
              notes="Plan §2.1; public security organ for all sectors"),
         body("cn.nssb", "department", "CN", "国家保密局", "National Administration of State "
-             "Secrets Protection (State Secrecy Bureau)", sectors=ALL, notes="Plan §2.1"),
+             "Secrets Protection (State Secrecy Bureau)", sectors=ALL, notes="Plan §2.1",
+             function="state_secrecy"),
         body("cn.pbc", "department", "CN", "中国人民银行", "People's Bank of China",
              sectors=["finance"], notes="Law art. 31 finance"),
         body("cn.nea", "department", "CN", "国家能源局", "National Energy Administration",

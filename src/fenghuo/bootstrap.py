@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -29,6 +30,12 @@ class Runtime:
     engine: Engine
     uow: UnitOfWork
     clock: Clock
+    #: set by an in-process worker so that a new report is delivered without waiting for a poll
+    wake: Callable[[], None] | None = None
+
+    def wake_worker(self) -> None:
+        if self.wake is not None:
+            self.wake()
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Runtime:

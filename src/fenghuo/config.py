@@ -28,6 +28,22 @@ class Settings(BaseSettings):
     )
     timezone: str = "Asia/Shanghai"
     log_json: bool = False
+    grading_profile: str = Field(
+        default="cac2025", description="Grading profile for new incidents: cac2025 or plan2017")
+    # outbox delivery
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "fenghuo@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    webhook_timeout: float = 5.0
+    worker: bool | None = Field(
+        default=None, description="Run a delivery worker inside `fenghuo serve`; default: yes "
+        "on the embedded database, no on PostgreSQL (run `fenghuo worker` there)")
+    worker_threads: int = Field(default=8, ge=1, le=64)
+    worker_poll_seconds: float = Field(default=0.1, gt=0, le=10)
+    watchdog_seconds: float = Field(default=30, gt=0)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

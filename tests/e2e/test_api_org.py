@@ -60,7 +60,7 @@ def test_systems_register_by_operator_reporter(client, headers):
     r = client.post("/api/v1/bodies/bj-bank/systems", json=system, headers=h)
     assert r.status_code == 201, r.text
     listed = client.get("/api/v1/bodies/bj-bank/systems", headers=h).json()
-    assert {s["key"] for s in listed} == {"core", "mobile-app"}
+    assert {s["key"] for s in listed} == {"core", "www", "mobile-app"}
     r = client.patch("/api/v1/bodies/bj-bank/systems/mobile-app", json={"important": False},
                      headers=h)
     assert r.status_code == 200 and r.json()["important"] is False

@@ -16,8 +16,9 @@ from prometheus_client import (
 
 from fenghuo import __version__
 from fenghuo.api import problems
-from fenghuo.api.routers import audit, auth, org, users
+from fenghuo.api.routers import audit, auth, incidents, org, users
 from fenghuo.bootstrap import Runtime
+from fenghuo.web import routes as web
 
 API_PREFIX = "/api/v1"
 
@@ -35,8 +36,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     problems.install(app)
-    for router in (auth.router, org.router, users.router, audit.router):
+    for router in (auth.router, org.router, users.router, incidents.router, audit.router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(web.router)
     _install_metrics(app)
 
     @app.get("/", include_in_schema=False)

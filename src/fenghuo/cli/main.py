@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
+from pydantic import ValidationError
 from rich.console import Console
 from rich.panel import Panel
 from rich.progress import Progress
@@ -18,9 +21,12 @@ from fenghuo.audit import service as audit
 from fenghuo.common.errors import DomainError, ValidationFailed
 from fenghuo.common.scope import Principal
 from fenghuo.config import Settings
+from fenghuo.incident import service as incident_service
+from fenghuo.incident.schemas import ReportIn
 from fenghuo.org import accounts, bodies, interchange
 from fenghuo.org.rules import Role
 from fenghuo.org.schemas import TreeNode, UserIn
+from fenghuo.workers.dispatch import Worker
 
 app = typer.Typer(help="Fenghuo 烽火: network-security emergency response.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -75,6 +81,62 @@ def serve(
     out.print(f"Database: {settings.resolved_database_url().split('@')[-1]}")
     out.print(f"API docs: {url}/docs")
     server.run(rt, host=host, port=port)
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Deliver what is due, sweep clocks, exit")] = False,
+) -> None:
+    """Deliver the outbox (email, webhooks, robots) and flag overdue clocks. Several workers may
+    run against one PostgreSQL database."""
+    rt = _runtime()
+    w = Worker.from_runtime(rt)
+    if once:
+        sent = 0
+        while (n := w.deliver_once()) > 0:
+            sent += n
+        overdue = w.sweep_if_due()
+        out.print(f"attempted {sent} deliveries; flagged {overdue} overdue clocks")
+        return
+    out.print(f"worker running on {rt.settings.resolved_database_url().split('@')[-1]}; "
+              "Ctrl-C stops it")
+    signal.signal(signal.SIGTERM, lambda *_: w.stop())
+    try:
+        w.run()
+    except KeyboardInterrupt:
+        w.stop()
+
+
+@app.command("report")
+def report_cmd(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="YAML or JSON report")],
+    as_user: Annotated[str, typer.Option("--as", help="The reporting user")],
+    idempotency_key: Annotated[str | None, typer.Option(
+        help="Retrying with the same key returns the same incident")] = None,
+) -> None:
+    """File an incident report (CAC 2025 art. 7) from a file, as a user."""
+    rt = _runtime()
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = ReportIn.model_validate(raw)
+        principal = accounts.principal_for(rt.uow, username=as_user)
+        incident = incident_service.report(rt.uow, rt.clock, principal=principal, data=data,
+                                           idempotency_key=idempotency_key,
+                                           profile=rt.settings.grading_profile)
+    except DomainError as exc:
+        _fail(exc)
+    except ValidationError as exc:
+        for e in exc.errors():
+            err.print(f"  - {'.'.join(str(p) for p in e['loc'])}: {e['msg']}")
+        raise typer.Exit(code=1) from None
+    except yaml.YAMLError as exc:
+        err.print(f"[bold red]error:[/] not valid YAML or JSON: {exc}")
+        raise typer.Exit(code=1) from None
+    out.print(f"[bold]{incident.ref}[/] {incident.grade_label['zh']} {incident.grade_label['en']}"
+              f" — routed to {', '.join(r.body for r in incident.routes) or 'nobody'}")
+    for r in incident.grade_reasons:
+        out.print(f"  · {r.text_zh} / {r.text_en} [dim]({r.source})[/]")
 
 
 @db_app.command("upgrade")

@@ -86,6 +86,7 @@ def put_body(
     body.parent_body = parent
     body.name_zh, body.name_en = data.name_zh, data.name_en
     body.cii, body.active, body.notes, body.updated_at = data.cii, data.active, data.notes, now
+    body.function = data.function.value if data.function else None
     _set_sectors(body, data.sectors)
     _audit_body(s, principal, body, before, "body.create" if created else "body.update", now)
     return body, created
@@ -96,7 +97,7 @@ def _snapshot(body: Body) -> dict:
         "jurisdiction": body.jurisdiction.code if body.jurisdiction else None,
         "parent": body.parent_body.key if body.parent_body else None,
         "name_zh": body.name_zh, "name_en": body.name_en, "sectors": body.sector_codes,
-        "cii": body.cii, "active": body.active, "notes": body.notes,
+        "cii": body.cii, "function": body.function, "active": body.active, "notes": body.notes,
     }
 
 
@@ -166,7 +167,8 @@ def update_body(
                          jurisdiction=body.jurisdiction.code,
                          parent=body.parent_body.key if body.parent_body else None,
                          name_zh=body.name_zh, name_en=body.name_en, sectors=body.sector_codes,
-                         cii=body.cii, active=body.active, notes=body.notes)
+                         cii=body.cii, function=body.function, active=body.active,
+                         notes=body.notes)
         merged = current.model_copy(update=patch.model_dump(exclude_unset=True))
         if body.id == principal.scope.body_id and merged.sectors != current.sectors:
             raise ValidationFailed([FieldError("sectors", "you cannot change your own body's "

@@ -37,7 +37,7 @@ CSV_COLUMNS = {
     "sectors": ["code", "name_zh", "name_en", "source"],
     "jurisdictions": ["code", "parent", "level", "name_zh", "name_en", "division_code"],
     "bodies": ["key", "kind", "jurisdiction", "parent", "name_zh", "name_en", "sectors", "cii",
-               "active", "notes"],
+               "function", "active", "notes"],
     "contacts": ["body", "name", "title", "channel", "value", "is_24x7", "priority"],
     "systems": ["body", "key", "name_zh", "name_en", "important", "description"],
     "experts": ["key", "body", "name", "specialties", "phone", "email", "active"],
@@ -348,7 +348,7 @@ def _body_row(b: Body) -> dict:
     return _clean({"key": b.key, "kind": b.kind, "jurisdiction": b.jurisdiction.code,
                    "parent": b.parent_body.key if b.parent_body else None, "name_zh": b.name_zh,
                    "name_en": b.name_en, "sectors": b.sector_codes, "cii": b.cii,
-                   "active": b.active, "notes": b.notes})
+                   "function": b.function, "active": b.active, "notes": b.notes})
 
 
 def _owned_rows(s: Session, model: type, ids: dict[int, str], cols: list[str]) -> list[dict]:

@@ -57,6 +57,8 @@ class Body(Base):
     name_zh: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300))
     cii: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: a special function some routing rules look for, e.g. "public_security" (see org.rules)
+    function: Mapped[str | None] = mapped_column(String(40), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -86,6 +88,8 @@ class Contact(Base):
     value: Mapped[str] = mapped_column(String(500))
     is_24x7: Mapped[bool] = mapped_column(Boolean, default=False)
     priority: Mapped[int] = mapped_column(Integer, default=100)
+    #: HMAC key for signed webhooks and robot signing; kept usable (not hashed), never returned
+    secret: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

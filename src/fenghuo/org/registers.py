@@ -34,7 +34,7 @@ from fenghuo.org.service import require, visible_body
 def contact_out(c: Contact, body_key: str) -> ContactOut:
     return ContactOut(id=c.id, body=body_key, name=c.name, title=c.title,
                       channel=Channel(c.channel), value=c.value, is_24x7=c.is_24x7,
-                      priority=c.priority)
+                      priority=c.priority, signed=bool(c.secret))
 
 
 def put_contact(
@@ -52,13 +52,16 @@ def put_contact(
     if c is None:
         c = Contact(body_id=body.id, channel=data.channel.value, value=value, created_at=now)
         s.add(c)
-    before = (c.name, c.title, c.is_24x7, c.priority)
+    before = (c.name, c.title, c.is_24x7, c.priority, c.secret)
     c.name, c.title, c.is_24x7, c.priority = data.name, data.title, data.is_24x7, data.priority
-    if created or before != (c.name, c.title, c.is_24x7, c.priority):
+    if data.secret is not None:
+        c.secret = data.secret
+    if created or before != (c.name, c.title, c.is_24x7, c.priority, c.secret):
         audit.record(s, at=now, actor=audit.Actor.of(principal),
                      action="contact.create" if created else "contact.update",
                      entity_type="contact", entity_key=f"{body.key}/{data.channel.value}/{value}",
-                     scope_path=body.jurisdiction.path, detail=data.model_dump(mode="json"))
+                     scope_path=body.jurisdiction.path,
+                     detail=data.model_dump(mode="json", exclude={"secret"}))
     return c, created
 
 

@@ -107,15 +107,22 @@ class Permission(StrEnum):
     USER_READ = "user:read"
     USER_MANAGE = "user:manage"
     AUDIT_READ = "audit:read"
+    INCIDENT_READ = "incident:read"
+    INCIDENT_REPORT = "incident:report"  # file reports and supplementary reports
+    INCIDENT_HANDLE = "incident:handle"  # acknowledge, regrade, change state, record findings
 
 
+_READ = {Permission.ORG_READ, Permission.INCIDENT_READ}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission),
-    Role.DUTY_OFFICER: frozenset({Permission.ORG_READ, Permission.USER_READ}),
-    Role.ANALYST: frozenset({Permission.ORG_READ}),
-    Role.OPERATOR_REPORTER: frozenset({Permission.ORG_READ, Permission.SYSTEM_WRITE}),
-    Role.SUPPORT_MEMBER: frozenset({Permission.ORG_READ}),
-    Role.READ_ONLY: frozenset({Permission.ORG_READ}),
+    Role.DUTY_OFFICER: frozenset(_READ | {Permission.USER_READ, Permission.INCIDENT_REPORT,
+                                          Permission.INCIDENT_HANDLE}),
+    Role.ANALYST: frozenset(_READ | {Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE}),
+    Role.OPERATOR_REPORTER: frozenset(_READ | {Permission.SYSTEM_WRITE,
+                                               Permission.INCIDENT_REPORT}),
+    # Support units report the incidents they discover at once (Support, obligations)
+    Role.SUPPORT_MEMBER: frozenset(_READ | {Permission.INCIDENT_REPORT}),
+    Role.READ_ONLY: frozenset(_READ),
 }
 
 
@@ -242,6 +249,21 @@ class Channel(StrEnum):
     PHONE = "phone"
     EMAIL = "email"
     WEBHOOK = "webhook"
+    DINGTALK = "dingtalk"  # DingTalk group robot webhook
+    WECOM = "wecom"  # WeCom (企业微信) group robot webhook
+
+
+#: Channels the outbox can deliver to; phone numbers are for people on duty.
+DELIVERABLE_CHANNELS = frozenset({Channel.EMAIL, Channel.WEBHOOK, Channel.DINGTALK,
+                                  Channel.WECOM})
+
+
+class BodyFunction(StrEnum):
+    """Functions that routing rules look for, beyond a body's kind."""
+
+    NATIONAL_EMERGENCY_OFFICE = "national_emergency_office"  # Plan §2.2, §4.1
+    PUBLIC_SECURITY = "public_security"  # CAC 2025 art. 4: CII incidents also to public security
+    STATE_SECRECY = "state_secrecy"  # Plan §2.1
 
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{4,30}$")
@@ -251,11 +273,13 @@ WEBHOOK = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 
 def contact_value_problem(channel: Channel, value: str) -> str | None:
     """Why ``value`` is not a usable address for ``channel``, or None when it is."""
-    patterns = {Channel.PHONE: PHONE, Channel.EMAIL: EMAIL, Channel.WEBHOOK: WEBHOOK}
+    patterns = {Channel.PHONE: PHONE, Channel.EMAIL: EMAIL, Channel.WEBHOOK: WEBHOOK,
+                Channel.DINGTALK: WEBHOOK, Channel.WECOM: WEBHOOK}
+    url = "an http:// or https:// URL"
     hints = {
         Channel.PHONE: "a phone number of digits, spaces, dashes and an optional leading +",
         Channel.EMAIL: "an email address such as duty@example.cn",
-        Channel.WEBHOOK: "an http:// or https:// URL",
+        Channel.WEBHOOK: url, Channel.DINGTALK: url, Channel.WECOM: url,
     }
     if not patterns[channel].match(value.strip()):
         return f"not a valid {channel.value}: expected {hints[channel]}"

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from fenghuo.org.rules import BodyKind, Channel, JurisdictionLevel, Role, key_problem
+from fenghuo.org.rules import BodyFunction, BodyKind, Channel, JurisdictionLevel, Role, key_problem
 
 
 class Label(BaseModel):
@@ -72,6 +72,7 @@ class BodyIn(BaseModel):
     name_en: str = Field(min_length=1, max_length=300)
     sectors: list[str] = Field(default_factory=list)
     cii: bool = False
+    function: BodyFunction | None = None
     active: bool = True
     notes: str | None = Field(default=None, max_length=4000)
 
@@ -85,6 +86,7 @@ class BodyPatch(BaseModel):
     parent: str | None = None
     sectors: list[str] | None = None
     cii: bool | None = None
+    function: BodyFunction | None = None
     active: bool | None = None
     notes: str | None = Field(default=None, max_length=4000)
 
@@ -99,6 +101,7 @@ class BodyOut(BaseModel):
     name_en: str
     sectors: list[str]
     cii: bool
+    function: BodyFunction | None = None
     active: bool
     notes: str | None
 
@@ -111,12 +114,20 @@ class ContactIn(BaseModel):
     value: str = Field(min_length=3, max_length=500)
     is_24x7: bool = False
     priority: int = Field(default=100, ge=0, le=10000)
+    secret: str | None = Field(default=None, min_length=16, max_length=200,
+                               description="HMAC key for webhook/robot signing; never shown again")
 
 
-class ContactOut(ContactIn):
-    model_config = ConfigDict(from_attributes=True, extra="ignore")
+class ContactOut(BaseModel):
     id: int
     body: str
+    name: str
+    title: str | None
+    channel: Channel
+    value: str
+    is_24x7: bool
+    priority: int
+    signed: bool = Field(description="whether a signing secret is set")
 
 
 class SystemIn(BaseModel):

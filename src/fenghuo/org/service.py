@@ -60,6 +60,7 @@ def body_out(body: Body) -> BodyOut:
         name_en=body.name_en,
         sectors=body.sector_codes,
         cii=body.cii,
+        function=body.function,
         active=body.active,
         notes=body.notes,
     )

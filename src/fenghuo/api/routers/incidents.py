@@ -1,0 +1,184 @@
+"""The reporting chain over HTTP: taxonomy, reports, supplementary reports, grading,
+acknowledgement, state, findings and the accountability view."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import asdict
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Header, Request, Response, UploadFile
+from pydantic import AwareDatetime
+
+from fenghuo.api.deps import CurrentUser, Paging, RuntimeDep
+from fenghuo.common.errors import TooManyRequests
+from fenghuo.common.pagination import Page
+from fenghuo.incident import evidence, grading, handling, queries, service, tips
+from fenghuo.incident.schemas import (
+    FindingIn,
+    IncidentOut,
+    IncidentSummary,
+    RegradeIn,
+    ReportIn,
+    StateIn,
+    SupplementIn,
+)
+from fenghuo.incident.taxonomy import get_taxonomy
+
+router = APIRouter(tags=["incidents"])
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                              description="Retries with the same key return "
+                                              "the same incident")]
+
+
+@router.get("/taxonomy")
+def taxonomy() -> list[dict]:
+    """The 7 categories of Plan annex 1 and their subcategories, with GB/T 20986-2023 and RSIT
+    mappings."""
+    return get_taxonomy().as_dicts()
+
+
+@router.get("/grading/profiles")
+def grading_profiles() -> list[str]:
+    return grading.available_profiles()
+
+
+@router.post("/incidents", response_model=IncidentOut, status_code=201)
+def report(*, rt: RuntimeDep, me: CurrentUser, data: ReportIn, response: Response,
+           idempotency_key: IdempotencyKey = None) -> IncidentOut:
+    """File a first report (CAC 2025 art. 7). It is graded, routed and notified at once."""
+    out = service.report(rt.uow, rt.clock, principal=me, data=data,
+                         idempotency_key=idempotency_key, profile=rt.settings.grading_profile)
+    response.headers["Location"] = f"/api/v1/incidents/{out.ref}"
+    rt.wake_worker()
+    return out
+
+
+@router.get("/incidents", response_model=Page[IncidentSummary])
+def list_incidents(*, rt: RuntimeDep, me: CurrentUser, page: Paging, grade: str | None = None,
+                   category: str | None = None, state: str | None = None,
+                   sector: str | None = None, unit: str | None = None, q: str | None = None,
+                   since: AwareDatetime | None = None, until: AwareDatetime | None = None):
+    return queries.list_incidents(rt.uow, principal=me, page=page, grade=grade,
+                                  category=category, state=state, sector=sector, unit=unit, q=q,
+                                  since=since, until=until)
+
+
+@router.get("/incidents/{ref}", response_model=IncidentOut)
+def get_incident(*, rt: RuntimeDep, me: CurrentUser, ref: str) -> IncidentOut:
+    return queries.get_incident(rt.uow, principal=me, ref=ref, now=rt.clock.now())
+
+
+@router.post("/incidents/{ref}/supplements", response_model=IncidentOut)
+def supplement(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: SupplementIn):
+    """A supplementary report (补报); new facts regrade the incident."""
+    out = handling.supplement(rt.uow, rt.clock, principal=me, ref=ref, data=data)
+    rt.wake_worker()
+    return out
+
+
+@router.post("/incidents/{ref}/grade", response_model=IncidentOut)
+def regrade(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: RegradeIn):
+    """Grade again from corrected facts, with a reason; the history stays on the timeline."""
+    out = handling.regrade(rt.uow, rt.clock, principal=me, ref=ref, data=data)
+    rt.wake_worker()
+    return out
+
+
+@router.post("/incidents/{ref}/acknowledge", response_model=IncidentOut)
+def acknowledge(*, rt: RuntimeDep, me: CurrentUser, ref: str):
+    """Your body confirms receipt; its acknowledgement clock stops."""
+    return handling.acknowledge(rt.uow, rt.clock, principal=me, ref=ref)
+
+
+@router.post("/incidents/{ref}/state", response_model=IncidentOut)
+def set_state(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: StateIn):
+    return handling.set_state(rt.uow, rt.clock, principal=me, ref=ref, data=data)
+
+
+@router.post("/incidents/{ref}/finding", response_model=IncidentOut)
+def record_finding(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: FindingIn):
+    """Record that the report was false (谎报) or concealing (瞒报), Plan §7.10."""
+    return handling.record_finding(rt.uow, rt.clock, principal=me, ref=ref, data=data)
+
+
+@router.get("/accountability")
+def accountability(*, rt: RuntimeDep, me: CurrentUser, since: AwareDatetime,
+                   until: AwareDatetime) -> list[dict]:
+    """Per unit in your scope: late, omitted, false and concealed reports, overdue clocks."""
+    rows = handling.accountability(rt.uow, rt.clock, principal=me, since=since, until=until)
+    return [r.__dict__ for r in rows]
+
+
+
+@router.post("/incidents/{ref}/evidence", status_code=201)
+async def add_evidence(*, rt: RuntimeDep, me: CurrentUser, ref: str,
+                       file: Annotated[UploadFile, File(description="At most 20 MiB")]) -> dict:
+    """Preserve a file as evidence (Plan §4.1); stored with its SHA-256."""
+    content = await file.read(evidence.MAX_BYTES + 1)
+    out = evidence.add(rt.uow, rt.clock, principal=me, ref=ref,
+                       filename=file.filename or "evidence",
+                       content_type=file.content_type or "application/octet-stream",
+                       content=content)
+    return asdict(out)
+
+
+@router.get("/incidents/{ref}/evidence")
+def list_evidence(*, rt: RuntimeDep, me: CurrentUser, ref: str) -> list[dict]:
+    """Evidence with its chain of custody (this listing is recorded as a view)."""
+    return [asdict(e) for e in evidence.list_evidence(rt.uow, rt.clock, principal=me, ref=ref)]
+
+
+@router.get("/incidents/{ref}/evidence/{evidence_id}/content",
+            response_class=Response, responses={200: {"content": {"*/*": {}}}})
+def download_evidence(*, rt: RuntimeDep, me: CurrentUser, ref: str, evidence_id: int):
+    meta, content = evidence.download(rt.uow, rt.clock, principal=me, ref=ref,
+                                      evidence_id=evidence_id)
+    return Response(content, media_type=meta.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta.filename)}",
+        "X-Content-SHA256": meta.sha256})
+
+
+class _RateLimit:
+    """A small per-client limit for the anonymous tip channel (per process)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute, self.hits = per_minute, defaultdict(deque)
+        self.lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            q = self.hits[key]
+            while q and now - q[0] > 60:
+                q.popleft()
+            if len(q) >= self.per_minute:
+                return False
+            q.append(now)
+            return True
+
+
+_tip_limit = _RateLimit(per_minute=10)
+
+
+@router.post("/public/tips", response_model=tips.TipReceipt, status_code=201, tags=["public"])
+def submit_tip(*, rt: RuntimeDep, request: Request, data: tips.TipIn) -> tips.TipReceipt:
+    """Anyone may report (Law art. 14), without an account. Your name and contact are optional
+    and are shown only to the receiving office's incident handlers."""
+    if not _tip_limit.allow(request.client.host if request.client else "?"):
+        raise TooManyRequests("too many tips from your address; try again in a minute")
+    return tips.submit(rt.uow, rt.clock, data=data)
+
+
+@router.get("/tips", response_model=Page[tips.TipOut])
+def list_tips(*, rt: RuntimeDep, me: CurrentUser, page: Paging):
+    return tips.list_tips(rt.uow, principal=me, page=page)
+
+
+@router.get("/tips/{ref}", response_model=tips.TipOut)
+def get_tip(*, rt: RuntimeDep, me: CurrentUser, ref: str):
+    return tips.get_tip(rt.uow, principal=me, ref=ref)

@@ -1,0 +1,245 @@
+"""Use cases after the first report: supplementary reports, regrading, acknowledgement, state
+changes, findings on reports, the overdue-clock watchdog and the accountability view."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from fenghuo.audit import service as audit
+from fenghuo.common.clock import Clock
+from fenghuo.common.errors import FieldError, Forbidden, ValidationFailed
+from fenghuo.common.scope import Principal
+from fenghuo.db.session import UnitOfWork
+from fenghuo.incident import grading, rules
+from fenghuo.incident.models import Duty, Incident, IncidentRoute
+from fenghuo.incident.queries import incident_out, visible_incident
+from fenghuo.incident.schemas import (
+    FactsIn,
+    FindingIn,
+    IncidentOut,
+    RegradeIn,
+    StateIn,
+    SupplementIn,
+)
+from fenghuo.incident.service import _reasons_json, _route, clock_settings, event, grade_facts
+from fenghuo.notify import outbox
+from fenghuo.org import scoping
+from fenghuo.org.models import Body, Contact, InfoSystem
+from fenghuo.org.rules import DELIVERABLE_CHANNELS, Permission
+from fenghuo.org.service import require
+
+
+def _regrade(s: Session, incident: Incident, facts: FactsIn, *, now: datetime, actor: str,
+             why: str) -> None:
+    """Grade again from new facts; keep history on the timeline; route onward if it rose."""
+    system = s.get(InfoSystem, incident.system_id) if incident.system_id else None
+    profile = grading.load_profile(incident.grading_profile)
+    result = grading.grade(grade_facts(facts, system, incident.cii), profile)
+    before = incident.grade
+    incident.facts, incident.grade = facts.model_dump_json(), result.grade.value
+    incident.grade_reasons, incident.updated_at = _reasons_json(result), now
+    event(s, incident, at=now, kind="regraded", actor=actor,
+          detail={"from": before, "to": incident.grade, "why": why})
+    if incident.grade != before:
+        subject = s.get(Body, incident.subject_body_id)
+        _route(s, incident, subject, incident.grade, clock_settings(profile), now,
+               self_reported=False)
+
+
+def supplement(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
+               data: SupplementIn) -> IncidentOut:
+    """A supplementary report (补报, CAC 2025 art. 7(2)), appended to the timeline."""
+    require(principal, Permission.INCIDENT_REPORT)
+    now = clock.now()
+    with uow() as s:
+        incident = visible_incident(s, principal.scope, ref)
+        if incident.state == rules.State.CLOSED:
+            raise ValidationFailed([FieldError("ref", "the incident is closed")])
+        event(s, incident, at=now, kind="supplementary", actor=principal.username,
+              detail=data.model_dump(mode="json", exclude_none=True))
+        if data.impact:
+            incident.impact = f"{incident.impact}\n[{now:%Y-%m-%d %H:%M}] {data.impact}"
+        if data.measures:
+            incident.measures = f"{incident.measures}\n[{now:%Y-%m-%d %H:%M}] {data.measures}"
+        if data.facts is not None:
+            merged = FactsIn(**{**json.loads(incident.facts),
+                                **data.facts.model_dump(exclude_unset=True)})
+            _regrade(s, incident, merged, now=now, actor=principal.username,
+                     why="supplementary report")
+        incident.updated_at = now
+        _audit(s, principal, incident, "incident.supplement", now)
+        return incident_out(s, incident, now)
+
+
+def regrade(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: RegradeIn
+            ) -> IncidentOut:
+    require(principal, Permission.INCIDENT_HANDLE)
+    now = clock.now()
+    with uow() as s:
+        incident = visible_incident(s, principal.scope, ref)
+        _regrade(s, incident, data.facts, now=now, actor=principal.username, why=data.reason)
+        _audit(s, principal, incident, "incident.regrade", now)
+        return incident_out(s, incident, now)
+
+
+def acknowledge(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
+                ) -> IncidentOut:
+    """The caller's body confirms receipt: stops its acknowledgement clock."""
+    require(principal, Permission.INCIDENT_HANDLE)
+    now = clock.now()
+    with uow() as s:
+        incident = visible_incident(s, principal.scope, ref)
+        r = s.scalar(select(IncidentRoute).where(IncidentRoute.incident_id == incident.id,
+                                                 IncidentRoute.body_id == principal.body_id))
+        if r is None:
+            raise Forbidden("the incident was not routed to your body")
+        if r.acknowledged_at is None:
+            r.acknowledged_at, r.acknowledged_by = now, principal.username
+            s.execute(update(Duty).where(
+                Duty.incident_id == incident.id, Duty.body_id == principal.body_id,
+                Duty.kind == rules.DutyKind.ACKNOWLEDGE.value, Duty.done_at.is_(None)
+            ).values(done_at=now))
+            event(s, incident, at=now, kind="acknowledged", actor=principal.username,
+                  detail={"body_id": principal.body_id})
+            if incident.state == rules.State.REPORTED:
+                incident.state = rules.State.ACKNOWLEDGED.value
+            incident.updated_at = now
+            _audit(s, principal, incident, "incident.acknowledge", now)
+        return incident_out(s, incident, now)
+
+
+def set_state(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: StateIn
+              ) -> IncidentOut:
+    require(principal, Permission.INCIDENT_HANDLE)
+    now = clock.now()
+    with uow() as s:
+        incident = visible_incident(s, principal.scope, ref)
+        current, target = rules.State(incident.state), rules.State(data.state)
+        problem = rules.transition_problem(current, target)
+        if problem:
+            raise ValidationFailed([FieldError("state", problem)])
+        incident.state, incident.updated_at = target.value, now
+        if target == rules.State.RESOLVED:
+            incident.resolved_at = now
+            d = rules.final_report_duty(incident.subject_body_id, now,
+                                        clock_settings(grading.load_profile(
+                                            incident.grading_profile)))
+            s.add(Duty(incident_id=incident.id, body_id=d.body_id, kind=d.kind.value,
+                       source=d.source, starts_at=d.starts_at, due_at=d.due_at))
+        event(s, incident, at=now, kind="state", actor=principal.username,
+              detail={"from": current.value, "to": target.value, "note": data.note})
+        _audit(s, principal, incident, "incident.state", now)
+        return incident_out(s, incident, now)
+
+
+def record_finding(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
+                   data: FindingIn) -> IncidentOut:
+    """An office finds a report false (谎报) or concealing (瞒报), Plan §7.10."""
+    require(principal, Permission.INCIDENT_HANDLE)
+    now = clock.now()
+    with uow() as s:
+        incident = visible_incident(s, principal.scope, ref)
+        if incident.subject_body_id == principal.body_id:
+            raise Forbidden("a unit cannot record a finding on its own report")
+        incident.report_finding, incident.updated_at = data.finding, now
+        event(s, incident, at=now, kind="finding", actor=principal.username,
+              detail=data.model_dump())
+        _audit(s, principal, incident, "incident.finding", now)
+        return incident_out(s, incident, now)
+
+
+def _audit(s: Session, principal: Principal, incident: Incident, action: str,
+           now: datetime) -> None:
+    audit.record(s, at=now, actor=audit.Actor.of(principal), action=action,
+                 entity_type="incident", entity_key=incident.ref,
+                 scope_path=incident.jurisdiction_path,
+                 detail={"grade": incident.grade, "state": incident.state})
+
+
+# --- the watchdog -----------------------------------------------------------------------------
+
+
+def sweep_overdue(uow: UnitOfWork, clock: Clock, *, limit: int = 500) -> int:
+    """Flag open duties past their deadline once: a timeline entry and a reminder to the body."""
+    now = clock.now()
+    with uow() as s:
+        duties = s.scalars(select(Duty).where(
+            Duty.done_at.is_(None), Duty.overdue_flagged_at.is_(None), Duty.due_at < now)
+            .order_by(Duty.due_at).limit(limit).with_for_update(skip_locked=True)).all()
+        for d in duties:
+            d.overdue_flagged_at = now
+            incident = s.get(Incident, d.incident_id)
+            event(s, incident, at=now, kind="clock_overdue", actor="watchdog",
+                  detail={"duty": d.kind, "body_id": d.body_id, "due_at": d.due_at})
+            _remind(s, incident, d, now)
+        return len(duties)
+
+
+def _remind(s: Session, incident: Incident, duty: Duty, now: datetime) -> None:
+    contacts = s.scalars(select(Contact).where(
+        Contact.body_id == duty.body_id,
+        Contact.channel.in_([c.value for c in DELIVERABLE_CHANNELS]))).all()
+    for c in contacts:
+        outbox.enqueue(
+            s, now=now, contact=c, incident_id=incident.id, priority=50,
+            subject=f"[逾期 OVERDUE] {incident.ref} {duty.kind}",
+            text=f"{incident.title}\n{duty.kind} was due {duty.due_at.isoformat()} ({duty.source})",
+            payload={"event": "duty.overdue", "ref": incident.ref, "duty": duty.kind,
+                     "due_at": duty.due_at.isoformat(), "source": duty.source})
+
+
+# --- accountability (Plan §7.10) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountabilityRow:
+    unit: str
+    name_zh: str
+    name_en: str
+    incidents: int
+    late: int  # 迟报: the unit's own report came after its deadline
+    omitted: int  # 漏报: the office learned of it from another source
+    false: int  # 谎报
+    concealed: int  # 瞒报
+    overdue_duties: int  # clocks of this body past due and still open
+
+
+def accountability(uow: UnitOfWork, clock: Clock, *, principal: Principal, since: datetime,
+                   until: datetime) -> list[AccountabilityRow]:
+    """Per unit in scope and period: late, omitted, false and concealed reports, overdue clocks."""
+    require(principal, Permission.INCIDENT_READ)
+    now = clock.now()
+    late = select(Duty.incident_id).where(Duty.kind == rules.DutyKind.REPORT.value,
+                                          Duty.done_at > Duty.due_at)
+    counts = (
+        select(Incident.subject_body_id.label("body_id"),
+               func.count().label("incidents"),
+               func.sum(case((Incident.id.in_(late), 1), else_=0)).label("late"),
+               func.sum(case((Incident.source != "unit", 1), else_=0)).label("omitted"),
+               func.sum(case((Incident.report_finding == "false", 1), else_=0))
+               .label("false_reports"),
+               func.sum(case((Incident.report_finding == "concealed", 1), else_=0))
+               .label("concealed"))
+        .where(Incident.reported_at >= since, Incident.reported_at < until)
+        .group_by(Incident.subject_body_id).subquery())
+    overdue = (select(Duty.body_id, func.count().label("n"))
+               .where(Duty.done_at.is_(None), Duty.due_at < now, Duty.starts_at < until,
+                      Duty.starts_at >= since).group_by(Duty.body_id).subquery())
+    stmt = (select(Body, counts, overdue.c.n)
+            .outerjoin(counts, counts.c.body_id == Body.id)
+            .outerjoin(overdue, overdue.c.body_id == Body.id)
+            .where(scoping.visible_bodies(principal.scope),
+                   (counts.c.body_id.is_not(None)) | (overdue.c.n.is_not(None)))
+            .order_by(Body.key))
+    with uow() as s:
+        rows = s.execute(stmt).all()
+        return [AccountabilityRow(
+            unit=r.Body.key, name_zh=r.Body.name_zh, name_en=r.Body.name_en,
+            incidents=r.incidents or 0, late=r.late or 0, omitted=r.omitted or 0,
+            false=r.false_reports or 0, concealed=r.concealed or 0, overdue_duties=r.n or 0)
+            for r in rows]

@@ -1,0 +1,159 @@
+"""ORM models of incidents: the incident, its timeline, routes, duties (clocks) and evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fenghuo.db.base import Base, UTCDateTime
+
+ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("reported_by_user_id", "idempotency_key"),
+        Index("ix_incidents_scope", "jurisdiction_path", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(24), unique=True)
+    #: the unit where it happened (事发单位); the reporter may be another body or the public
+    subject_body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    reporting_body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"))
+    reported_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    #: SHA-256 of the first submission, to tell a retry from a different report under the same key
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(20))  # unit, office, support, monitoring, public
+    jurisdiction_path: Mapped[str] = mapped_column(String(400))
+    sector_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    system_id: Mapped[int | None] = mapped_column(ForeignKey("systems.id"))
+    cii: Mapped[bool] = mapped_column(Boolean, default=False)
+    category: Mapped[str] = mapped_column(String(80), index=True)
+    subcategory: Mapped[str | None] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    impact: Mapped[str] = mapped_column(Text, default="")
+    measures: Mapped[str] = mapped_column(Text, default="")
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    grade: Mapped[str] = mapped_column(String(30), index=True)
+    grading_profile: Mapped[str] = mapped_column(String(40))
+    facts: Mapped[str] = mapped_column(Text, default="{}")
+    grade_reasons: Mapped[str] = mapped_column(Text, default="[]")
+    #: an office's finding on the report itself (Plan §7.10): "false" (谎报) or "concealed" (瞒报)
+    report_finding: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class IncidentEvent(Base):
+    """One entry of the incident's timeline; every change of the incident writes one."""
+
+    __tablename__ = "incident_events"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(120))
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class IncidentRoute(Base):
+    """A body the incident was routed to, why, and whether it acknowledged receipt."""
+
+    __tablename__ = "incident_routes"
+    __table_args__ = (UniqueConstraint("incident_id", "body_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    reason_code: Mapped[str] = mapped_column(String(80))
+    reason_zh: Mapped[str] = mapped_column(Text)
+    reason_en: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(200))
+    immediate: Mapped[bool] = mapped_column(Boolean, default=False)
+    routed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class Duty(Base):
+    """A clock: something a body owes by a deadline (CAC 2025 art. 4 and 8, Plan §4.1)."""
+
+    __tablename__ = "duties"
+    __table_args__ = (Index("ix_duties_open", "done_at", "due_at"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # report, acknowledge, final_report
+    source: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    overdue_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Evidence(Base):
+    """An attachment preserved as evidence (Plan §4.1), identified by its SHA-256."""
+
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             index=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    added_by: Mapped[str] = mapped_column(String(120))
+
+
+class CustodyEvent(Base):
+    """Chain of custody of a piece of evidence: who added, viewed or downloaded it, when."""
+
+    __tablename__ = "evidence_custody"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"),
+                                             index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(20))  # added, viewed, downloaded
+
+
+class Tip(Base):
+    """A report from the public (Law art. 14). The reporter's identity is kept apart and shown
+    only to the receiving office's staff who handle incidents."""
+
+    __tablename__ = "tips"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(24), unique=True)
+    receiving_body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    jurisdiction_path: Mapped[str] = mapped_column(String(400), index=True)
+    category: Mapped[str | None] = mapped_column(String(80))
+    unit_name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    found_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reporter_name: Mapped[str | None] = mapped_column(String(200))
+    reporter_contact: Mapped[str | None] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(20))  # new, converted, dismissed
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

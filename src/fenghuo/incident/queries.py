@@ -1,0 +1,135 @@
+"""Reading incidents inside the caller's scope: one incident in full, or a filtered page."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from fenghuo.common.errors import NotFound
+from fenghuo.common.pagination import Page, PageParams
+from fenghuo.common.scope import Principal, Scope
+from fenghuo.db.session import UnitOfWork
+from fenghuo.incident import grading, rules
+from fenghuo.incident.models import Duty, Incident, IncidentEvent, IncidentRoute
+from fenghuo.incident.schemas import (
+    DeliveryOut,
+    DutyOut,
+    EventOut,
+    IncidentOut,
+    IncidentSummary,
+    ReasonOut,
+    RouteOut,
+)
+from fenghuo.incident.scoping import visible_incidents
+from fenghuo.incident.taxonomy import get_taxonomy
+from fenghuo.notify.models import OutboxMessage
+from fenghuo.org.models import Body, InfoSystem
+from fenghuo.org.rules import Permission
+from fenghuo.org.service import require
+
+
+def visible_incident(s: Session, scope: Scope, ref: str) -> Incident:
+    incident = s.scalar(select(Incident).where(Incident.ref == ref, visible_incidents(scope)))
+    if incident is None:
+        raise NotFound(f"no incident {ref!r}")
+    return incident
+
+
+def _label(pair: tuple[str, str]) -> dict:
+    return {"zh": pair[0], "en": pair[1]}
+
+
+def summary(incident: Incident, unit: Body) -> dict:
+    return {
+        "ref": incident.ref, "title": incident.title, "unit": unit.key,
+        "unit_name_zh": unit.name_zh, "unit_name_en": unit.name_en,
+        "category": incident.category,
+        "category_label": _label(get_taxonomy().label(incident.category)),
+        "subcategory": incident.subcategory, "grade": incident.grade,
+        "grade_label": _label(grading.GRADE_LABELS[grading.Grade(incident.grade)]),
+        "state": incident.state, "found_at": incident.found_at,
+        "reported_at": incident.reported_at, "source": incident.source,
+    }
+
+
+def incident_out(s: Session, incident: Incident, now: datetime | None = None) -> IncidentOut:
+    s.flush()
+    unit = s.get(Body, incident.subject_body_id)
+    system = s.get(InfoSystem, incident.system_id) if incident.system_id else None
+    routes = s.execute(select(IncidentRoute, Body).join(Body, Body.id == IncidentRoute.body_id)
+                       .where(IncidentRoute.incident_id == incident.id)
+                       .order_by(IncidentRoute.id)).all()
+    duties = s.execute(select(Duty, Body.key).join(Body, Body.id == Duty.body_id)
+                       .where(Duty.incident_id == incident.id).order_by(Duty.id)).all()
+    deliveries = s.execute(select(OutboxMessage, Body.key).outerjoin(
+        Body, Body.id == OutboxMessage.body_id).where(OutboxMessage.incident_id == incident.id)
+        .order_by(OutboxMessage.id)).all()
+    events = s.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident.id)
+                       .order_by(IncidentEvent.id)).all()
+    now = now or incident.updated_at
+    return IncidentOut(
+        **summary(incident, unit), system=system.key if system else None,
+        system_important=system.important if system else None, sector=incident.sector_code,
+        cii=incident.cii, description=incident.description, impact=incident.impact,
+        measures=incident.measures, facts=json.loads(incident.facts),
+        grading_profile=incident.grading_profile,
+        grade_reasons=[ReasonOut(**r) for r in json.loads(incident.grade_reasons)],
+        report_finding=incident.report_finding,
+        routes=[_route_out(r, b) for r, b in routes],
+        duties=[DutyOut(id=d.id, body=key, kind=d.kind, source=d.source, starts_at=d.starts_at,
+                        due_at=d.due_at, done_at=d.done_at,
+                        state=rules.clock_state(d.due_at, d.done_at, now).value)
+                for d, key in duties],
+        deliveries=[DeliveryOut(body=key, channel=m.channel, address=m.address, state=m.state,
+                                attempts=m.attempts, last_error=m.last_error,
+                                delivered_at=m.delivered_at) for m, key in deliveries],
+        timeline=[EventOut(at=e.at, kind=e.kind, actor=e.actor, detail=json.loads(e.detail))
+                  for e in events])
+
+
+def _route_out(r: IncidentRoute, b: Body) -> RouteOut:
+    codes = r.reason_code.split("+")
+    zh, en = r.reason_zh.split("；"), r.reason_en.split("; ")
+    reasons = [ReasonOut(code=c, source=r.source, text_zh=z, text_en=e)
+               for c, z, e in zip(codes, zh, en, strict=False)]
+    return RouteOut(body=b.key, body_name_zh=b.name_zh, body_name_en=b.name_en, reasons=reasons,
+                    immediate=r.immediate, routed_at=r.routed_at,
+                    acknowledged_at=r.acknowledged_at, acknowledged_by=r.acknowledged_by)
+
+
+def get_incident(uow: UnitOfWork, *, principal: Principal, ref: str, now: datetime
+                 ) -> IncidentOut:
+    require(principal, Permission.INCIDENT_READ)
+    with uow() as s:
+        return incident_out(s, visible_incident(s, principal.scope, ref), now)
+
+
+def list_incidents(
+    uow: UnitOfWork, *, principal: Principal, page: PageParams, grade: str | None = None,
+    category: str | None = None, state: str | None = None, sector: str | None = None,
+    unit: str | None = None, q: str | None = None, since: datetime | None = None,
+    until: datetime | None = None,
+) -> Page[IncidentSummary]:
+    require(principal, Permission.INCIDENT_READ)
+    stmt = select(Incident, Body).join(Body, Body.id == Incident.subject_body_id).where(
+        visible_incidents(principal.scope))
+    for column, value in ((Incident.grade, grade), (Incident.category, category),
+                          (Incident.state, state), (Incident.sector_code, sector),
+                          (Body.key, unit)):
+        if value:
+            stmt = stmt.where(column == value)
+    if q:
+        stmt = stmt.where(or_(Incident.title.ilike(f"%{q}%"), Incident.ref == q))
+    if since:
+        stmt = stmt.where(Incident.reported_at >= since)
+    if until:
+        stmt = stmt.where(Incident.reported_at < until)
+    with uow() as s:
+        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = s.execute(stmt.order_by(Incident.id.desc()).limit(page.limit)
+                         .offset(page.offset)).all()
+        items = [IncidentSummary(**summary(i, b)) for i, b in rows]
+    return Page[IncidentSummary](items=items, total=total, limit=page.limit, offset=page.offset)

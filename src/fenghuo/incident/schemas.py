@@ -1,0 +1,171 @@
+"""Pydantic schemas of the reporting chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from fenghuo.incident.grading import Degree
+
+
+class FactsIn(BaseModel):
+    """What is known of the incident's effects, for grading (Plan §1.4, annexes 2–3; CAC 2025
+    grading guide). Every field is optional; unknown facts may follow in supplementary reports."""
+
+    model_config = ConfigDict(extra="forbid")
+    system_loss: Degree | None = Field(
+        default=None, description="criterion ①: loss suffered by the affected system (annex 3)")
+    data_threat: Degree | None = Field(
+        default=None, description="criterion ②: threat from secret, sensitive or key data lost, "
+        "stolen, tampered or counterfeited")
+    other_threat: Degree | None = Field(
+        default=None, description="criterion ③: other threat to national security, social "
+        "order, economy or public interest")
+    outage_hours: float | None = Field(default=None, ge=0, le=100000)
+    people_affected: int | None = Field(default=None, ge=0)
+    personal_records_leaked: int | None = Field(default=None, ge=0)
+    direct_loss_yuan: float | None = Field(default=None, ge=0)
+    defacement_exposure: int | None = Field(default=None, ge=0)
+    provincial_portal: bool = Field(default=False, description="the affected system is a "
+                                    "provincial-or-above Party or government portal")
+    prefectural_portal: bool = Field(default=False, description="the affected system is a "
+                                     "prefecture-level Party or government portal")
+    main_function_outage_hours: float | None = Field(default=None, ge=0, le=100000)
+    province_population_pct: float | None = Field(default=None, ge=0, le=100)
+    prefecture_population_pct: float | None = Field(default=None, ge=0, le=100)
+    defacement_homepage_hours: float | None = Field(default=None, ge=0, le=100000)
+    defacement_other_page_hours: float | None = Field(default=None, ge=0, le=100000)
+    defacement_reposts: int | None = Field(default=None, ge=0)
+
+
+class ReportIn(BaseModel):
+    """A first report: at least what CAC 2025 Measures art. 7 require first."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit: str | None = Field(default=None, description="Key of the unit where it happened; "
+                             "defaults to the reporter's own unit")
+    system: str | None = Field(default=None, description="Key of the affected system in the "
+                               "unit's register")
+    category: str = Field(description="Taxonomy code (Plan annex 1), see GET /taxonomy")
+    subcategory: str | None = None
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=20000)
+    found_at: AwareDatetime = Field(description="When the incident was found (with time zone)")
+    impact: str = Field(min_length=1, max_length=20000, description="Impact so far")
+    measures: str = Field(min_length=1, max_length=20000, description="Measures taken")
+    facts: FactsIn = Field(default_factory=FactsIn)
+
+
+class SupplementIn(BaseModel):
+    """A supplementary report (补报, CAC 2025 art. 7(2)); new facts regrade the incident."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=20000)
+    impact: str | None = Field(default=None, max_length=20000)
+    measures: str | None = Field(default=None, max_length=20000)
+    facts: FactsIn | None = None
+
+
+class RegradeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    facts: FactsIn
+    reason: str = Field(min_length=3, max_length=4000)
+
+
+class StateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    state: Literal["handling", "resolved", "closed"]
+    note: str = Field(default="", max_length=4000)
+
+
+class FindingIn(BaseModel):
+    """An office's finding that a report was false (谎报) or concealing (瞒报), Plan §7.10."""
+
+    model_config = ConfigDict(extra="forbid")
+    finding: Literal["false", "concealed"]
+    reason: str = Field(min_length=3, max_length=4000)
+
+
+class ReasonOut(BaseModel):
+    code: str
+    grade: str | None = None
+    source: str
+    text_zh: str
+    text_en: str
+    confirmed: bool = True
+
+
+class RouteOut(BaseModel):
+    body: str
+    body_name_zh: str
+    body_name_en: str
+    reasons: list[ReasonOut]
+    immediate: bool
+    routed_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+class DutyOut(BaseModel):
+    id: int
+    body: str
+    kind: str
+    source: str
+    starts_at: datetime
+    due_at: datetime
+    done_at: datetime | None
+    state: str
+
+
+class DeliveryOut(BaseModel):
+    body: str | None
+    channel: str
+    address: str
+    state: str
+    attempts: int
+    last_error: str | None
+    delivered_at: datetime | None
+
+
+class EventOut(BaseModel):
+    at: datetime
+    kind: str
+    actor: str
+    detail: dict
+
+
+class IncidentSummary(BaseModel):
+    ref: str
+    title: str
+    unit: str
+    unit_name_zh: str
+    unit_name_en: str
+    category: str
+    category_label: dict
+    subcategory: str | None
+    grade: str
+    grade_label: dict
+    state: str
+    found_at: datetime
+    reported_at: datetime
+    source: str
+
+
+class IncidentOut(IncidentSummary):
+    system: str | None
+    system_important: bool | None
+    sector: str | None
+    cii: bool
+    description: str
+    impact: str
+    measures: str
+    facts: dict
+    grading_profile: str
+    grade_reasons: list[ReasonOut]
+    report_finding: str | None
+    routes: list[RouteOut]
+    duties: list[DutyOut]
+    deliveries: list[DeliveryOut]
+    timeline: list[EventOut]

@@ -1,0 +1,107 @@
+"""The transactional outbox: enqueue in the caller's transaction; claim, complete and retry for
+workers. Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so several workers can run; on
+SQLite writers are serialised and the same statement is atomic."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from fenghuo.db.session import UnitOfWork
+from fenghuo.notify.models import OutboxMessage
+from fenghuo.org.models import Contact
+
+PENDING, SENDING, DELIVERED, DEAD = "pending", "sending", "delivered", "dead"
+MAX_ATTEMPTS = 8
+BASE_BACKOFF_SECONDS = 5
+MAX_BACKOFF_SECONDS = 3600
+
+
+def enqueue(
+    s: Session, *, now: datetime, contact: Contact, subject: str, text: str, payload: dict,
+    incident_id: int | None = None, priority: int = 100,
+) -> OutboxMessage:
+    msg = OutboxMessage(
+        delivery_id=uuid.uuid4().hex, created_at=now, channel=contact.channel,
+        address=contact.value, subject=subject, text=text,
+        payload=json.dumps(payload, ensure_ascii=False, default=str), body_id=contact.body_id,
+        contact_id=contact.id, incident_id=incident_id, priority=priority, state=PENDING,
+        attempts=0, next_attempt_at=now)
+    s.add(msg)
+    return msg
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    delivery_id: str
+    channel: str
+    address: str
+    subject: str
+    text: str
+    payload: dict
+    secret: str | None
+    attempts: int
+
+
+def claim(uow: UnitOfWork, *, now: datetime, limit: int, lease_seconds: float = 60
+          ) -> list[Claimed]:
+    """Take up to ``limit`` due messages (or ones whose previous claimer died) for delivery."""
+    due = or_(
+        (OutboxMessage.state == PENDING) & (OutboxMessage.next_attempt_at <= now),
+        (OutboxMessage.state == SENDING) & (OutboxMessage.lease_until < now),
+    )
+    ids = (select(OutboxMessage.id).where(due)
+           .order_by(OutboxMessage.priority, OutboxMessage.id).limit(limit)
+           .with_for_update(skip_locked=True))
+    with uow() as s:
+        rows = s.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids.scalar_subquery()), due)
+            .values(state=SENDING, lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage.id, OutboxMessage.delivery_id, OutboxMessage.channel,
+                       OutboxMessage.address, OutboxMessage.subject, OutboxMessage.text,
+                       OutboxMessage.payload, OutboxMessage.contact_id, OutboxMessage.attempts)
+        ).all()
+        contact_ids = {r.contact_id for r in rows if r.contact_id}
+        secrets = dict(s.execute(select(Contact.id, Contact.secret).where(
+            Contact.id.in_(contact_ids))).all()) if contact_ids else {}
+    return [Claimed(r.id, r.delivery_id, r.channel, r.address, r.subject, r.text,
+                    json.loads(r.payload), secrets.get(r.contact_id), r.attempts)
+            for r in sorted(rows, key=lambda r: r.id)]
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(BASE_BACKOFF_SECONDS * 2 ** (attempts - 1),
+                                 MAX_BACKOFF_SECONDS))
+
+
+def complete(uow: UnitOfWork, *, now: datetime, claimed: Claimed, error: str | None = None,
+             retryable: bool = True) -> str:
+    """Record the outcome of one delivery attempt; returns the new state."""
+    if error is None:
+        values = {"state": DELIVERED, "delivered_at": now, "lease_until": None,
+                  "last_error": None}
+    elif retryable and claimed.attempts < MAX_ATTEMPTS:
+        values = {"state": PENDING, "next_attempt_at": now + backoff(claimed.attempts),
+                  "lease_until": None, "last_error": error[:2000]}
+    else:
+        values = {"state": DEAD, "lease_until": None, "last_error": error[:2000]}
+    with uow() as s:
+        s.execute(update(OutboxMessage).where(OutboxMessage.id == claimed.id,
+                                              OutboxMessage.state == SENDING).values(**values))
+    return values["state"]
+
+
+def retry_dead(uow: UnitOfWork, *, now: datetime, message_id: int) -> bool:
+    """Put a dead-lettered message back in the queue (an operator's decision)."""
+    with uow() as s:
+        result = s.execute(update(OutboxMessage).where(
+            OutboxMessage.id == message_id, OutboxMessage.state == DEAD).values(
+            state=PENDING, attempts=0, next_attempt_at=now))
+        return result.rowcount == 1

@@ -1,0 +1,192 @@
+"""A plain server-rendered report form for operator units: log in, file a report with inline
+errors, see how it was graded and routed, add supplementary reports. Cookie session (the same
+hashed bearer tokens as the API) and a double-submit CSRF token on every form."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from fenghuo.bootstrap import Runtime
+from fenghuo.common.errors import DomainError, FieldError, Unauthorized, ValidationFailed
+from fenghuo.common.scope import Principal
+from fenghuo.incident import handling, queries, service
+from fenghuo.incident.grading import Degree
+from fenghuo.incident.schemas import ReportIn, SupplementIn
+from fenghuo.incident.taxonomy import get_taxonomy
+from fenghuo.org import accounts, bodies, registers
+
+router = APIRouter(prefix="/web", include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+SESSION, CSRF = "fh_session", "fh_csrf"
+DEGREE_FIELDS = [("system_loss", "系统损失（标准①）", "system loss (criterion ①)"),
+                 ("data_threat", "数据威胁（标准②）", "threat from data loss (criterion ②)"),
+                 ("other_threat", "其他威胁（标准③）", "other threat (criterion ③)")]
+DEGREES = [(Degree.ESPECIALLY_SERIOUS.value, "特别严重", "especially serious"),
+           (Degree.SERIOUS.value, "严重", "serious"),
+           (Degree.RELATIVELY_SERIOUS.value, "较严重/较大", "relatively serious"),
+           (Degree.MINOR.value, "较小", "minor")]
+
+
+def _rt(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def _csrf(request: Request) -> str:
+    return request.cookies.get(CSRF) or secrets.token_urlsafe(24)
+
+
+def _render(request: Request, name: str, ctx: dict, status: int = 200) -> HTMLResponse:
+    token = _csrf(request)
+    resp = templates.TemplateResponse(request, name, {**ctx, "csrf": token}, status_code=status)
+    resp.set_cookie(CSRF, token, httponly=True, samesite="strict")
+    return resp
+
+
+def _check_csrf(request: Request, sent: str) -> None:
+    cookie = request.cookies.get(CSRF)
+    if not cookie or not secrets.compare_digest(cookie, sent):
+        raise Unauthorized("the form expired or came from elsewhere; reload the page")
+
+
+def _principal(request: Request) -> Principal | None:
+    token = request.cookies.get(SESSION)
+    if not token:
+        return None
+    rt = _rt(request)
+    try:
+        return accounts.authenticate(rt.uow, rt.clock, token=token)
+    except Unauthorized:
+        return None
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/web/report") -> HTMLResponse:
+    return _render(request, "login.html", {"next": next, "user": None})
+
+
+@router.post("/login")
+def login(request: Request, username: str = Form(), password: str = Form(), csrf: str = Form(),
+          next: str = Form("/web/report")) -> Response:
+    _check_csrf(request, csrf)
+    rt = _rt(request)
+    try:
+        result = accounts.login(rt.uow, rt.clock, username=username, password=password,
+                                session_hours=rt.settings.session_hours)
+    except Unauthorized:
+        return _render(request, "login.html", {"next": next, "user": None,
+                                               "error": "用户名或密码错误 wrong username or "
+                                               "password"}, status=401)
+    target = next if next.startswith("/web/") else "/web/report"
+    resp = RedirectResponse(target, status_code=303)
+    resp.set_cookie(SESSION, result.access_token, httponly=True, samesite="lax",
+                    max_age=rt.settings.session_hours * 3600)
+    return resp
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: str = Form()) -> Response:
+    _check_csrf(request, csrf)
+    me = _principal(request)
+    if me:
+        accounts.logout(_rt(request).uow, _rt(request).clock, principal=me)
+    resp = RedirectResponse("/web/login", status_code=303)
+    resp.delete_cookie(SESSION)
+    return resp
+
+
+def _form_page(request: Request, me: Principal, form: dict, errors: list[FieldError],
+               status: int = 200) -> HTMLResponse:
+    rt = _rt(request)
+    unit = bodies.get_body(rt.uow, principal=me, key=_own_key(rt, me))
+    systems = registers.list_systems(rt.uow, principal=me, body=unit.key) if (
+        unit.kind.value == "operator") else []
+    return _render(request, "report.html", {
+        "user": me.username, "unit": unit, "systems": systems, "form": form,
+        "errors": errors, "fe": {e.field: e.message for e in errors},
+        "taxonomy": get_taxonomy().as_dicts(), "degree_fields": DEGREE_FIELDS,
+        "degrees": DEGREES, "idempotency_key": form.get("idempotency_key") or uuid.uuid4().hex,
+    }, status)
+
+
+def _own_key(rt: Runtime, me: Principal) -> str:
+    return accounts.me(rt.uow, principal=me).body.key
+
+
+@router.get("/report")
+def report_page(request: Request) -> Response:
+    me = _principal(request)
+    if me is None:
+        return RedirectResponse("/web/login?next=/web/report", status_code=303)
+    return _form_page(request, me, {}, [])
+
+
+def _report_in(form: dict, tz: ZoneInfo) -> ReportIn:
+    category, _, sub = (form.get("category") or "").partition("|")
+    found = form.get("found_at") or ""
+    try:
+        found_at = datetime.fromisoformat(found).replace(tzinfo=tz) if found else None
+    except ValueError:
+        found_at = found
+    facts = {k: form[k] for k, _, _ in DEGREE_FIELDS if form.get(k)}
+    return ReportIn(system=form.get("system") or None, category=category,
+                    subcategory=sub or None, title=form.get("title", ""),
+                    description=form.get("description", ""), found_at=found_at,
+                    impact=form.get("impact", ""), measures=form.get("measures", ""),
+                    facts=facts)
+
+
+@router.post("/report")
+async def submit_report(request: Request) -> Response:
+    me = _principal(request)
+    if me is None:
+        return RedirectResponse("/web/login?next=/web/report", status_code=303)
+    form = dict(await request.form())
+    _check_csrf(request, str(form.get("csrf", "")))
+    rt = _rt(request)
+    category, _, sub = str(form.get("category", "")).partition("|")
+    shown = {**form, "category": category, "subcategory": sub}
+    try:
+        data = _report_in(form, ZoneInfo(rt.settings.timezone))
+        out = service.report(rt.uow, rt.clock, principal=me, data=data,
+                             idempotency_key=str(form.get("idempotency_key") or "") or None,
+                             profile=rt.settings.grading_profile)
+    except ValidationError as exc:
+        errors = [FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+        return _form_page(request, me, shown, errors, status=422)
+    except ValidationFailed as exc:
+        return _form_page(request, me, shown, exc.errors, status=422)
+    rt.wake_worker()
+    return RedirectResponse(f"/web/incidents/{out.ref}", status_code=303)
+
+
+@router.get("/incidents/{ref}")
+def incident_page(request: Request, ref: str) -> Response:
+    me = _principal(request)
+    if me is None:
+        return RedirectResponse(f"/web/login?next=/web/incidents/{ref}", status_code=303)
+    rt = _rt(request)
+    try:
+        out = queries.get_incident(rt.uow, principal=me, ref=ref, now=rt.clock.now())
+    except DomainError as exc:
+        return HTMLResponse(exc.detail, status_code=exc.status)
+    return _render(request, "incident.html", {"user": me.username, "i": out})
+
+
+@router.post("/incidents/{ref}/supplement")
+def supplement(request: Request, ref: str, text: str = Form(), csrf: str = Form()) -> Response:
+    me = _principal(request)
+    if me is None:
+        return RedirectResponse("/web/login", status_code=303)
+    _check_csrf(request, csrf)
+    rt = _rt(request)
+    handling.supplement(rt.uow, rt.clock, principal=me, ref=ref, data=SupplementIn(text=text))
+    return RedirectResponse(f"/web/incidents/{ref}", status_code=303)

@@ -1,0 +1,97 @@
+"""The delivery worker: claims outbox messages, sends them through the channel adapters, records
+the outcome, and runs the overdue-clock watchdog. Several workers may run against one
+PostgreSQL database; a worker killed mid-delivery leaves its claim to expire and another (or the
+same, restarted) delivers the message again with the same delivery id, which receivers use to
+deduplicate."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import structlog
+
+from fenghuo.bootstrap import Runtime
+from fenghuo.incident import handling
+from fenghuo.notify import outbox
+from fenghuo.notify.adapters.registry import build_notifiers
+from fenghuo.notify.ports import DeliveryError, Message, Notifier
+
+log = structlog.get_logger()
+
+
+class Worker:
+    def __init__(self, rt: Runtime, notifiers: dict[str, Notifier], *, threads: int = 8,
+                 poll_seconds: float = 0.1, watchdog_seconds: float = 30,
+                 lease_seconds: float = 60) -> None:
+        self.rt, self.notifiers = rt, notifiers
+        self.threads, self.poll, self.lease = threads, poll_seconds, lease_seconds
+        self.watchdog_seconds = watchdog_seconds
+        self.stop_event = threading.Event()
+        self.wake = threading.Event()
+        self._last_sweep = 0.0
+
+    @classmethod
+    def from_runtime(cls, rt: Runtime) -> Worker:
+        s = rt.settings
+        return cls(rt, build_notifiers(s), threads=s.worker_threads,
+                   poll_seconds=s.worker_poll_seconds, watchdog_seconds=s.watchdog_seconds)
+
+    def deliver_once(self, pool: ThreadPoolExecutor | None = None) -> int:
+        """Claim one batch and deliver it; returns how many messages were attempted."""
+        batch = outbox.claim(self.rt.uow, now=self.rt.clock.now(), limit=self.threads * 4,
+                             lease_seconds=self.lease)
+        if pool is None:
+            for c in batch:
+                self._deliver(c)
+        else:
+            list(pool.map(self._deliver, batch))
+        return len(batch)
+
+    def _deliver(self, c: outbox.Claimed) -> None:
+        notifier = self.notifiers.get(c.channel)
+        error, retryable = None, True
+        if notifier is None:
+            error, retryable = f"no adapter for channel {c.channel!r}", False
+        else:
+            try:
+                notifier.send(Message(id=c.delivery_id, channel=c.channel, address=c.address,
+                                      subject=c.subject, text=c.text, payload=c.payload,
+                                      secret=c.secret))
+            except DeliveryError as exc:
+                error, retryable = str(exc) or type(exc).__name__, exc.retryable
+            except Exception as exc:  # noqa: BLE001 - an adapter bug must not kill the worker
+                error = f"{type(exc).__name__}: {exc}"
+        state = outbox.complete(self.rt.uow, now=self.rt.clock.now(), claimed=c, error=error,
+                                retryable=retryable)
+        log.info("delivery", id=c.delivery_id, channel=c.channel, state=state, error=error)
+
+    def sweep_if_due(self) -> int:
+        if time.monotonic() - self._last_sweep < self.watchdog_seconds:
+            return 0
+        self._last_sweep = time.monotonic()
+        return handling.sweep_overdue(self.rt.uow, self.rt.clock)
+
+    def run(self) -> None:
+        """Loop until ``stop_event`` is set."""
+        with ThreadPoolExecutor(max_workers=self.threads) as pool:
+            while not self.stop_event.is_set():
+                try:
+                    self.sweep_if_due()
+                    if self.deliver_once(pool):
+                        continue
+                except Exception:  # noqa: BLE001 - e.g. the database restarting; try again
+                    log.exception("worker loop failed; retrying")
+                    self.stop_event.wait(1)
+                self.wake.wait(self.poll)
+                self.wake.clear()
+
+    def start_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run, name="fenghuo-worker", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.wake.set()

@@ -1,0 +1,106 @@
+"""Durable delivery through the outbox to a real SMTP server and a real webhook receiver, on
+SQLite and PostgreSQL: signed webhooks, retries, dead letters, and a worker that dies mid-way."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fenghuo.notify.adapters.webhook import verify_signature
+from sqlalchemy import select
+
+from fenghuo.config import Settings
+from fenghuo.incident import queries, service
+from fenghuo.incident.schemas import FactsIn
+from fenghuo.notify import outbox
+from fenghuo.notify.models import OutboxMessage
+from fenghuo.org import registers
+from fenghuo.org.schemas import ContactIn
+from fenghuo.workers.dispatch import Worker
+from tests.integration.test_reporting_chain import report_data
+from tests.peers import SMTPPeer, WebhookPeer
+
+SECRET = "s3cret-signing-key-0123456789"
+
+
+def worker_for(rt, smtp_port: int) -> Worker:
+    rt.settings = Settings(database_url=str(rt.engine.url.render_as_string(False)),
+                           smtp_host="127.0.0.1", smtp_port=smtp_port)
+    return Worker.from_runtime(rt)
+
+
+def wire(rt, principal, hook_url: str) -> None:
+    nat = principal("nat_admin")
+    registers.add_contact(rt.uow, rt.clock, principal=nat, body="110000.office",
+                          data=ContactIn(name="Duty", channel="email", value="duty@bj.example"))
+    registers.add_contact(rt.uow, rt.clock, principal=nat, body="cn.emergency-office",
+                          data=ContactIn(name="Hook", channel="webhook", value=hook_url,
+                                         secret=SECRET))
+
+
+def major(rt, principal, clock):
+    return service.report(rt.uow, rt.clock, principal=principal("bj_reporter"),
+                          data=report_data(clock, facts=FactsIn(system_loss="serious")),
+                          profile="cac2025")
+
+
+def test_email_and_signed_webhook_are_delivered(rt, principal, clock):
+    with SMTPPeer() as smtp, WebhookPeer() as hook:
+        wire(rt, principal, hook.url)
+        incident = major(rt, principal, clock)
+        worker = worker_for(rt, smtp.port)
+        assert worker.deliver_once() == 2
+        assert len(smtp.box.messages) == 1
+        mail = smtp.box.messages[0]
+        assert incident.ref in mail["Subject"] and "重大" in mail["Subject"]
+        assert mail["To"] == "duty@bj.example"
+        [req] = hook.requests
+        h = req["headers"]
+        assert verify_signature(SECRET, h["X-Fenghuo-Timestamp"], req["body"],
+                                h["X-Fenghuo-Signature"], now=int(h["X-Fenghuo-Timestamp"]))
+        assert req["json"]["ref"] == incident.ref and req["json"]["immediate"] is True
+    out = queries.get_incident(rt.uow, principal=principal("nat_admin"), ref=incident.ref,
+                               now=clock.now())
+    assert {d.state for d in out.deliveries} == {"delivered"}
+
+
+def test_failures_are_retried_with_backoff_then_dead_lettered(rt, principal, clock):
+    with WebhookPeer() as hook:
+        dead_url = hook.url
+    wire(rt, principal, dead_url)  # nobody listens there any more
+    incident = major(rt, principal, clock)
+    worker = worker_for(rt, 1)  # no SMTP server either
+    for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
+        assert worker.deliver_once() == 2, attempt
+        assert worker.deliver_once() == 0  # backing off: nothing is due yet
+        clock.advance(seconds=outbox.backoff(attempt).total_seconds() + 1)
+    out = queries.get_incident(rt.uow, principal=principal("nat_admin"), ref=incident.ref,
+                               now=clock.now())
+    assert {(d.state, d.attempts) for d in out.deliveries} == {("dead", outbox.MAX_ATTEMPTS)}
+    assert all(d.last_error for d in out.deliveries)
+
+
+def test_a_worker_that_dies_mid_delivery_loses_nothing(rt, principal, clock):
+    with SMTPPeer() as smtp, WebhookPeer() as hook:
+        wire(rt, principal, hook.url)
+        major(rt, principal, clock)
+        # a worker claims the batch and dies before recording any outcome
+        claimed = outbox.claim(rt.uow, now=clock.now(), limit=10, lease_seconds=60)
+        assert len(claimed) == 2
+        worker = worker_for(rt, smtp.port)
+        assert worker.deliver_once() == 0  # still leased to the dead worker
+        clock.advance(seconds=61)
+        assert worker.deliver_once() == 2
+        with rt.uow() as s:
+            states = {m.state for m in s.scalars(select(OutboxMessage))}
+        assert states == {"delivered"}
+        assert len(smtp.box.messages) == 1 and len(hook.requests) == 1
+        assert hook.delivery_ids() == [c.delivery_id for c in claimed if c.channel == "webhook"]
+
+
+def test_immediate_messages_go_first(rt, principal, clock):
+    with SMTPPeer() as smtp, WebhookPeer() as hook:
+        wire(rt, principal, hook.url)
+        major(rt, principal, clock)
+        first = outbox.claim(rt.uow, now=clock.now() + timedelta(seconds=1), limit=1)
+        assert first[0].channel == "webhook"  # the Emergency Office's immediate route
+        del smtp
