@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=8, ge=1, le=64)
     worker_poll_seconds: float = Field(default=0.1, gt=0, le=10)
     watchdog_seconds: float = Field(default=30, gt=0)
+    worker_lease_seconds: float = Field(
+        default=60, gt=0, description="How long a claimed delivery stays with its worker before "
+        "another may take it over (a worker that died mid-delivery)")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from fenghuo.bootstrap import Runtime
 from fenghuo.common.errors import Unauthorized
-from fenghuo.common.pagination import MAX_LIMIT, PageParams
+from fenghuo.common.pagination import MAX_LIMIT, MAX_OFFSET, PageParams
 from fenghuo.common.scope import Principal
 from fenghuo.org import accounts
 
@@ -35,9 +35,13 @@ CurrentUser = Annotated[Principal, Depends(get_principal)]
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 
 
 Paging = Annotated[PageParams, Depends(page_params)]
+
+
+#: a numeric id in a path (bounded, so an absurd number is a 422 and not a database error)
+ObjectId = Annotated[int, Path(ge=1, le=2**62)]

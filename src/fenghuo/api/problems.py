@@ -57,7 +57,8 @@ PROBLEM_SCHEMA = {
 }
 ERROR_STATUSES = {"400": "Bad request", "401": "Not logged in, or the token is invalid",
                   "403": "Your roles do not allow this", "404": "Not found, or outside your scope",
-                  "409": "Conflict", "422": "Validation failed; nothing was stored"}
+                  "409": "Conflict", "422": "Validation failed; nothing was stored",
+                  "429": "Too many requests"}
 
 
 def document(app: FastAPI) -> None:

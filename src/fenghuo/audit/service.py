@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from fenghuo.audit import rules
 from fenghuo.audit.models import AuditEntry, AuditHead
 from fenghuo.common.errors import Forbidden
-from fenghuo.common.pagination import Page, PageParams
+from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal, Scope
 from fenghuo.db.session import UnitOfWork
 
@@ -150,10 +150,5 @@ def list_entries(
     if entity_key:
         q = q.where(AuditEntry.entity_key == entity_key)
     with uow() as s:
-        total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
-        rows = s.scalars(q.order_by(AuditEntry.seq.desc()).limit(page.limit).offset(page.offset))
-        items = [
-            AuditView(e.seq, e.at, e.actor, e.action, e.entity_type, e.entity_key, e.detail, e.hash)
-            for e in rows
-        ]
-    return Page[AuditView](items=items, total=total, limit=page.limit, offset=page.offset)
+        return fetch_page(s, q, page, order_by=AuditEntry.seq.desc(), convert=lambda e: AuditView(
+            e.seq, e.at, e.actor, e.action, e.entity_type, e.entity_key, e.detail, e.hash))

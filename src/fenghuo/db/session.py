@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -32,13 +33,19 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
 
 
 class UnitOfWork:
-    """Opens one transaction per use case: commits when the block ends, rolls back on error."""
+    """Opens one transaction per use case: commits when the block ends, rolls back on error.
+
+    On SQLite, transactions of one process take turns through a lock: SQLite admits one writer
+    at a time, and its own busy handler waits by sleeping in growing steps, which under
+    concurrent requests turns milliseconds into seconds.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._factory = sessionmaker(engine, expire_on_commit=False)
+        self._lock = threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
 
     @contextmanager
     def __call__(self) -> Iterator[Session]:
-        with self._factory.begin() as session:
+        with self._lock, self._factory.begin() as session:
             yield session

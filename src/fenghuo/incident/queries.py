@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from fenghuo.common.errors import NotFound
-from fenghuo.common.pagination import Page, PageParams
+from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal, Scope
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident import grading, rules
@@ -128,8 +128,5 @@ def list_incidents(
     if until:
         stmt = stmt.where(Incident.reported_at < until)
     with uow() as s:
-        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = s.execute(stmt.order_by(Incident.id.desc()).limit(page.limit)
-                         .offset(page.offset)).all()
-        items = [IncidentSummary(**summary(i, b)) for i, b in rows]
-    return Page[IncidentSummary](items=items, total=total, limit=page.limit, offset=page.offset)
+        return fetch_page(s, stmt, page, order_by=Incident.id.desc(),
+                          convert=lambda row: IncidentSummary(**summary(row[0], row[1])))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from fenghuo.common.types import Timestamp
 from fenghuo.incident.grading import Degree
 
 
@@ -52,7 +53,7 @@ class ReportIn(BaseModel):
     subcategory: str | None = None
     title: str = Field(min_length=1, max_length=300)
     description: str = Field(default="", max_length=20000)
-    found_at: AwareDatetime = Field(description="When the incident was found (with time zone)")
+    found_at: Timestamp = Field(description="When the incident was found (with time zone)")
     impact: str = Field(min_length=1, max_length=20000, description="Impact so far")
     measures: str = Field(min_length=1, max_length=20000, description="Measures taken")
     facts: FactsIn = Field(default_factory=FactsIn)

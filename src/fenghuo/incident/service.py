@@ -75,7 +75,13 @@ def report(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: ReportI
                 if existing is not None:
                     return _replay(s, principal, existing, data)
             incident = _file(s, clock.now(), principal, data, profile, idempotency_key)
-            return incident_out(s, incident)
+            out = incident_out(s, incident)
+            # last, so the audit chain's head row stays locked for as short a time as possible
+            audit.record(s, at=incident.reported_at, actor=audit.Actor.of(principal),
+                         action="incident.report", entity_type="incident",
+                         entity_key=incident.ref, scope_path=incident.jurisdiction_path,
+                         detail={"grade": incident.grade, "category": incident.category})
+            return out
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -170,10 +176,6 @@ def _file(s: Session, now: datetime, principal: Principal, data: ReportIn, profi
           detail={"grade": result.grade.value, "profile": profile.name})
     _route(s, incident, subject, result.grade.value, clock_settings(profile), now,
            self_reported=incident.source == "unit")
-    audit.record(s, at=now, actor=audit.Actor.of(principal), action="incident.report",
-                 entity_type="incident", entity_key=incident.ref,
-                 scope_path=incident.jurisdiction_path,
-                 detail={"grade": incident.grade, "category": incident.category})
     return incident
 
 

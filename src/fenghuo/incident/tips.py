@@ -7,14 +7,15 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
 from fenghuo.common.errors import FieldError, NotFound, ValidationFailed
-from fenghuo.common.pagination import Page, PageParams
+from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal
+from fenghuo.common.types import Timestamp
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident.models import Tip
 from fenghuo.incident.taxonomy import get_taxonomy
@@ -31,7 +32,7 @@ class TipIn(BaseModel):
     unit_name: str = Field(min_length=1, max_length=300, description="Who is affected")
     category: str | None = None
     description: str = Field(min_length=10, max_length=10000)
-    found_at: AwareDatetime | None = None
+    found_at: Timestamp | None = None
     reporter_name: str | None = Field(default=None, max_length=200)
     reporter_contact: str | None = Field(default=None, max_length=300)
 
@@ -112,10 +113,8 @@ def list_tips(uow: UnitOfWork, *, principal: Principal, page: PageParams) -> Pag
     require(principal, Permission.INCIDENT_READ)
     stmt = select(Tip).where(_visible(principal))
     with uow() as s:
-        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = s.scalars(stmt.order_by(Tip.id.desc()).limit(page.limit).offset(page.offset))
-        items = [_out(t, principal) for t in rows]
-    return Page[TipOut](items=items, total=total, limit=page.limit, offset=page.offset)
+        return fetch_page(s, stmt, page, order_by=Tip.id.desc(),
+                          convert=lambda t: _out(t, principal))
 
 
 def get_tip(uow: UnitOfWork, *, principal: Principal, ref: str) -> TipOut:

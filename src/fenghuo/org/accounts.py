@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
 from fenghuo.common.errors import FieldError, Forbidden, NotFound, Unauthorized, ValidationFailed
-from fenghuo.common.pagination import Page, PageParams
+from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.org import rules, scoping
@@ -194,10 +194,7 @@ def list_users(
     with uow() as s:
         if body:
             stmt = stmt.where(User.body_id == visible_body(s, principal.scope, body).id)
-        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = s.scalars(stmt.order_by(User.username).limit(page.limit).offset(page.offset))
-        items = [user_out(u) for u in rows]
-    return Page[UserOut](items=items, total=total, limit=page.limit, offset=page.offset)
+        return fetch_page(s, stmt, page, order_by=User.username, convert=user_out)
 
 
 def get_user(uow: UnitOfWork, *, principal: Principal, user_id: int) -> UserOut:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
 from fenghuo.common.errors import FieldError, NotFound, ValidationFailed
-from fenghuo.common.pagination import Page, PageParams
+from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.org import rules, scoping
@@ -136,10 +136,7 @@ def list_bodies(
             root = visible_jurisdiction(s, principal.scope, jurisdiction)
             stmt = stmt.where(Body.jurisdiction_id.in_(
                 select(Jurisdiction.id).where(Jurisdiction.path.startswith(root.path))))
-        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = s.scalars(stmt.order_by(Body.key).limit(page.limit).offset(page.offset))
-        items = [body_out(b) for b in rows]
-    return Page[BodyOut](items=items, total=total, limit=page.limit, offset=page.offset)
+        return fetch_page(s, stmt, page, order_by=Body.key, convert=body_out)
 
 
 def get_body(uow: UnitOfWork, *, principal: Principal, key: str) -> BodyOut:

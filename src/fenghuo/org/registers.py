@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
 from fenghuo.common.errors import FieldError, Forbidden, NotFound, ValidationFailed
-from fenghuo.common.pagination import Page, PageParams
+from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.org import rules, scoping
@@ -228,10 +228,8 @@ def list_experts(
     if specialty:
         stmt = stmt.where(Expert.specialties.like(f"%{specialty}%"))
     with uow() as s:
-        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = s.execute(stmt.order_by(Expert.key).limit(page.limit).offset(page.offset)).all()
-        items = [expert_out(e, key) for e, key in rows]
-    return Page[ExpertOut](items=items, total=total, limit=page.limit, offset=page.offset)
+        return fetch_page(s, stmt, page, order_by=Expert.key,
+                          convert=lambda row: expert_out(row[0], row[1]))
 
 
 def create_expert(

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
 from fenghuo.common.errors import FieldError, Forbidden, NotFound, ValidationFailed
-from fenghuo.common.pagination import Page, PageParams
+from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal, Scope
 from fenghuo.db.session import UnitOfWork
 from fenghuo.org import rules, scoping
@@ -124,10 +124,7 @@ def list_jurisdictions(
             stmt = stmt.where(
                 Jurisdiction.parent_id == visible_jurisdiction(s, principal.scope, parent).id
             )
-        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = s.scalars(stmt.order_by(Jurisdiction.path).limit(page.limit).offset(page.offset))
-        items = [jurisdiction_out(j) for j in rows]
-    return Page[JurisdictionOut](items=items, total=total, limit=page.limit, offset=page.offset)
+        return fetch_page(s, stmt, page, order_by=Jurisdiction.path, convert=jurisdiction_out)
 
 
 def get_jurisdiction(uow: UnitOfWork, *, principal: Principal, code: str) -> JurisdictionOut:

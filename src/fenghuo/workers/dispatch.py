@@ -36,7 +36,8 @@ class Worker:
     def from_runtime(cls, rt: Runtime) -> Worker:
         s = rt.settings
         return cls(rt, build_notifiers(s), threads=s.worker_threads,
-                   poll_seconds=s.worker_poll_seconds, watchdog_seconds=s.watchdog_seconds)
+                   poll_seconds=s.worker_poll_seconds, watchdog_seconds=s.watchdog_seconds,
+                   lease_seconds=s.worker_lease_seconds)
 
     def deliver_once(self, pool: ThreadPoolExecutor | None = None) -> int:
         """Claim one batch and deliver it; returns how many messages were attempted."""

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from fenghuo.api.deps import CurrentUser, RuntimeDep
+from fenghuo.api.deps import CurrentUser, ObjectId, RuntimeDep
 from fenghuo.org import accounts
 from fenghuo.org.schemas import LoginResult, Me, TokenIn, TokenIssued, TokenOut
 
@@ -46,6 +46,6 @@ def issue_token(*, rt: RuntimeDep, me: CurrentUser, token_in: TokenIn) -> TokenI
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(*, rt: RuntimeDep, me: CurrentUser, token_id: int) -> Response:
+def revoke_token(*, rt: RuntimeDep, me: CurrentUser, token_id: ObjectId) -> Response:
     accounts.revoke_token(rt.uow, rt.clock, principal=me, token_id=token_id)
     return Response(status_code=204)

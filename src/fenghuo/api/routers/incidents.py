@@ -11,11 +11,11 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Header, Request, Response, UploadFile
-from pydantic import AwareDatetime
 
-from fenghuo.api.deps import CurrentUser, Paging, RuntimeDep
+from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep
 from fenghuo.common.errors import TooManyRequests
 from fenghuo.common.pagination import Page
+from fenghuo.common.types import Timestamp
 from fenghuo.incident import evidence, grading, handling, queries, service, tips
 from fenghuo.incident.schemas import (
     FindingIn,
@@ -62,7 +62,7 @@ def report(*, rt: RuntimeDep, me: CurrentUser, data: ReportIn, response: Respons
 def list_incidents(*, rt: RuntimeDep, me: CurrentUser, page: Paging, grade: str | None = None,
                    category: str | None = None, state: str | None = None,
                    sector: str | None = None, unit: str | None = None, q: str | None = None,
-                   since: AwareDatetime | None = None, until: AwareDatetime | None = None):
+                   since: Timestamp | None = None, until: Timestamp | None = None):
     return queries.list_incidents(rt.uow, principal=me, page=page, grade=grade,
                                   category=category, state=state, sector=sector, unit=unit, q=q,
                                   since=since, until=until)
@@ -107,8 +107,8 @@ def record_finding(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: FindingIn
 
 
 @router.get("/accountability")
-def accountability(*, rt: RuntimeDep, me: CurrentUser, since: AwareDatetime,
-                   until: AwareDatetime) -> list[dict]:
+def accountability(*, rt: RuntimeDep, me: CurrentUser, since: Timestamp,
+                   until: Timestamp) -> list[dict]:
     """Per unit in your scope: late, omitted, false and concealed reports, overdue clocks."""
     rows = handling.accountability(rt.uow, rt.clock, principal=me, since=since, until=until)
     return [r.__dict__ for r in rows]
@@ -135,7 +135,7 @@ def list_evidence(*, rt: RuntimeDep, me: CurrentUser, ref: str) -> list[dict]:
 
 @router.get("/incidents/{ref}/evidence/{evidence_id}/content",
             response_class=Response, responses={200: {"content": {"*/*": {}}}})
-def download_evidence(*, rt: RuntimeDep, me: CurrentUser, ref: str, evidence_id: int):
+def download_evidence(*, rt: RuntimeDep, me: CurrentUser, ref: str, evidence_id: ObjectId):
     meta, content = evidence.download(rt.uow, rt.clock, principal=me, ref=ref,
                                       evidence_id=evidence_id)
     return Response(content, media_type=meta.content_type, headers={

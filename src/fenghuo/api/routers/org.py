@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
-from fenghuo.api.deps import CurrentUser, Paging, RuntimeDep
+from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep
 from fenghuo.common.errors import FieldError, ValidationFailed
 from fenghuo.common.pagination import Page
 from fenghuo.org import bodies, interchange, registers, service
@@ -107,7 +107,7 @@ def add_contact(*, rt: RuntimeDep, me: CurrentUser, key: str, data: ContactIn):
 
 
 @router.delete("/bodies/{key}/contacts/{contact_id}", status_code=204)
-def delete_contact(*, rt: RuntimeDep, me: CurrentUser, key: str, contact_id: int) -> Response:
+def delete_contact(*, rt: RuntimeDep, me: CurrentUser, key: str, contact_id: ObjectId) -> Response:
     registers.delete_contact(rt.uow, rt.clock, principal=me, body=key, contact_id=contact_id)
     return Response(status_code=204)
 

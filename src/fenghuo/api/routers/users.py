@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from fenghuo.api.deps import CurrentUser, Paging, RuntimeDep
+from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep
 from fenghuo.common.pagination import Page
 from fenghuo.org import accounts
 from fenghuo.org.schemas import UserIn, UserOut, UserPatch
@@ -23,10 +23,10 @@ def create_user(*, rt: RuntimeDep, me: CurrentUser, user_in: UserIn) -> UserOut:
 
 
 @router.get("/users/{user_id}", response_model=UserOut)
-def get_user(*, rt: RuntimeDep, me: CurrentUser, user_id: int) -> UserOut:
+def get_user(*, rt: RuntimeDep, me: CurrentUser, user_id: ObjectId) -> UserOut:
     return accounts.get_user(rt.uow, principal=me, user_id=user_id)
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
-def update_user(*, rt: RuntimeDep, me: CurrentUser, user_id: int, patch: UserPatch) -> UserOut:
+def update_user(*, rt: RuntimeDep, me: CurrentUser, user_id: ObjectId, patch: UserPatch) -> UserOut:
     return accounts.update_user(rt.uow, rt.clock, principal=me, user_id=user_id, patch=patch)

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 10:01:31.148627
+Create Date: 2026-11-23 10:29:06.090161
 """
 from collections.abc import Sequence
 
@@ -161,6 +161,29 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_claimable', ['state', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_incident_id'), ['incident_id'], unique=False)
 
+    op.create_table('tips',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ref', sa.String(length=24), nullable=False),
+    sa.Column('receiving_body_id', sa.Integer(), nullable=False),
+    sa.Column('jurisdiction_path', sa.String(length=400), nullable=False),
+    sa.Column('category', sa.String(length=80), nullable=True),
+    sa.Column('unit_name', sa.String(length=300), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('found_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reporter_name', sa.String(length=200), nullable=True),
+    sa.Column('reporter_contact', sa.String(length=300), nullable=True),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('incident_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_tips_incident_id_incidents')),
+    sa.ForeignKeyConstraint(['receiving_body_id'], ['bodies.id'], name=op.f('fk_tips_receiving_body_id_bodies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tips')),
+    sa.UniqueConstraint('ref', name=op.f('uq_tips_ref'))
+    )
+    with op.batch_alter_table('tips', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tips_jurisdiction_path'), ['jurisdiction_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tips_receiving_body_id'), ['receiving_body_id'], unique=False)
+
     op.create_table('evidence_custody',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('evidence_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -196,6 +219,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_evidence_custody_evidence_id'))
 
     op.drop_table('evidence_custody')
+    with op.batch_alter_table('tips', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tips_receiving_body_id'))
+        batch_op.drop_index(batch_op.f('ix_tips_jurisdiction_path'))
+
+    op.drop_table('tips')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_incident_id'))
         batch_op.drop_index('ix_outbox_claimable')
