@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
+from fenghuo.notify import outbox
+
 PROBLEM = "application/problem+json"
 
 
@@ -129,3 +131,43 @@ def test_accountability_over_http(client, headers, clock):
     rows = client.get("/api/v1/accountability", params={"since": since, "until": until},
                       headers=headers("bj_admin")).json()
     assert [(r["unit"], r["late"]) for r in rows if r["unit"] == "bj-bank"] == [("bj-bank", 1)]
+
+
+def test_a_tip_becomes_an_incident_without_the_tipster(client, headers):
+    tip = {"jurisdiction": "110000", "unit_name": "北京某银行", "description": "网银页面被篡改 "
+           "online banking page defaced", "reporter_name": "李四", "reporter_contact": "li@x.cn"}
+    ref = client.post("/api/v1/public/tips", json=tip).json()["ref"]
+    body = report(unit="bj-bank")
+    assert client.post(f"/api/v1/tips/{ref}/convert", json=body,
+                       headers=headers("nat_admin")).status_code == 403  # not the receiver
+    assert client.post(f"/api/v1/tips/{ref}/convert", json=body,
+                       headers=headers("bj_fin")).status_code == 404  # cannot see tips at all
+    r = client.post(f"/api/v1/tips/{ref}/convert", json=body, headers=headers("bj_duty"))
+    assert r.status_code == 201, r.text
+    incident = r.json()
+    assert incident["source"] == "public" and "李四" not in r.text
+    assert any(e["kind"] == "from_tip" for e in incident["timeline"])
+    again = client.post(f"/api/v1/tips/{ref}/convert", json=body, headers=headers("bj_duty"))
+    assert again.status_code == 422 and "already converted" in again.text
+    assert client.get(f"/api/v1/tips/{ref}", headers=headers("bj_duty")).json()["state"] == (
+        "converted")
+
+
+def test_dead_letters_can_be_listed_and_retried(client, headers, rt, clock):
+    client.post("/api/v1/bodies/110000.office/contacts", headers=headers("bj_admin"), json={
+        "name": "Hook", "channel": "webhook", "value": "http://127.0.0.1:9/nowhere"})
+    client.post("/api/v1/incidents", json=report(), headers=headers("bj_reporter"))
+    [claimed] = outbox.claim(rt.uow, now=clock.now(), limit=5)
+    outbox.complete(rt.uow, now=clock.now(), claimed=claimed, error="410 gone", retryable=False)
+    dead = client.get("/api/v1/deliveries", headers=headers("bj_duty")).json()
+    assert [(d["channel"], d["state"], d["last_error"]) for d in dead] == [
+        ("webhook", "dead", "410 gone")]
+    assert client.get("/api/v1/deliveries", headers=headers("sh_admin")).json() == []
+    assert client.post(f"/api/v1/deliveries/{dead[0]['id']}/retry",
+                       headers=headers("sh_admin")).status_code == 404
+    assert client.post(f"/api/v1/deliveries/{dead[0]['id']}/retry",
+                       headers=headers("bj_duty")).status_code == 204
+    assert client.get("/api/v1/deliveries", params={"state": "pending"},
+                      headers=headers("bj_duty")).json()[0]["attempts"] == 0
+    assert client.post(f"/api/v1/deliveries/{dead[0]['id']}/retry",
+                       headers=headers("bj_duty")).status_code == 422

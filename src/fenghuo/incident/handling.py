@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
-from fenghuo.common.errors import FieldError, Forbidden, ValidationFailed
+from fenghuo.common.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident import grading, rules
@@ -26,8 +26,10 @@ from fenghuo.incident.schemas import (
     StateIn,
     SupplementIn,
 )
+from fenghuo.incident.scoping import visible_incidents
 from fenghuo.incident.service import _reasons_json, _route, clock_settings, event, grade_facts
 from fenghuo.notify import outbox
+from fenghuo.notify.models import OutboxMessage
 from fenghuo.org import scoping
 from fenghuo.org.models import Body, Contact, InfoSystem
 from fenghuo.org.rules import DELIVERABLE_CHANNELS, Permission
@@ -243,3 +245,51 @@ def accountability(uow: UnitOfWork, clock: Clock, *, principal: Principal, since
             incidents=r.incidents or 0, late=r.late or 0, omitted=r.omitted or 0,
             false=r.false_reports or 0, concealed=r.concealed or 0, overdue_duties=r.n or 0)
             for r in rows]
+
+
+# --- dead letters -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    id: int
+    incident: str
+    body: str | None
+    channel: str
+    address: str
+    state: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+
+
+def list_deliveries(uow: UnitOfWork, *, principal: Principal, state: str = "dead",
+                    limit: int = 200) -> list[DeliveryRow]:
+    """Notifications of incidents in scope in one state (by default the dead letters)."""
+    require(principal, Permission.INCIDENT_HANDLE)
+    stmt = (select(OutboxMessage, Incident.ref, Body.key)
+            .join(Incident, Incident.id == OutboxMessage.incident_id)
+            .outerjoin(Body, Body.id == OutboxMessage.body_id)
+            .where(visible_incidents(principal.scope), OutboxMessage.state == state)
+            .order_by(OutboxMessage.id.desc()).limit(limit))
+    with uow() as s:
+        return [DeliveryRow(m.id, ref, key, m.channel, m.address, m.state, m.attempts,
+                            m.last_error, m.created_at) for m, ref, key in s.execute(stmt)]
+
+
+def retry_delivery(uow: UnitOfWork, clock: Clock, *, principal: Principal, delivery_id: int
+                   ) -> None:
+    """Put a dead-lettered notification back in the queue."""
+    require(principal, Permission.INCIDENT_HANDLE)
+    with uow() as s:
+        visible = s.scalar(select(OutboxMessage.id).join(
+            Incident, Incident.id == OutboxMessage.incident_id).where(
+            OutboxMessage.id == delivery_id, visible_incidents(principal.scope)))
+        if visible is None:
+            raise NotFound(f"no delivery {delivery_id}")
+        incident = s.scalar(select(Incident).join(
+            OutboxMessage, OutboxMessage.incident_id == Incident.id).where(
+            OutboxMessage.id == delivery_id))
+        _audit(s, principal, incident, "delivery.retry", clock.now())
+    if not outbox.retry_dead(uow, now=clock.now(), message_id=delivery_id):
+        raise ValidationFailed([FieldError("id", "only a dead-lettered delivery can be retried")])

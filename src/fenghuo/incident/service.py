@@ -74,7 +74,7 @@ def report(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: ReportI
                 existing = _by_key(s, principal, idempotency_key)
                 if existing is not None:
                     return _replay(s, principal, existing, data)
-            incident = _file(s, clock.now(), principal, data, profile, idempotency_key)
+            incident = file_report(s, clock.now(), principal, data, profile, idempotency_key)
             out = incident_out(s, incident)
             # last, so the audit chain's head row stays locked for as short a time as possible
             audit.record(s, at=incident.reported_at, actor=audit.Actor.of(principal),
@@ -146,8 +146,8 @@ def grade_facts(facts: FactsIn, system: InfoSystem | None, cii: bool) -> grading
                                 **facts.model_dump())
 
 
-def _file(s: Session, now: datetime, principal: Principal, data: ReportIn, profile_name: str,
-          key: str | None) -> Incident:
+def file_report(s: Session, now: datetime, principal: Principal, data: ReportIn, profile_name: str,
+          key: str | None, source: str | None = None) -> Incident:
     _check(data, now)
     subject = _subject(s, principal, data.unit)
     system = _system(s, subject, data.system)
@@ -158,8 +158,8 @@ def _file(s: Session, now: datetime, principal: Principal, data: ReportIn, profi
         ref=new_ref(now), subject_body_id=subject.id, reporting_body_id=reporter.id,
         reported_by_user_id=principal.user_id, idempotency_key=key,
         request_hash=_request_hash(data, data.unit or subject.key),
-        source="unit" if reporter.id == subject.id else SOURCE_OF_KIND.get(
-            BodyKind(reporter.kind), "office"),
+        source=source or ("unit" if reporter.id == subject.id else SOURCE_OF_KIND.get(
+            BodyKind(reporter.kind), "office")),
         jurisdiction_path=subject.jurisdiction.path,
         sector_code=(subject.sector_codes or [None])[0], system_id=system.id if system else None,
         cii=subject.cii, category=data.category, subcategory=data.subcategory, title=data.title,

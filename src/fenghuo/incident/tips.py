@@ -12,12 +12,15 @@ from sqlalchemy import select
 
 from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
-from fenghuo.common.errors import FieldError, NotFound, ValidationFailed
+from fenghuo.common.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal
 from fenghuo.common.types import Timestamp
 from fenghuo.db.session import UnitOfWork
+from fenghuo.incident import service
 from fenghuo.incident.models import Tip
+from fenghuo.incident.queries import incident_out
+from fenghuo.incident.schemas import IncidentOut, ReportIn
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.org import rules as org_rules
 from fenghuo.org.models import Body, Jurisdiction
@@ -123,4 +126,45 @@ def get_tip(uow: UnitOfWork, *, principal: Principal, ref: str) -> TipOut:
         tip = s.scalar(select(Tip).where(Tip.ref == ref, _visible(principal)))
         if tip is None:
             raise NotFound(f"no tip {ref!r}")
+        return _out(tip, principal)
+
+
+def _own_tip(s, principal: Principal, ref: str) -> Tip:  # noqa: ANN001
+    require(principal, Permission.INCIDENT_HANDLE)
+    tip = s.scalar(select(Tip).where(Tip.ref == ref, _visible(principal)))
+    if tip is None:
+        raise NotFound(f"no tip {ref!r}")
+    if tip.receiving_body_id != principal.body_id:
+        raise Forbidden("only the receiving office handles a tip")
+    if tip.state != "new":
+        raise ValidationFailed([FieldError("ref", f"the tip is already {tip.state}")])
+    return tip
+
+
+def convert(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: ReportIn,
+            profile: str) -> IncidentOut:
+    """The receiving office verifies a tip and files it as an incident (source "public"); the
+    incident enters the reporting chain like any other, without the tipster's identity."""
+    now = clock.now()
+    with uow() as s:
+        tip = _own_tip(s, principal, ref)
+        incident = service.file_report(s, now, principal, data, profile, None, source="public")
+        service.event(s, incident, at=now, kind="from_tip", actor=principal.username,
+                      detail={"tip": tip.ref})
+        tip.state, tip.incident_id = "converted", incident.id
+        audit.record(s, at=now, actor=audit.Actor.of(principal), action="tip.convert",
+                     entity_type="tip", entity_key=tip.ref, scope_path=tip.jurisdiction_path,
+                     detail={"incident": incident.ref})
+        return incident_out(s, incident, now)
+
+
+def dismiss(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, reason: str
+            ) -> TipOut:
+    now = clock.now()
+    with uow() as s:
+        tip = _own_tip(s, principal, ref)
+        tip.state = "dismissed"
+        audit.record(s, at=now, actor=audit.Actor.of(principal), action="tip.dismiss",
+                     entity_type="tip", entity_key=tip.ref, scope_path=tip.jurisdiction_path,
+                     detail={"reason": reason})
         return _out(tip, principal)

@@ -10,7 +10,8 @@ from dataclasses import asdict
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Header, Request, Response, UploadFile
+from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile
+from pydantic import BaseModel, Field
 
 from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep
 from fenghuo.common.errors import TooManyRequests
@@ -182,3 +183,37 @@ def list_tips(*, rt: RuntimeDep, me: CurrentUser, page: Paging):
 @router.get("/tips/{ref}", response_model=tips.TipOut)
 def get_tip(*, rt: RuntimeDep, me: CurrentUser, ref: str):
     return tips.get_tip(rt.uow, principal=me, ref=ref)
+
+
+@router.post("/tips/{ref}/convert", response_model=IncidentOut, status_code=201)
+def convert_tip(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: ReportIn):
+    """The receiving office files a verified tip as an incident (source "public")."""
+    out = tips.convert(rt.uow, rt.clock, principal=me, ref=ref, data=data,
+                       profile=rt.settings.grading_profile)
+    rt.wake_worker()
+    return out
+
+
+class DismissIn(BaseModel):
+    reason: str = Field(min_length=3, max_length=4000)
+
+
+@router.post("/tips/{ref}/dismiss", response_model=tips.TipOut)
+def dismiss_tip(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: DismissIn):
+    return tips.dismiss(rt.uow, rt.clock, principal=me, ref=ref, reason=data.reason)
+
+
+@router.get("/deliveries")
+def list_deliveries(*, rt: RuntimeDep, me: CurrentUser,
+                    state: Annotated[str, Query(pattern="^(pending|sending|delivered|dead)$")]
+                    = "dead") -> list[dict]:
+    """Notifications of incidents in your scope, by state (dead letters by default)."""
+    return [asdict(d) for d in handling.list_deliveries(rt.uow, principal=me, state=state)]
+
+
+@router.post("/deliveries/{delivery_id}/retry", status_code=204)
+def retry_delivery(*, rt: RuntimeDep, me: CurrentUser, delivery_id: ObjectId) -> Response:
+    """Queue a dead-lettered notification again."""
+    handling.retry_delivery(rt.uow, rt.clock, principal=me, delivery_id=delivery_id)
+    rt.wake_worker()
+    return Response(status_code=204)
