@@ -79,10 +79,10 @@ def fenghuo(env: dict, *args: str) -> None:
                    capture_output=True)
 
 
-def start(env: dict, port: int, workdir: Path) -> subprocess.Popen:
+def start(env: dict, port: int, workdir: Path, processes: int) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "fenghuo.cli.main", "serve", "--port",
-                             str(port)], env=env, cwd=workdir, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                             str(port), "--processes", str(processes)], env=env,
+                            cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
@@ -141,6 +141,7 @@ def main() -> None:
     ap.add_argument("--reports", type=int, default=1000)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--major-every", type=int, default=10)
+    ap.add_argument("--processes", type=int, default=1, help="server processes")
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp())
     env = {k: v for k, v in os.environ.items() if not k.startswith("FENGHUO_")}
@@ -161,7 +162,7 @@ def main() -> None:
     fenghuo(env, "user", "create", "bench", "--body", "bench-op", "--role",
             "operator_reporter", "--password", PASSWORD)
     port = free_port()
-    proc = start(env, port, workdir)
+    proc = start(env, port, workdir, args.processes)
     try:
         base = f"http://127.0.0.1:{port}"
         token = httpx.post(f"{base}/api/v1/auth/token",
@@ -173,8 +174,8 @@ def main() -> None:
         while time.perf_counter() < deadline and not set(accepted) <= set(receiver.arrivals):
             time.sleep(0.05)
         delays = [receiver.arrivals[r] - t for r, t in accepted.items() if r in receiver.arrivals]
-        print(f"backend: {args.db}; {args.reports} reports, concurrency {args.concurrency}, "
-              f"1 in {args.major_every} major")
+        print(f"backend: {args.db}; {args.processes} server process(es); {args.reports} "
+              f"reports, concurrency {args.concurrency}, 1 in {args.major_every} major")
         print(f"throughput: {len(lat) / elapsed:.0f} reports/s ({errors} errors)")
         print(f"latency: p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms, "
               f"mean {statistics.mean(lat) * 1000:.1f} ms")

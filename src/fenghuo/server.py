@@ -4,21 +4,36 @@ the embedded default) to an in-process delivery worker."""
 from __future__ import annotations
 
 import uvicorn
+from fastapi import FastAPI
 
+from fenghuo import bootstrap
 from fenghuo.api.app import create_app
 from fenghuo.bootstrap import Runtime
+from fenghuo.config import Settings
 from fenghuo.workers.dispatch import Worker
 
 
-def run(rt: Runtime, *, host: str, port: int) -> None:
+def app_from_env() -> FastAPI:
+    """The application of one server process, built from the environment (for ``--processes``)."""
+    return create_app(bootstrap.build(Settings()))
+
+
+def run(rt: Runtime, *, host: str, port: int, processes: int = 1) -> None:
+    """Serve; with ``processes > 1`` uvicorn starts that many server processes (use it on
+    PostgreSQL: SQLite admits one writer at a time anyway)."""
     in_process = rt.settings.worker if rt.settings.worker is not None else rt.settings.is_embedded
     worker = None
     if in_process:
         worker = Worker.from_runtime(rt)
-        rt.wake = worker.wake.set
+        if processes == 1:
+            rt.wake = worker.wake.set  # several processes cannot wake it; it polls
         worker.start_thread()
     try:
-        uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
+        if processes > 1:
+            uvicorn.run("fenghuo.server:app_from_env", factory=True, workers=processes,
+                        host=host, port=port, log_level="info")
+        else:
+            uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
     finally:
         if worker is not None:
             worker.stop()

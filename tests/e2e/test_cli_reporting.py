@@ -10,6 +10,7 @@ import sys
 import time
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from fenghuo.incident import service
@@ -137,3 +138,43 @@ def _states(rt) -> set[str]:
         return set(s.scalars(select(OutboxMessage.state)
                              .where(OutboxMessage.channel == "webhook")))
 
+
+
+def test_several_server_processes_on_postgresql(rt, principal, db_url, tmp_path):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("several server processes are for PostgreSQL; SQLite has one writer")
+    with WebhookPeer() as hook:
+        registers.add_contact(rt.uow, rt.clock, principal=principal("nat_admin"),
+                              body="cn.emergency-office",
+                              data=ContactIn(name="Hook", channel="webhook", value=hook.url))
+        port = free_port()
+        env = clean_env(FENGHUO_DATABASE_URL=db_url, FENGHUO_WORKER="true",
+                        FENGHUO_PORT=str(port))
+        proc = subprocess.Popen([sys.executable, "-m", "fenghuo.cli.main", "serve",
+                                 "--processes", "2"], env=env, cwd=tmp_path,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/healthz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            token = httpx.post(f"{base}/api/v1/auth/token", data={
+                "username": "bj_reporter", "password": "correct-horse-battery"}).json()
+            h = {"Authorization": f"Bearer {token['access_token']}"}
+            body = {"system": "core", "category": "network-attack", "title": "DoS",
+                    "found_at": "2026-11-01T07:50:00+00:00", "impact": "down",
+                    "measures": "scrubbing", "facts": {"system_loss": "serious"}}
+            refs = {httpx.post(f"{base}/api/v1/incidents", json=body, headers=h).json()["ref"]
+                    for _ in range(6)}
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and len(hook.requests) < 6:
+                time.sleep(0.1)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        assert len(refs) == 6
+        assert {r["json"]["ref"] for r in hook.requests} == refs

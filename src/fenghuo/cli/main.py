@@ -64,6 +64,8 @@ def _fail(exc: DomainError) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
+    processes: Annotated[int, typer.Option(min=1, max=64, help="Server processes (PostgreSQL)")]
+    = 1,
 ) -> None:
     """Migrate, seed the reference data, create the first administrator if none, and serve."""
     settings = Settings()
@@ -80,7 +82,7 @@ def serve(
             title="Fenghuo 烽火", border_style="green"))
     out.print(f"Database: {settings.resolved_database_url().split('@')[-1]}")
     out.print(f"API docs: {url}/docs")
-    server.run(rt, host=host, port=port)
+    server.run(rt, host=host, port=port, processes=processes)
 
 
 @app.command()
