@@ -27,7 +27,13 @@ from fenghuo.incident.schemas import (
     SupplementIn,
 )
 from fenghuo.incident.scoping import visible_incidents
-from fenghuo.incident.service import _reasons_json, _route, clock_settings, event, grade_facts
+from fenghuo.incident.service import (
+    clock_settings,
+    event,
+    grade_facts,
+    reasons_json,
+    route_incident,
+)
 from fenghuo.notify import outbox
 from fenghuo.notify.models import OutboxMessage
 from fenghuo.org import scoping
@@ -44,12 +50,12 @@ def _regrade(s: Session, incident: Incident, facts: FactsIn, *, now: datetime, a
     result = grading.grade(grade_facts(facts, system, incident.cii), profile)
     before = incident.grade
     incident.facts, incident.grade = facts.model_dump_json(), result.grade.value
-    incident.grade_reasons, incident.updated_at = _reasons_json(result), now
+    incident.grade_reasons, incident.updated_at = reasons_json(result), now
     event(s, incident, at=now, kind="regraded", actor=actor,
           detail={"from": before, "to": incident.grade, "why": why})
     if incident.grade != before:
         subject = s.get(Body, incident.subject_body_id)
-        _route(s, incident, subject, incident.grade, clock_settings(profile), now,
+        route_incident(s, incident, subject, incident.grade, clock_settings(profile), now,
                self_reported=False)
 
 

@@ -166,7 +166,7 @@ def file_report(s: Session, now: datetime, principal: Principal, data: ReportIn,
         description=data.description, impact=data.impact, measures=data.measures,
         found_at=data.found_at, reported_at=now, state=rules.State.REPORTED.value,
         grade=result.grade.value, grading_profile=profile.name,
-        facts=data.facts.model_dump_json(), grade_reasons=_reasons_json(result),
+        facts=data.facts.model_dump_json(), grade_reasons=reasons_json(result),
         created_at=now, updated_at=now)
     s.add(incident)
     s.flush()
@@ -174,14 +174,13 @@ def file_report(s: Session, now: datetime, principal: Principal, data: ReportIn,
           detail={"source": incident.source, "reporter": reporter.key})
     event(s, incident, at=now, kind="graded", actor="system",
           detail={"grade": result.grade.value, "profile": profile.name})
-    _route(s, incident, subject, result.grade.value, clock_settings(profile), now,
+    route_incident(s, incident, subject, result.grade.value, clock_settings(profile), now,
            self_reported=incident.source == "unit")
     return incident
 
 
-def _reasons_json(result: grading.GradingResult) -> str:
-    return json.dumps([r.as_dict() if hasattr(r, "as_dict") else r.__dict__
-                       for r in result.reasons], ensure_ascii=False, default=str)
+def reasons_json(result: grading.GradingResult) -> str:
+    return json.dumps([r.as_dict() for r in result.reasons], ensure_ascii=False, default=str)
 
 
 # --- routing, clocks, notifications -----------------------------------------------------------
@@ -198,7 +197,7 @@ def _candidates(s: Session, chain: tuple[int, ...]) -> list[rules.Candidate]:
             for b in bodies]
 
 
-def _route(s: Session, incident: Incident, subject: Body, grade: str,
+def route_incident(s: Session, incident: Incident, subject: Body, grade: str,
            clocks: rules.ClockSettings, now: datetime, *, self_reported: bool) -> None:
     """Route to every body that must know and has not been reached yet; start their clocks."""
     facts = subject_facts(subject)
