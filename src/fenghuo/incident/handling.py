@@ -19,6 +19,7 @@ from fenghuo.incident import grading, rules
 from fenghuo.incident.models import Duty, Incident, IncidentRoute
 from fenghuo.incident.queries import incident_out, visible_incident
 from fenghuo.incident.schemas import (
+    DeliveryOut,
     FactsIn,
     FindingIn,
     IncidentOut,
@@ -256,21 +257,8 @@ def accountability(uow: UnitOfWork, clock: Clock, *, principal: Principal, since
 # --- dead letters -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DeliveryRow:
-    id: int
-    incident: str
-    body: str | None
-    channel: str
-    address: str
-    state: str
-    attempts: int
-    last_error: str | None
-    created_at: datetime
-
-
 def list_deliveries(uow: UnitOfWork, *, principal: Principal, state: str = "dead",
-                    limit: int = 200) -> list[DeliveryRow]:
+                    limit: int = 200) -> list[DeliveryOut]:
     """Notifications of incidents in scope in one state (by default the dead letters)."""
     require(principal, Permission.INCIDENT_HANDLE)
     stmt = (select(OutboxMessage, Incident.ref, Body.key)
@@ -279,8 +267,10 @@ def list_deliveries(uow: UnitOfWork, *, principal: Principal, state: str = "dead
             .where(visible_incidents(principal.scope), OutboxMessage.state == state)
             .order_by(OutboxMessage.id.desc()).limit(limit))
     with uow() as s:
-        return [DeliveryRow(m.id, ref, key, m.channel, m.address, m.state, m.attempts,
-                            m.last_error, m.created_at) for m, ref, key in s.execute(stmt)]
+        return [DeliveryOut(id=m.id, incident=ref, created_at=m.created_at, body=key,
+                            channel=m.channel, address=m.address, state=m.state,
+                            attempts=m.attempts, last_error=m.last_error,
+                            delivered_at=m.delivered_at) for m, ref, key in s.execute(stmt)]
 
 
 def retry_delivery(uow: UnitOfWork, clock: Clock, *, principal: Principal, delivery_id: int

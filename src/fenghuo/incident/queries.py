@@ -83,8 +83,8 @@ def incident_out(s: Session, incident: Incident, now: datetime | None = None) ->
                         due_at=d.due_at, done_at=d.done_at,
                         state=rules.clock_state(d.due_at, d.done_at, now).value)
                 for d, key in duties],
-        deliveries=[DeliveryOut(body=key, channel=m.channel, address=m.address, state=m.state,
-                                attempts=m.attempts, last_error=m.last_error,
+        deliveries=[DeliveryOut(id=m.id, body=key, channel=m.channel, address=m.address,
+                                state=m.state, attempts=m.attempts, last_error=m.last_error,
                                 delivered_at=m.delivered_at) for m, key in deliveries],
         timeline=[EventOut(at=e.at, kind=e.kind, actor=e.actor, detail=json.loads(e.detail))
                   for e in events])

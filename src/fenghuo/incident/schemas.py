@@ -121,6 +121,9 @@ class DutyOut(BaseModel):
 
 
 class DeliveryOut(BaseModel):
+    id: int
+    incident: str | None = None
+    created_at: datetime | None = None
     body: str | None
     channel: str
     address: str

@@ -54,8 +54,22 @@ class Mapping:
         return {"code": self.code, "name": self.name, "confirmed": self.confirmed}
 
 
+class _Mapped:
+    """Cross-references by scheme, for categories and subcategories alike (their own only)."""
+
+    mappings: tuple[Mapping, ...]
+
+    @property
+    def gbt20986_2023(self) -> tuple[Mapping, ...]:
+        return tuple(m for m in self.mappings if m.scheme == GBT20986_2023)
+
+    @property
+    def rsit(self) -> tuple[str, ...]:
+        return tuple(m.code for m in self.mappings if m.scheme == RSIT)
+
+
 @dataclass(frozen=True)
-class Subcategory:
+class Subcategory(_Mapped):
     """A subcategory of Plan annex 1, e.g. ``harmful-program.virus`` (计算机病毒事件)."""
 
     code: str
@@ -65,14 +79,6 @@ class Subcategory:
     description_zh: str | None = None
     description_en: str | None = None
     mappings: tuple[Mapping, ...] = ()
-
-    @property
-    def gbt20986_2023(self) -> tuple[Mapping, ...]:
-        return tuple(m for m in self.mappings if m.scheme == GBT20986_2023)
-
-    @property
-    def rsit(self) -> tuple[str, ...]:
-        return tuple(m.code for m in self.mappings if m.scheme == RSIT)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,7 +91,7 @@ class Subcategory:
 
 
 @dataclass(frozen=True)
-class Category:
+class Category(_Mapped):
     """One of the 7 categories of Plan annex 1, in annex order (``order`` counts from 1)."""
 
     code: str
@@ -98,15 +104,6 @@ class Category:
     note_en: str | None = None
     mappings: tuple[Mapping, ...] = ()
     subcategories: tuple[Subcategory, ...] = ()
-
-    @property
-    def gbt20986_2023(self) -> tuple[Mapping, ...]:
-        return tuple(m for m in self.mappings if m.scheme == GBT20986_2023)
-
-    @property
-    def rsit(self) -> tuple[str, ...]:
-        """The category's own RSIT tags (without those of its subcategories)."""
-        return tuple(m.code for m in self.mappings if m.scheme == RSIT)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -19,6 +19,7 @@ from fenghuo.common.pagination import Page
 from fenghuo.common.types import Timestamp
 from fenghuo.incident import evidence, grading, handling, queries, service, tips
 from fenghuo.incident.schemas import (
+    DeliveryOut,
     FindingIn,
     IncidentOut,
     IncidentSummary,
@@ -203,12 +204,12 @@ def dismiss_tip(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: DismissIn):
     return tips.dismiss(rt.uow, rt.clock, principal=me, ref=ref, reason=data.reason)
 
 
-@router.get("/deliveries")
+@router.get("/deliveries", response_model=list[DeliveryOut])
 def list_deliveries(*, rt: RuntimeDep, me: CurrentUser,
                     state: Annotated[str, Query(pattern="^(pending|sending|delivered|dead)$")]
-                    = "dead") -> list[dict]:
+                    = "dead") -> list[DeliveryOut]:
     """Notifications of incidents in your scope, by state (dead letters by default)."""
-    return [asdict(d) for d in handling.list_deliveries(rt.uow, principal=me, state=state)]
+    return handling.list_deliveries(rt.uow, principal=me, state=state)
 
 
 @router.post("/deliveries/{delivery_id}/retry", status_code=204)
