@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fenghuo.notify.adapters.webhook import verify_signature
 from sqlalchemy import select
 
 from fenghuo.config import Settings
 from fenghuo.incident import queries, service
 from fenghuo.incident.schemas import FactsIn
 from fenghuo.notify import outbox
+from fenghuo.notify.adapters.webhook import verify_signature
 from fenghuo.notify.models import OutboxMessage
 from fenghuo.org import registers
 from fenghuo.org.schemas import ContactIn
