@@ -57,7 +57,7 @@ def _regrade(s: Session, incident: Incident, facts: FactsIn, *, now: datetime, a
     if incident.grade != before:
         subject = s.get(Body, incident.subject_body_id)
         route_incident(s, incident, subject, incident.grade, clock_settings(profile), now,
-               self_reported=False)
+                       first=False)
 
 
 def supplement(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,

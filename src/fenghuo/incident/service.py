@@ -175,7 +175,7 @@ def file_report(s: Session, now: datetime, principal: Principal, data: ReportIn,
     event(s, incident, at=now, kind="graded", actor="system",
           detail={"grade": result.grade.value, "profile": profile.name})
     route_incident(s, incident, subject, result.grade.value, clock_settings(profile), now,
-           self_reported=incident.source == "unit")
+                   first=True)
     return incident
 
 
@@ -198,13 +198,16 @@ def _candidates(s: Session, chain: tuple[int, ...]) -> list[rules.Candidate]:
 
 
 def route_incident(s: Session, incident: Incident, subject: Body, grade: str,
-           clocks: rules.ClockSettings, now: datetime, *, self_reported: bool) -> None:
-    """Route to every body that must know and has not been reached yet; start their clocks."""
+                   clocks: rules.ClockSettings, now: datetime, *, first: bool) -> None:
+    """Route to every body that must know and has not been reached yet; start their clocks.
+    ``first`` is the intake itself: nothing was routed before, and the unit's own report
+    starts its report clock (CAC 2025 art. 4)."""
     facts = subject_facts(subject)
     routes = rules.route(facts, grade, _candidates(s, facts.chain), clocks)
-    already = set(s.scalars(select(IncidentRoute.body_id).where(
-        IncidentRoute.incident_id == incident.id)))
-    routes = [r for r in routes if r.body_id not in already]
+    if not first:
+        already = set(s.scalars(select(IncidentRoute.body_id).where(
+            IncidentRoute.incident_id == incident.id)))
+        routes = [r for r in routes if r.body_id not in already]
     for r in routes:
         s.add(IncidentRoute(
             incident_id=incident.id, body_id=r.body_id,
@@ -213,7 +216,7 @@ def route_incident(s: Session, incident: Incident, subject: Body, grade: str,
             reason_en="; ".join(x.text_en for x in r.reasons),
             source="; ".join(sorted({x.source for x in r.reasons})), immediate=r.immediate,
             routed_at=now))
-    duties = rules.intake_duties(facts, self_reported=self_reported and not already,
+    duties = rules.intake_duties(facts, self_reported=first and incident.source == "unit",
                                  found_at=incident.found_at, reported_at=now, routes=routes,
                                  clocks=clocks)
     for d in duties:

@@ -23,13 +23,9 @@ import base64
 import contextlib
 import hashlib
 import hmac
-import time
-from collections.abc import Callable
 from urllib.parse import quote_plus, urlsplit, urlunsplit
 
-import httpx
-
-from fenghuo.notify.adapters.webhook import canonical_json, new_client, post
+from fenghuo.notify.adapters.webhook import HttpSender, canonical_json, post
 from fenghuo.notify.ports import DeliveryError, Message
 
 #: DingTalk ``errcode`` values worth retrying; every other non-zero code (bad token, signature
@@ -94,16 +90,8 @@ def _fit_utf8(text: str, limit: int) -> str:
     return raw[:room].decode("utf-8", "ignore") + _TRUNCATED
 
 
-class _RobotSender:
-    channel = ""
+class _RobotSender(HttpSender):
     retryable_errcodes: frozenset[int] = frozenset()
-
-    def __init__(self, timeout: float = 5.0, client: httpx.Client | None = None, *,
-                 clock: Callable[[], float] = time.time) -> None:
-        self.timeout = timeout
-        self._owns_client = client is None
-        self.client = client if client is not None else new_client(timeout)
-        self.clock = clock
 
     def _deliver(self, url: str, document: dict) -> None:
         response = post(self.client, url, canonical_json(document),
@@ -125,10 +113,6 @@ class _RobotSender:
         errmsg = str(answer.get("errmsg", ""))[:200]
         raise DeliveryError(f"{self.channel} errcode {errcode}: {errmsg}",
                             retryable=errcode in self.retryable_errcodes, code=errcode)
-
-    def close(self) -> None:
-        if self._owns_client:
-            self.client.close()
 
 
 class DingTalkRobotSender(_RobotSender):

@@ -98,10 +98,11 @@ def post(client: httpx.Client, url: str, body: bytes, *, headers: Mapping[str, s
     return response
 
 
-class WebhookSender:
-    """POSTs ``message.payload`` to ``message.address`` (see the module docstring)."""
+class HttpSender:
+    """What every HTTP channel shares: a client (its own, or one shared by the registry), a
+    timeout and an injectable clock for timestamps."""
 
-    channel = "webhook"
+    channel = ""
 
     def __init__(self, timeout: float = 5.0, client: httpx.Client | None = None, *,
                  clock: Callable[[], float] = time.time) -> None:
@@ -109,6 +110,16 @@ class WebhookSender:
         self._owns_client = client is None
         self.client = client if client is not None else new_client(timeout)
         self.clock = clock
+
+    def close(self) -> None:
+        if self._owns_client:
+            self.client.close()
+
+
+class WebhookSender(HttpSender):
+    """POSTs ``message.payload`` to ``message.address`` (see the module docstring)."""
+
+    channel = "webhook"
 
     def send(self, message: Message) -> None:
         try:
@@ -121,7 +132,3 @@ class WebhookSender:
         if message.secret:
             headers["X-Fenghuo-Signature"] = sign(message.secret, stamp, body)
         post(self.client, message.address, body, headers=headers, timeout=self.timeout)
-
-    def close(self) -> None:
-        if self._owns_client:
-            self.client.close()
