@@ -2,13 +2,17 @@
 SQLite or PostgreSQL, drives concurrent report submissions over HTTP, and measures
 
   * reports/s accepted and p50/p99 latency of POST /api/v1/incidents;
-  * for major incidents, p99 time from acceptance to arrival of the Emergency Office's webhook
-    at a local receiver.
+  * for major incidents, p99 time from acceptance (the incident's ``reported_at``, taken when
+    the server starts the report's transaction) to arrival of the Emergency Office's webhook at
+    a local receiver.
 
     python bench/intake.py --db sqlite --reports 2000 --concurrency 32
-    python bench/intake.py --db postgresql --reports 2000 --concurrency 32
+    python bench/intake.py --db postgresql --processes 2 --client wrk --seconds 20
 
-Prints figures; asserts nothing. PostgreSQL runs use a throwaway database on 127.0.0.1.
+The load comes from Python threads (``--client python``, the default) or, where Debian's
+``wrk`` is installed (``apt-get install wrk``), from wrk with a Lua script that gives every
+request its own Idempotency-Key (``--client wrk``): a C client leaves the two cores to the
+server. Prints figures; asserts nothing. PostgreSQL runs use a throwaway database on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import socket
-import statistics
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -25,6 +31,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -55,14 +62,20 @@ def free_port() -> int:
 
 
 class Receiver:
+    """The Emergency Office's webhook endpoint; records, per incident, the delay from the
+    server's acceptance (``reported_at`` in the payload) to arrival here."""
+
     def __init__(self) -> None:
-        self.arrivals: dict[str, float] = {}
-        arrivals = self.arrivals
+        self.delays: dict[str, float] = {}
+        delays = self.delays
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                arrivals.setdefault(body["ref"], time.perf_counter())
+                accepted = datetime.fromisoformat(body["reported_at"])
+                if not body["title"].startswith("warm-up"):
+                    delays.setdefault(body["ref"],
+                                      (datetime.now(UTC) - accepted).total_seconds())
                 self.send_response(204)
                 self.end_headers()
 
@@ -92,16 +105,29 @@ def start(env: dict, port: int, workdir: Path, processes: int) -> subprocess.Pop
     raise RuntimeError("server did not start")
 
 
-def payload(i: int, major: bool) -> dict:
+def payload(i: int, major: bool, title: str = "bench") -> dict:
     return {"system": "core", "category": "network-attack", "subcategory": "network-attack.dos",
-            "title": f"bench {i}", "found_at": datetime.now(UTC).isoformat(),
+            "title": f"{title} {i}", "found_at": datetime.now(UTC).isoformat(),
             "impact": "slow", "measures": "scrubbing",
             "facts": {"system_loss": "serious"} if major else {}}
 
 
-def drive(base: str, token: str, n: int, concurrency: int, major_every: int):
+@dataclass
+class Load:
+    """What a client run measured: accepted reports, errors, latency percentiles (ms)."""
+
+    seconds: float
+    accepted: int
+    errors: int
+    p50: float
+    p99: float
+    majors: set[str] = field(default_factory=set)
+
+
+def drive(base: str, token: str, n: int, concurrency: int, major_every: int,
+          title: str = "bench") -> Load:
     headers = {"Authorization": f"Bearer {token}"}
-    accepted: dict[str, float] = {}
+    majors: set[str] = set()
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -113,7 +139,7 @@ def drive(base: str, token: str, n: int, concurrency: int, major_every: int):
         local.c = client
         major = i % major_every == 0
         t = time.perf_counter()
-        r = client.post("/api/v1/incidents", json=payload(i, major),
+        r = client.post("/api/v1/incidents", json=payload(i, major, title),
                         headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
         done = time.perf_counter()
         with lock:
@@ -122,27 +148,70 @@ def drive(base: str, token: str, n: int, concurrency: int, major_every: int):
                 return
             latencies.append(done - t)
             if major:
-                accepted[r.json()["ref"]] = done
+                majors.add(r.json()["ref"])
 
     start_t = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(one, range(n)))
-    return time.perf_counter() - start_t, latencies, accepted, errors
+    return Load(time.perf_counter() - start_t, len(latencies), errors, pct(latencies, 50),
+                pct(latencies, 99), majors)
+
+
+WRK_SCRIPT = """
+local counter, id = 0, 0
+function setup(thread) thread:set("id", tostring(math.random(1, 1e9))) end
+function init(args) id = args[1] or id end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %(token)s"
+request = function()
+  counter = counter + 1
+  local facts = (counter %% %(major_every)d == 0) and '{"system_loss":"serious"}' or '{}'
+  wrk.headers["Idempotency-Key"] = string.format("%%s-%%s-%%d", id, tostring(wrk.thread), counter)
+  local body = string.format('{"system":"core","category":"network-attack",' ..
+    '"subcategory":"network-attack.dos","title":"bench %%d","found_at":"%(found)s",' ..
+    '"impact":"slow","measures":"scrubbing","facts":%%s}', counter, facts)
+  return wrk.format(nil, "/api/v1/incidents", nil, body)
+end
+"""
+
+
+def drive_wrk(base: str, token: str, seconds: int, concurrency: int, major_every: int,
+              workdir: Path) -> Load:
+    script = workdir / "report.lua"
+    script.write_text(WRK_SCRIPT % {"token": token, "major_every": major_every,
+                                    "found": datetime.now(UTC).isoformat()})
+    out = subprocess.run(["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency",
+                          "-s", str(script), base], capture_output=True, text=True,
+                         check=True).stdout
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = int(bad.group(1)) if bad else 0
+    return Load(seconds, total - errors, errors, _wrk_ms(out, "50%"), _wrk_ms(out, "99%"))
+
+
+def _wrk_ms(out: str, label: str) -> float:
+    value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(p / 100 * len(values)))] * 1000
+    return values[min(len(values) - 1, int(p / 100 * len(values)))] * 1000 if values else 0
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    ap.add_argument("--reports", type=int, default=1000)
+    ap.add_argument("--client", choices=["python", "wrk"], default="python")
+    ap.add_argument("--reports", type=int, default=1000, help="python client: reports to send")
+    ap.add_argument("--seconds", type=int, default=15, help="wrk client: duration")
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--major-every", type=int, default=10)
     ap.add_argument("--processes", type=int, default=1, help="server processes")
     args = ap.parse_args()
+    if args.client == "wrk" and not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk), or use --client python")
     workdir = Path(tempfile.mkdtemp())
     env = {k: v for k, v in os.environ.items() if not k.startswith("FENGHUO_")}
     env.update(FENGHUO_WORKER="true", FENGHUO_ADMIN_PASSWORD=PASSWORD,
@@ -167,21 +236,25 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         token = httpx.post(f"{base}/api/v1/auth/token",
                            data={"username": "bench", "password": PASSWORD}).json()["access_token"]
-        drive(base, token, 50, 4, args.major_every)  # warm up
-        elapsed, lat, accepted, errors = drive(base, token, args.reports, args.concurrency,
-                                               args.major_every)
+        drive(base, token, 50, 4, args.major_every, title="warm-up")
+        if args.client == "wrk":
+            load = drive_wrk(base, token, args.seconds, args.concurrency, args.major_every,
+                             workdir)
+        else:
+            load = drive(base, token, args.reports, args.concurrency, args.major_every)
+        expected = _majors(env["FENGHUO_DATABASE_URL"] if dbname else None, workdir, load)
         deadline = time.perf_counter() + 30
-        while time.perf_counter() < deadline and not set(accepted) <= set(receiver.arrivals):
+        while time.perf_counter() < deadline and len(receiver.delays) < expected:
             time.sleep(0.05)
-        delays = [receiver.arrivals[r] - t for r, t in accepted.items() if r in receiver.arrivals]
-        print(f"backend: {args.db}; {args.processes} server process(es); {args.reports} "
-              f"reports, concurrency {args.concurrency}, 1 in {args.major_every} major")
-        print(f"throughput: {len(lat) / elapsed:.0f} reports/s ({errors} errors)")
-        print(f"latency: p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms, "
-              f"mean {statistics.mean(lat) * 1000:.1f} ms")
+        delays = list(receiver.delays.values())
+        print(f"backend: {args.db}; {args.processes} server process(es); client {args.client}, "
+              f"concurrency {args.concurrency}; 1 in {args.major_every} major")
+        print(f"throughput: {load.accepted / load.seconds:.0f} reports/s "
+              f"({load.accepted} accepted, {load.errors} errors)")
+        print(f"latency: p50 {load.p50:.1f} ms, p99 {load.p99:.1f} ms")
         if delays:
             print(f"major → Emergency Office webhook: p50 {pct(delays, 50):.0f} ms, "
-                  f"p99 {pct(delays, 99):.0f} ms, delivered {len(delays)}/{len(accepted)}")
+                  f"p99 {pct(delays, 99):.0f} ms, delivered {len(delays)}/{expected}")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -190,6 +263,19 @@ def main() -> None:
             with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
                                  autocommit=True) as c:
                 c.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+def _majors(pg_url: str | None, workdir: Path, load: Load) -> int:
+    """How many major incidents were accepted (wrk does not read answers: ask the database)."""
+    if load.majors:
+        return len(load.majors)
+    time.sleep(1)  # requests in flight when wrk stopped may still commit
+    sql = "SELECT count(*) FROM incidents WHERE grade = 'major' AND title NOT LIKE 'warm-up%'"
+    if pg_url:
+        with psycopg.connect(pg_url.replace("+psycopg", "")) as c:
+            return c.execute(sql).fetchone()[0]
+    with sqlite3.connect(workdir / "data" / "fenghuo.db") as c:
+        return c.execute(sql).fetchone()[0]
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from fenghuo import bootstrap
+from fenghuo.audit import service as audit
 from fenghuo.common.clock import FakeClock
 from fenghuo.config import Settings
 from fenghuo.org import interchange
@@ -62,6 +63,7 @@ def _seed_world(rt: bootstrap.Runtime) -> None:
             put_user(s, principal=None, now=rt.clock.now(), data=UserIn(
                 username=username, display_name=username, body=body, roles=roles,
                 password=PASSWORD))
+    audit.chain_pending(rt.uow)  # the template's trail is chained, as a worker would leave it
 
 
 def _runtime(url: str, clock: FakeClock) -> bootstrap.Runtime:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy import Engine, select
 
+from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock, SystemClock
 from fenghuo.config import Settings
 from fenghuo.db import migrate
@@ -48,7 +49,9 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ru
 def upgrade_and_seed(rt: Runtime) -> interchange.ImportSummary:
     """Bring the schema to the newest migration and load the reference data (idempotent)."""
     migrate.upgrade(rt.settings.resolved_database_url())
-    return interchange.load_seed(rt.uow, rt.clock)
+    summary = interchange.load_seed(rt.uow, rt.clock)
+    audit.chain_pending(rt.uow)
+    return summary
 
 
 def schema_is_current(rt: Runtime) -> bool:

@@ -31,9 +31,11 @@ def run(rt: Runtime, *, host: str, port: int, processes: int = 1) -> None:
     try:
         if processes > 1:
             uvicorn.run("fenghuo.server:app_from_env", factory=True, workers=processes,
-                        host=host, port=port, log_level="info")
+                        host=host, port=port, log_level="info",
+                        access_log=rt.settings.access_log)
         else:
-            uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
+            uvicorn.run(create_app(rt), host=host, port=port, log_level="info",
+                        access_log=rt.settings.access_log)
     finally:
         if worker is not None:
             worker.stop()

@@ -54,3 +54,14 @@ def test_api_tokens_through_http(client, headers):
     assert all("token" not in t for t in listed)
     assert client.delete(f"/api/v1/tokens/{token_id}", headers=machine).status_code == 204
     assert client.get("/api/v1/me", headers=machine).status_code == 401
+
+
+def test_metrics_count_requests_per_route_and_status(client, headers):
+    client.get("/api/v1/bodies", headers=headers("bj_admin"))
+    client.get("/api/v1/bodies")  # 401
+    text = client.get("/metrics").text
+    assert ('fenghuo_http_requests_total{method="GET",route="/api/v1/bodies",status="200"} 1.0'
+            in text)
+    assert ('fenghuo_http_requests_total{method="GET",route="/api/v1/bodies",status="401"} 1.0'
+            in text)
+    assert 'fenghuo_http_request_seconds_count{method="GET",route="/api/v1/bodies"} 2.0' in text

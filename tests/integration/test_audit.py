@@ -7,13 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select, text
 
 from fenghuo.audit import service as audit
-from fenghuo.audit.models import AuditEntry
+from fenghuo.audit.models import AuditEntry, AuditPending
 from fenghuo.common.pagination import PageParams
 from fenghuo.org import bodies, registers
 from fenghuo.org.schemas import BodyPatch, ContactIn
 
 
 def last_entry(rt) -> AuditEntry:
+    audit.chain_pending(rt.uow)
     with rt.uow() as s:
         return s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
 
@@ -73,6 +74,7 @@ def test_concurrent_writers_keep_one_chain(rt, principal):
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(rename, range(24)))
+    audit.chain_pending(rt.uow)
     with rt.uow() as s:
         assert s.scalar(select(func.count()).select_from(AuditEntry)
                         .where(AuditEntry.seq > before)) == 24
@@ -89,3 +91,31 @@ def test_audit_reads_are_scoped(rt, principal):
     page = audit.list_entries(rt.uow, scope=principal("sh_admin").scope,
                               page=PageParams(limit=500), entity_key="sh-bank")
     assert any(e.action == "body.update" for e in page.items)
+
+
+def test_rows_are_written_unchained_and_chained_once_by_concurrent_chainers(rt, principal):
+    """Use cases append without a lock; chainers running at the same time as the writers (as
+    several workers do) still build one chain with every row exactly once."""
+    me = principal("nat_admin")
+    before = last_entry(rt).seq
+    bodies.update_body(rt.uow, rt.clock, principal=me, key="bj-telco",
+                       patch=BodyPatch(notes="pending"))
+    with rt.uow() as s:
+        assert s.scalar(select(func.count()).select_from(AuditPending)) == 1
+        assert s.scalar(select(func.max(AuditEntry.seq))) == before
+
+    def write_or_chain(i: int) -> None:
+        if i % 3 == 0:
+            audit.chain_pending(rt.uow, batch=2)
+        else:
+            bodies.update_body(rt.uow, rt.clock, principal=me, key="bj-bank",
+                               patch=BodyPatch(notes=f"note {i}"))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write_or_chain, range(30)))
+    audit.chain_pending(rt.uow)
+    with rt.uow() as s:
+        assert s.scalar(select(func.count()).select_from(AuditPending)) == 0
+        seqs = s.scalars(select(AuditEntry.seq).where(AuditEntry.seq > before)).all()
+    assert sorted(seqs) == list(range(before + 1, before + 22))  # 1 + 20 updates, no gaps
+    assert audit.verify(rt.uow).ok

@@ -10,14 +10,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from fenghuo import bootstrap
 from fenghuo.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from fenghuo.common.pagination import PageParams
+from fenghuo.config import Settings
 from fenghuo.incident import handling, queries, service
 from fenghuo.incident.models import Duty, Incident
 from fenghuo.incident.schemas import FactsIn, FindingIn, RegradeIn, ReportIn, SupplementIn
 from fenghuo.notify.models import OutboxMessage
-from fenghuo.org import registers
-from fenghuo.org.schemas import ContactIn
+from fenghuo.org import accounts, bodies, registers
+from fenghuo.org.models import OrgVersion
+from fenghuo.org.schemas import BodyPatch, ContactIn
 
 PROFILE = "cac2025"
 
@@ -195,3 +198,47 @@ def test_accountability_view(rt, principal, clock):
     sh = handling.accountability(rt.uow, rt.clock, principal=principal("sh_admin"), since=since,
                                  until=clock.now() + timedelta(days=1))
     assert all(r.unit not in ("bj-bank", "bj-telco") for r in sh)
+
+
+def test_the_answer_is_what_was_stored(rt, principal, clock):
+    """The report's answer is built from what was written, not read back: it must equal what a
+    later read returns."""
+    registers.add_contact(rt.uow, rt.clock, principal=principal("bj_admin"), body="110000.office",
+                          data=ContactIn(name="Duty", channel="email", value="duty@bj.example"))
+    out = file(rt, principal, clock, facts=FactsIn(system_loss="serious"), key="k-stored")
+    stored = queries.get_incident(rt.uow, principal=principal("bj_admin"), ref=out.ref,
+                                  now=clock.now())
+    assert out.model_dump() == stored.model_dump()
+    assert out.deliveries and out.duties and len(out.timeline) >= 3
+
+
+def test_routing_sees_org_changes_made_by_another_process(rt, principal, clock):
+    """Routing reads an in-process snapshot of the tree; a change committed elsewhere (here:
+    through a second engine, as another server process would) is seen by the next report."""
+    first = file(rt, principal, clock)
+    assert not [d for d in first.deliveries if d.body == "bj-finance-reg"]
+    other = bootstrap.build(Settings(database_url=rt.settings.database_url), clock=clock)
+    try:
+        registers.add_contact(other.uow, other.clock, principal=principal("bj_admin"),
+                              body="bj-finance-reg", data=ContactIn(
+                                  name="Regulator", channel="webhook",
+                                  value="https://reg.example/hook"))
+    finally:
+        other.engine.dispose()
+    second = file(rt, principal, clock)
+    assert [(d.body, d.channel) for d in second.deliveries
+            if d.body == "bj-finance-reg"] == [("bj-finance-reg", "webhook")]
+
+
+def test_every_org_change_gives_the_tree_a_new_version(rt, principal):
+    def token() -> str:
+        with rt.uow() as s:
+            return s.scalar(select(OrgVersion.token))
+
+    before = token()
+    bodies.update_body(rt.uow, rt.clock, principal=principal("bj_admin"), key="bj-bank",
+                       patch=BodyPatch(notes="changed"))
+    after = token()
+    assert after != before
+    file_unrelated = accounts.principal_for(rt.uow, username="bj_duty")  # a read changes nothing
+    assert file_unrelated and token() == after

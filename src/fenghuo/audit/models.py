@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fenghuo.db.base import Base, UTCDateTime
@@ -24,6 +24,25 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditPending(Base):
+    """Rows written by use cases and not yet chained. Writing here takes no lock, so changes in
+    any number of processes never wait on each other; ``chain_pending`` (run by the delivery
+    worker, and before every audit read and verification) moves them into ``audit_log`` in the
+    order it finds them committed, numbering and hashing each."""
+
+    __tablename__ = "audit_pending"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(120))
+    actor_user_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(80))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_key: Mapped[str] = mapped_column(String(200))
+    scope_path: Mapped[str] = mapped_column(String(400))
+    detail: Mapped[str] = mapped_column(Text)
 
 
 class AuditHead(Base):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import rules
-from fenghuo.audit.models import AuditEntry, AuditHead
+from fenghuo.audit.models import AuditEntry, AuditHead, AuditPending
 from fenghuo.common.errors import Forbidden
 from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal, Scope
@@ -31,6 +31,10 @@ class Actor:
         return cls(principal.username, principal.user_id)
 
 
+_INSERT_PENDING = insert(AuditPending.__table__)
+_INSERT_CHAINED = insert(AuditEntry.__table__)
+
+
 def record(
     session: Session,
     *,
@@ -41,32 +45,51 @@ def record(
     entity_key: str,
     scope_path: str,
     detail: dict | None = None,
-) -> AuditEntry:
-    """Append one row in the caller's transaction; it commits or rolls back with the change."""
-    session.flush()
-    seq, prev = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == HEAD_ID)
-        .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
-    ).one()
-    link = rules.Link(
-        seq=seq,
-        at=at,
-        actor=actor.name,
-        actor_user_id=actor.user_id,
-        action=action,
-        entity_type=entity_type,
-        entity_key=entity_key,
-        scope_path=scope_path,
-        detail=rules.canonical_detail(detail or {}),
-        prev_hash=prev,
-    )
-    digest = rules.link_hash(link)
-    entry = AuditEntry(**link.__dict__, hash=digest)
-    session.add(entry)
-    session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(hash=digest))
-    return entry
+) -> None:
+    """Append one row in the caller's transaction; it commits or rolls back with the change.
+
+    One insert and no lock: the row is chained (numbered and hashed) shortly after it commits,
+    by ``chain_pending``."""
+    session.connection().execute(_INSERT_PENDING, {
+        "at": at, "actor": actor.name, "actor_user_id": actor.user_id, "action": action,
+        "entity_type": entity_type, "entity_key": entity_key, "scope_path": scope_path,
+        "detail": rules.canonical_detail(detail or {})})
+
+
+def chain_pending(uow: UnitOfWork, *, batch: int = 2000) -> int:
+    """Chain every committed pending row, in batches; returns how many were chained.
+
+    The head row is locked for the batch, so concurrent chainers take turns and the chain
+    never forks."""
+    done = 0
+    while True:
+        with uow() as s:
+            n = _chain_batch(s, batch)
+        done += n
+        if n < batch:
+            return done
+
+
+def _chain_batch(s: Session, batch: int) -> int:
+    conn = s.connection()
+    seq, prev = conn.execute(select(AuditHead.seq, AuditHead.hash)
+                             .where(AuditHead.id == HEAD_ID).with_for_update()).one()
+    pending = conn.execute(select(AuditPending.__table__).order_by(AuditPending.id)
+                           .limit(batch)).all()
+    if not pending:
+        return 0
+    rows = []
+    for p in pending:
+        seq += 1
+        link = rules.Link(seq=seq, at=p.at, actor=p.actor, actor_user_id=p.actor_user_id,
+                          action=p.action, entity_type=p.entity_type, entity_key=p.entity_key,
+                          scope_path=p.scope_path, detail=p.detail, prev_hash=prev)
+        prev = rules.link_hash(link)
+        rows.append({**link.__dict__, "hash": prev})
+    conn.execute(_INSERT_CHAINED, rows)
+    conn.execute(delete(AuditPending).where(AuditPending.id.in_([p.id for p in pending])))
+    conn.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=seq, hash=prev))
+    return len(pending)
 
 
 def _as_link(e: AuditEntry) -> rules.Link:
@@ -95,7 +118,9 @@ class VerifyResult:
 
 
 def verify(uow: UnitOfWork, *, batch: int = 5000, progress=None) -> VerifyResult:  # noqa: ANN001
-    """Walk the whole chain in order, in batches, and report every break."""
+    """Chain what is pending, then walk the whole chain in order, in batches, and report every
+    break."""
+    chain_pending(uow)
     with uow() as s:
         head = s.get(AuditHead, HEAD_ID)
         head_seq, head_hash = (head.seq, head.hash) if head else (0, rules.GENESIS)
@@ -149,6 +174,7 @@ def list_entries(
         q = q.where(AuditEntry.entity_type == entity_type)
     if entity_key:
         q = q.where(AuditEntry.entity_key == entity_key)
+    chain_pending(uow)
     with uow() as s:
         return fetch_page(s, q, page, order_by=AuditEntry.seq.desc(), convert=lambda e: AuditView(
             e.seq, e.at, e.actor, e.action, e.entity_type, e.entity_key, e.detail, e.hash))

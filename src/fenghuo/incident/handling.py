@@ -29,15 +29,17 @@ from fenghuo.incident.schemas import (
 )
 from fenghuo.incident.scoping import visible_incidents
 from fenghuo.incident.service import (
+    IncidentFacts,
     clock_settings,
     event,
     grade_facts,
     reasons_json,
     route_incident,
+    subject_facts,
 )
 from fenghuo.notify import outbox
 from fenghuo.notify.models import OutboxMessage
-from fenghuo.org import scoping
+from fenghuo.org import directory, scoping
 from fenghuo.org.models import Body, Contact, InfoSystem
 from fenghuo.org.rules import DELIVERABLE_CHANNELS, Permission
 from fenghuo.org.service import require
@@ -48,16 +50,17 @@ def _regrade(s: Session, incident: Incident, facts: FactsIn, *, now: datetime, a
     """Grade again from new facts; keep history on the timeline; route onward if it rose."""
     system = s.get(InfoSystem, incident.system_id) if incident.system_id else None
     profile = grading.load_profile(incident.grading_profile)
-    result = grading.grade(grade_facts(facts, system, incident.cii), profile)
+    result = grading.grade(grade_facts(facts, system.important if system else None,
+                                       incident.cii), profile)
     before = incident.grade
     incident.facts, incident.grade = facts.model_dump_json(), result.grade.value
     incident.grade_reasons, incident.updated_at = reasons_json(result), now
     event(s, incident, at=now, kind="regraded", actor=actor,
           detail={"from": before, "to": incident.grade, "why": why})
     if incident.grade != before:
-        subject = s.get(Body, incident.subject_body_id)
-        route_incident(s, incident, subject, incident.grade, clock_settings(profile), now,
-                       first=False)
+        subject = subject_facts(s.get(Body, incident.subject_body_id))
+        route_incident(s, IncidentFacts.of(incident), subject, incident.grade,
+                       clock_settings(profile), now, first=False, snap=directory.current(s))
 
 
 def supplement(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
@@ -193,13 +196,13 @@ def _remind(s: Session, incident: Incident, duty: Duty, now: datetime) -> None:
     contacts = s.scalars(select(Contact).where(
         Contact.body_id == duty.body_id,
         Contact.channel.in_([c.value for c in DELIVERABLE_CHANNELS]))).all()
-    for c in contacts:
-        outbox.enqueue(
-            s, now=now, contact=c, incident_id=incident.id, priority=50,
-            subject=f"[逾期 OVERDUE] {incident.ref} {duty.kind}",
-            text=f"{incident.title}\n{duty.kind} was due {duty.due_at.isoformat()} ({duty.source})",
-            payload={"event": "duty.overdue", "ref": incident.ref, "duty": duty.kind,
-                     "due_at": duty.due_at.isoformat(), "source": duty.source})
+    subject = f"[逾期 OVERDUE] {incident.ref} {duty.kind}"
+    text = f"{incident.title}\n{duty.kind} was due {duty.due_at.isoformat()} ({duty.source})"
+    payload = {"event": "duty.overdue", "ref": incident.ref, "duty": duty.kind,
+               "due_at": duty.due_at.isoformat(), "source": duty.source}
+    outbox.enqueue(s, now=now, messages=[
+        outbox.Message(c, subject, text, payload, incident_id=incident.id, priority=50)
+        for c in contacts])
 
 
 # --- accountability (Plan §7.10) --------------------------------------------------------------

@@ -18,7 +18,7 @@ from fenghuo.common.scope import Principal
 from fenghuo.common.types import Timestamp
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident import service
-from fenghuo.incident.models import Tip
+from fenghuo.incident.models import Incident, Tip
 from fenghuo.incident.queries import incident_out
 from fenghuo.incident.schemas import IncidentOut, ReportIn
 from fenghuo.incident.taxonomy import get_taxonomy
@@ -148,7 +148,8 @@ def convert(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, da
     now = clock.now()
     with uow() as s:
         tip = _own_tip(s, principal, ref)
-        incident = service.file_report(s, now, principal, data, profile, None, source="public")
+        filed = service.file_report(s, now, principal, data, profile, None, source="public")
+        incident = s.get(Incident, filed.id)
         service.event(s, incident, at=now, kind="from_tip", actor=principal.username,
                       detail={"tip": tip.ref})
         tip.state, tip.incident_id = "converted", incident.id

@@ -8,8 +8,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from fenghuo.db.session import UnitOfWork
@@ -22,18 +23,38 @@ BASE_BACKOFF_SECONDS = 5
 MAX_BACKOFF_SECONDS = 3600
 
 
-def enqueue(
-    s: Session, *, now: datetime, contact: Contact, subject: str, text: str, payload: dict,
-    incident_id: int | None = None, priority: int = 100,
-) -> OutboxMessage:
-    msg = OutboxMessage(
-        delivery_id=uuid.uuid4().hex, created_at=now, channel=contact.channel,
-        address=contact.value, subject=subject, text=text,
-        payload=json.dumps(payload, ensure_ascii=False, default=str), body_id=contact.body_id,
-        contact_id=contact.id, incident_id=incident_id, priority=priority, state=PENDING,
-        attempts=0, next_attempt_at=now)
-    s.add(msg)
-    return msg
+class Addressee(Protocol):
+    """A contact to deliver to: an ORM Contact or an org.directory.ContactRef."""
+
+    id: int
+    body_id: int
+    channel: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Message:
+    contact: Addressee
+    subject: str
+    text: str
+    payload: dict
+    incident_id: int | None = None
+    priority: int = 100
+
+
+def enqueue(s: Session, *, now: datetime, messages: list[Message]) -> list[int]:
+    """Write messages in the caller's transaction (one statement); returns their ids."""
+    if not messages:
+        return []
+    rows = [{"delivery_id": uuid.uuid4().hex, "created_at": now, "channel": m.contact.channel,
+             "address": m.contact.value, "subject": m.subject, "text": m.text,
+             "payload": json.dumps(m.payload, ensure_ascii=False, default=str),
+             "body_id": m.contact.body_id, "contact_id": m.contact.id,
+             "incident_id": m.incident_id, "priority": m.priority, "state": PENDING,
+             "attempts": 0, "next_attempt_at": now} for m in messages]
+    table = OutboxMessage.__table__
+    return list(s.connection().execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
 
 
 @dataclass(frozen=True)

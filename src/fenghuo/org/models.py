@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from fenghuo.db.base import Base, UTCDateTime
 
@@ -168,3 +179,25 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OrgVersion(Base):
+    """One row whose token changes with every change to the organization tables, so that
+    in-process snapshots of the tree (org.directory) know when to reload."""
+
+    __tablename__ = "org_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+ORG_VERSION_ID = 1
+_ORG_MODELS = (Body, BodySector, Contact, InfoSystem, Jurisdiction, Sector)
+
+
+@event.listens_for(Session, "before_flush")
+def _new_org_version(session: Session, _ctx, _instances) -> None:  # noqa: ANN001
+    """Any flush that adds, changes or deletes an organization row gives the tree a new
+    version token, in the same transaction."""
+    if any(isinstance(o, _ORG_MODELS) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.connection().execute(update(OrgVersion).where(OrgVersion.id == ORG_VERSION_ID)
+                                     .values(token=uuid.uuid4().hex))

@@ -1,8 +1,8 @@
 """The delivery worker: claims outbox messages, sends them through the channel adapters, records
-the outcome, and runs the overdue-clock watchdog. Several workers may run against one
-PostgreSQL database; a worker killed mid-delivery leaves its claim to expire and another (or the
-same, restarted) delivers the message again with the same delivery id, which receivers use to
-deduplicate."""
+the outcome, runs the overdue-clock watchdog and chains new audit rows (about once a second).
+Several workers may run against one PostgreSQL database; a worker killed mid-delivery leaves its
+claim to expire and another (or the same, restarted) delivers the message again with the same
+delivery id, which receivers use to deduplicate."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 
+from fenghuo.audit import service as audit
 from fenghuo.bootstrap import Runtime
 from fenghuo.incident import handling
 from fenghuo.notify import outbox
@@ -19,6 +20,7 @@ from fenghuo.notify.adapters.registry import build_notifiers
 from fenghuo.notify.ports import DeliveryError, Message, Notifier
 
 log = structlog.get_logger()
+COALESCE_SECONDS = 0.01
 
 
 class Worker:
@@ -30,7 +32,7 @@ class Worker:
         self.watchdog_seconds = watchdog_seconds
         self.stop_event = threading.Event()
         self.wake = threading.Event()
-        self._last_sweep = 0.0
+        self._last_sweep = self._last_chain = 0.0
 
     @classmethod
     def from_runtime(cls, rt: Runtime) -> Worker:
@@ -74,18 +76,28 @@ class Worker:
         self._last_sweep = time.monotonic()
         return handling.sweep_overdue(self.rt.uow, self.rt.clock)
 
+    def chain_audit_if_due(self, every_seconds: float = 1.0) -> int:
+        if time.monotonic() - self._last_chain < every_seconds:
+            return 0
+        self._last_chain = time.monotonic()
+        return audit.chain_pending(self.rt.uow)
+
     def run(self) -> None:
         """Loop until ``stop_event`` is set."""
         with ThreadPoolExecutor(max_workers=self.threads) as pool:
             while not self.stop_event.is_set():
                 try:
                     self.sweep_if_due()
+                    self.chain_audit_if_due()
                     if self.deliver_once(pool):
                         continue
                 except Exception:  # noqa: BLE001 - e.g. the database restarting; try again
                     log.exception("worker loop failed; retrying")
                     self.stop_event.wait(1)
-                self.wake.wait(self.poll)
+                if self.wake.wait(self.poll):
+                    # woken by a new report: let a few more arrive, so that a burst of reports
+                    # costs a few claims and not one each
+                    self.stop_event.wait(COALESCE_SECONDS)
                 self.wake.clear()
 
     def start_thread(self) -> threading.Thread:
