@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from fenghuo.common.reasons import Reason
 from fenghuo.org.rules import BodyFunction, BodyKind
 
 SEVERE_GRADES = frozenset({"especially_major", "major"})  # Plan §4.1, CAC 2025 art. 4
@@ -76,14 +77,6 @@ class Candidate:
     jurisdiction_id: int
     sectors: frozenset[str]
     function: BodyFunction | None
-
-
-@dataclass(frozen=True)
-class Reason:
-    code: str
-    source: str
-    text_zh: str
-    text_en: str
 
 
 @dataclass

@@ -24,24 +24,11 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from fenghuo.common.reasons import Reason
 from fenghuo.incident.grading import Grade
 from fenghuo.org.rules import path_ids
 
 # --- reasons and decisions --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One rule that decided something, with its clause and bilingual text."""
-
-    code: str
-    source: str
-    text_zh: str
-    text_en: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "source": self.source, "text_zh": self.text_zh,
-                "text_en": self.text_en}
 
 
 @dataclass(frozen=True)
