@@ -58,6 +58,7 @@ class Snapshot:
 
 
 _RECEIVER_KINDS = (BodyKind.OFFICE.value, BodyKind.DEPARTMENT.value)
+MAX_DATABASES = 8
 _cache: dict[str, Snapshot] = {}
 _lock = threading.Lock()
 
@@ -70,6 +71,8 @@ def snapshot(s: Session, token: str) -> Snapshot:
         return current
     with _lock:
         fresh = _load(s, token)
+        if len(_cache) >= MAX_DATABASES and key not in _cache:
+            _cache.clear()  # a server has one database; tests and tools may open many
         _cache[key] = fresh
         return fresh
 
