@@ -113,14 +113,21 @@ class TestScope:
 class TestRoles:
     """The permission each role carries; explicit so a change to the table fails here."""
 
-    R = {Permission.ORG_READ, Permission.INCIDENT_READ}
+    R = {Permission.ORG_READ, Permission.INCIDENT_READ, Permission.MONITORING_READ,
+         Permission.WARNING_READ}
     EXPECTED = {
         Role.ADMINISTRATOR: set(Permission),
         Role.DUTY_OFFICER: R | {Permission.USER_READ, Permission.INCIDENT_REPORT,
-                                Permission.INCIDENT_HANDLE},
-        Role.ANALYST: R | {Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE},
-        Role.OPERATOR_REPORTER: R | {Permission.SYSTEM_WRITE, Permission.INCIDENT_REPORT},
-        Role.SUPPORT_MEMBER: R | {Permission.INCIDENT_REPORT},
+                                Permission.INCIDENT_HANDLE, Permission.MONITORING_SUBMIT,
+                                Permission.WARNING_DRAFT, Permission.WARNING_ISSUE,
+                                Permission.WARNING_RESPOND},
+        Role.ANALYST: R | {Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE,
+                           Permission.MONITORING_SUBMIT, Permission.WARNING_DRAFT,
+                           Permission.WARNING_RESPOND},
+        Role.OPERATOR_REPORTER: R | {Permission.SYSTEM_WRITE, Permission.INCIDENT_REPORT,
+                                     Permission.MONITORING_SUBMIT},
+        Role.SUPPORT_MEMBER: R | {Permission.INCIDENT_REPORT, Permission.MONITORING_SUBMIT,
+                                  Permission.WARNING_RESPOND},
         Role.READ_ONLY: R,
     }
 
@@ -130,7 +137,8 @@ class TestRoles:
 
     def test_roles_combine(self):
         got = rules.permissions_of({"read_only", "operator_reporter"})
-        assert got == self.R | {Permission.SYSTEM_WRITE, Permission.INCIDENT_REPORT}
+        assert got == self.R | {Permission.SYSTEM_WRITE, Permission.INCIDENT_REPORT,
+                                Permission.MONITORING_SUBMIT}
 
     def test_every_role_and_kind_is_labelled_in_both_languages(self):
         for labels in (rules.ROLE_LABELS, rules.BODY_KIND_LABELS, rules.LEVEL_LABELS):

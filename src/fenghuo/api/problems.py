@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from fenghuo.common.errors import DomainError, FieldError, ValidationFailed
+from fenghuo.common.errors import DomainError, FieldError, Refused, ValidationFailed
 
 PROBLEM = "application/problem+json"
 
@@ -53,6 +53,16 @@ PROBLEM_SCHEMA = {
                 },
             },
         },
+        "reasons": {
+            "type": "array",
+            "description": "The rules that refused, each with its clause",
+            "items": {
+                "type": "object",
+                "required": ["code", "source", "text_zh", "text_en"],
+                "properties": {k: {"type": "string"}
+                               for k in ("code", "source", "text_zh", "text_en")},
+            },
+        },
     },
 }
 ERROR_STATUSES = {"400": "Bad request", "401": "Not logged in, or the token is invalid",
@@ -90,6 +100,11 @@ def install(app: FastAPI) -> None:
     async def _validation_failed(request: Request, exc: ValidationFailed) -> JSONResponse:
         return problem(exc.status, exc.title, exc.detail, request.url.path,
                        errors=[e.as_dict() for e in exc.errors])
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> JSONResponse:
+        return problem(exc.status, exc.title, exc.detail, request.url.path,
+                       reasons=exc.reasons)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:

@@ -30,6 +30,18 @@ class Forbidden(DomainError):
     title = "Forbidden"
 
 
+class Refused(Forbidden):
+    """A domain rule refuses the action; ``reasons`` name each rule with its clause, in zh and
+    en (dicts of code, source, text_zh, text_en)."""
+
+    title = "Refused by rule"
+
+    def __init__(self, reasons: list[dict]) -> None:
+        super().__init__("; ".join(f"{r['code']}: {r['text_en']} ({r['source']})"
+                                   for r in reasons))
+        self.reasons = reasons
+
+
 class Unauthorized(DomainError):
     status = 401
     title = "Unauthorized"

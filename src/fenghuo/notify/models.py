@@ -28,6 +28,8 @@ class OutboxMessage(Base):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id",
                                                                ondelete="CASCADE"), index=True)
+    warning_id: Mapped[int | None] = mapped_column(ForeignKey("warnings.id", ondelete="CASCADE"),
+                                                   index=True)
     priority: Mapped[int] = mapped_column(Integer, default=100)  # lower goes first
     state: Mapped[str] = mapped_column(String(20))  # pending, sending, delivered, dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -40,6 +40,7 @@ class Message:
     payload: dict
     incident_id: int | None = None
     priority: int = 100
+    warning_id: int | None = None
 
 
 def enqueue(s: Session, *, now: datetime, messages: list[Message]) -> list[int]:
@@ -50,8 +51,9 @@ def enqueue(s: Session, *, now: datetime, messages: list[Message]) -> list[int]:
              "address": m.contact.value, "subject": m.subject, "text": m.text,
              "payload": json.dumps(m.payload, ensure_ascii=False, default=str),
              "body_id": m.contact.body_id, "contact_id": m.contact.id,
-             "incident_id": m.incident_id, "priority": m.priority, "state": PENDING,
-             "attempts": 0, "next_attempt_at": now} for m in messages]
+             "incident_id": m.incident_id, "warning_id": m.warning_id,
+             "priority": m.priority, "state": PENDING, "attempts": 0, "next_attempt_at": now}
+            for m in messages]
     table = OutboxMessage.__table__
     return list(s.connection().execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars())

@@ -110,18 +110,35 @@ class Permission(StrEnum):
     INCIDENT_READ = "incident:read"
     INCIDENT_REPORT = "incident:report"  # file reports and supplementary reports
     INCIDENT_HANDLE = "incident:handle"  # acknowledge, regrade, change state, record findings
+    MONITORING_READ = "monitoring:read"
+    MONITORING_SUBMIT = "monitoring:submit"  # monitoring information (Plan §3.2, Law 51–52)
+    WARNING_READ = "warning:read"
+    WARNING_DRAFT = "warning:draft"  # risk assessments and warning drafts (Law 54(2))
+    WARNING_ISSUE = "warning:issue"  # approve, publish, revise, lift (Plan §3.3, §3.5)
+    WARNING_RESPOND = "warning:respond"  # acknowledge receipt, complete response tasks (§3.4)
 
 
-_READ = {Permission.ORG_READ, Permission.INCIDENT_READ}
+_READ = {Permission.ORG_READ, Permission.INCIDENT_READ, Permission.MONITORING_READ,
+         Permission.WARNING_READ}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission),
-    Role.DUTY_OFFICER: frozenset(_READ | {Permission.USER_READ, Permission.INCIDENT_REPORT,
-                                          Permission.INCIDENT_HANDLE}),
-    Role.ANALYST: frozenset(_READ | {Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE}),
+    # duty officers decide for their body: they approve, publish, revise and lift warnings
+    Role.DUTY_OFFICER: frozenset(_READ | {
+        Permission.USER_READ, Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE,
+        Permission.MONITORING_SUBMIT, Permission.WARNING_DRAFT, Permission.WARNING_ISSUE,
+        Permission.WARNING_RESPOND}),
+    Role.ANALYST: frozenset(_READ | {
+        Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE, Permission.MONITORING_SUBMIT,
+        Permission.WARNING_DRAFT, Permission.WARNING_RESPOND}),
+    # units report what they monitor on their own networks (Law art. 51-52, Plan §3.2)
     Role.OPERATOR_REPORTER: frozenset(_READ | {Permission.SYSTEM_WRITE,
-                                               Permission.INCIDENT_REPORT}),
-    # Support units report the incidents they discover at once (Support, obligations)
-    Role.SUPPORT_MEMBER: frozenset(_READ | {Permission.INCIDENT_REPORT}),
+                                               Permission.INCIDENT_REPORT,
+                                               Permission.MONITORING_SUBMIT}),
+    # Support units report the incidents they discover at once (Support, obligations); support
+    # teams go on standby during red warnings (Plan §3.4.1 (3))
+    Role.SUPPORT_MEMBER: frozenset(_READ | {Permission.INCIDENT_REPORT,
+                                            Permission.MONITORING_SUBMIT,
+                                            Permission.WARNING_RESPOND}),
     Role.READ_ONLY: frozenset(_READ),
 }
 

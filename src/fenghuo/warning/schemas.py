@@ -1,0 +1,247 @@
+"""API shapes of monitoring information, risk assessments and warnings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fenghuo.common.types import Timestamp
+from fenghuo.incident.grading import Grade
+from fenghuo.incident.schemas import DeliveryOut, EventOut, ReasonOut
+from fenghuo.warning.rules import Extent, Likelihood, Tlp, WarningLevel
+
+IndicatorType = Literal["ip", "domain", "url", "sha256", "sha1", "md5", "cve", "email", "other"]
+
+
+class IndicatorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: IndicatorType
+    value: str = Field(min_length=1, max_length=2000)
+
+
+class MonitoringIn(BaseModel):
+    """Monitoring information (Plan §3.2, Law arts. 51–52): what was observed, where, what may
+    be affected, and indicators."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=300)
+    observed: str = Field(min_length=1, max_length=20000, description="What was observed")
+    observed_at: Timestamp
+    category: str | None = Field(default=None, description="Taxonomy code (Plan annex 1)")
+    jurisdictions: list[str] = Field(default_factory=list, max_length=100,
+                                     description="Codes of jurisdictions that may be affected")
+    sectors: list[str] = Field(default_factory=list, max_length=50,
+                               description="Sector codes that may be affected")
+    systems: str = Field(default="", max_length=4000, description="Systems that may be affected")
+    indicators: list[IndicatorIn] = Field(default_factory=list, max_length=1000)
+    important: bool = Field(default=False, description="Important: shared upward to the "
+                            "Emergency Office at once (Plan §3.2)")
+    tlp: Tlp = Tlp.AMBER
+
+
+class ShareIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bodies: list[str] = Field(min_length=1, max_length=200, description="Keys of the bodies")
+
+
+class ShareOut(BaseModel):
+    body: str
+    body_name_zh: str
+    body_name_en: str
+    reason: str
+    shared_by: str
+    shared_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+class MonitoringOut(BaseModel):
+    ref: str
+    body: str
+    body_name_zh: str
+    body_name_en: str
+    title: str
+    observed: str
+    observed_at: datetime
+    category: str | None
+    jurisdictions: list[str]
+    sectors: list[str]
+    systems: str
+    indicators: list[IndicatorIn]
+    important: bool
+    tlp: Tlp
+    created_at: datetime
+    shares: list[ShareOut]
+
+
+class AssessmentIn(BaseModel):
+    """A risk assessment (Law art. 54(2)) of one or more monitoring items."""
+
+    model_config = ConfigDict(extra="forbid")
+    items: list[str] = Field(min_length=1, max_length=100, description="Monitoring item refs")
+    likelihood: Likelihood
+    extent: Extent
+    harm: Grade = Field(description="Degree of harm, as the grades of Plan §1.4")
+    notes: str = Field(default="", max_length=20000)
+
+
+class ProposalOut(BaseModel):
+    level: WarningLevel
+    reasons: list[ReasonOut]
+    emergency_office_only: bool
+    report_to_emergency_office: bool
+
+
+class AssessmentOut(BaseModel):
+    ref: str
+    body: str
+    assessed_by: str
+    items: list[str]
+    likelihood: Likelihood
+    extent: Extent
+    harm: Grade
+    notes: str
+    proposal: ProposalOut
+    created_at: datetime
+
+
+class MeasureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(default="", max_length=4000)
+    deadline: Timestamp | None = None
+
+
+class WarningIn(BaseModel):
+    """A warning draft. Every field of Plan §3.3's required content is checked by the domain,
+    which names all that are missing at once; nothing is stored until all are there."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=300)
+    category: str | None = None
+    level: WarningLevel | None = None
+    starts_at: Timestamp | None = None
+    jurisdictions: list[str] = Field(default_factory=list, max_length=100,
+                                     description="Codes of the jurisdictions in scope")
+    sectors: list[str] = Field(default_factory=list, max_length=50,
+                               description="Sector codes in scope; none means every sector")
+    items: list[str] = Field(default_factory=list, max_length=100, description="Warning items")
+    measures: list[MeasureIn] = Field(default_factory=list, max_length=100,
+                                      description="Measures to take, each with a time limit")
+    tlp: Tlp = Tlp.AMBER
+    public: bool = Field(default=False, description="Also publish to the public page and "
+                         "feeds (needs TLP:CLEAR; Law arts. 54(3), 55)")
+    assessment: str | None = Field(default=None, description="Ref of the risk assessment")
+
+
+class ReviseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    level: WarningLevel
+    reason: str = Field(min_length=3, max_length=4000)
+
+
+class LiftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=3, max_length=4000)
+
+
+class TaskDoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    evidence: str = Field(min_length=3, max_length=20000,
+                          description="What was done, as evidence of completion")
+
+
+class PlaceOut(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class RecipientOut(BaseModel):
+    body: str
+    body_name_zh: str
+    body_name_en: str
+    notified_at: datetime
+    ack_due_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    reminded_at: datetime | None
+    state: Literal["acknowledged", "due", "overdue"]
+
+
+class TaskOut(BaseModel):
+    id: int
+    body: str
+    code: str
+    owner: str
+    source: str
+    title_zh: str
+    title_en: str
+    due_at: datetime
+    state: str
+    done_at: datetime | None
+    done_by: str | None
+    evidence: str | None
+
+
+class MeasureOut(BaseModel):
+    text: str
+    deadline: datetime | None
+
+
+class WarningSummary(BaseModel):
+    ref: str
+    title: str
+    state: str
+    level: WarningLevel
+    level_label: dict
+    category: str
+    issuer: str
+    issuer_name_zh: str
+    issuer_name_en: str
+    starts_at: datetime
+    published_at: datetime | None
+    lifted_at: datetime | None
+    tlp: Tlp
+    public: bool
+    revision: int
+
+
+class WarningOut(WarningSummary):
+    category_label: dict
+    jurisdictions: list[PlaceOut]
+    sectors: list[PlaceOut]
+    items: list[str]
+    measures: list[MeasureOut]
+    assessment: str | None
+    drafted_by: str
+    approved_by: str | None
+    approved_at: datetime | None
+    lift_reason: str | None
+    authority: list[ReasonOut]
+    recipients: list[RecipientOut]
+    tasks: list[TaskOut]
+    deliveries: list[DeliveryOut]
+    timeline: list[EventOut]
+
+
+class PublicWarning(BaseModel):
+    """What the public sees (Law arts. 54(3), 55): no internal detail."""
+
+    ref: str
+    title: str
+    state: str
+    level: WarningLevel
+    level_label: dict
+    category: str
+    category_label: dict
+    issuer_name_zh: str
+    issuer_name_en: str
+    starts_at: datetime
+    published_at: datetime
+    lifted_at: datetime | None
+    jurisdictions: list[PlaceOut]
+    sectors: list[PlaceOut]
+    items: list[str]
+    measures: list[MeasureOut]

@@ -1,0 +1,383 @@
+"""Use cases of early warnings (Plan §3.1, §3.3–§3.5; Law arts. 54–55): draft, approve,
+publish (distribute, start the §3.4 checklist), acknowledge, complete tasks, revise, lift,
+remind, and the public listing.
+
+Every rule comes from the pure modules of this package: content (§3.3 ¶3), authority (§3.3,
+§3.5), distribution and checklists (§3.4). A refusal names each rule that refused; nothing is
+stored when a rule refuses.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from fenghuo.audit import service as audit
+from fenghuo.common.clock import Clock
+from fenghuo.common.errors import FieldError, Forbidden, NotFound, Refused, ValidationFailed
+from fenghuo.common.pagination import Page, PageParams, fetch_page
+from fenghuo.common.scope import Principal
+from fenghuo.db.session import UnitOfWork
+from fenghuo.incident.taxonomy import get_taxonomy
+from fenghuo.notify import outbox
+from fenghuo.org import directory
+from fenghuo.org.models import Body
+from fenghuo.org.rules import BodyFunction, Permission
+from fenghuo.org.service import require
+from fenghuo.warning import authority, checklists, content, distribution, places
+from fenghuo.warning.models import EarlyWarning, WarningEvent, WarningRecipient, WarningTask
+from fenghuo.warning.monitoring import visible_assessment
+from fenghuo.warning.rules import (
+    Decision,
+    Tlp,
+    WarningLevel,
+    WarningScope,
+    WarningState,
+    can_transition,
+)
+from fenghuo.warning.schemas import (
+    LiftIn,
+    PublicWarning,
+    ReviseIn,
+    TaskDoneIn,
+    WarningIn,
+    WarningOut,
+    WarningSummary,
+)
+from fenghuo.warning.views import (
+    public_filter,
+    public_out,
+    summary_out,
+    visible_warning,
+    visible_warnings,
+    warning_out,
+)
+
+
+def _refuse_unless(decision: Decision) -> None:
+    if not decision.allowed:
+        raise Refused([r.as_dict() for r in decision.refusals])
+
+
+def _issuer(s: Session, body_id: int) -> authority.Issuer:
+    body = s.get(Body, body_id)
+    return authority.Issuer(body.id, body.kind, body.jurisdiction.path,
+                            frozenset(body.sector_codes),
+                            BodyFunction(body.function) if body.function else None)
+
+
+def _event(s: Session, w: EarlyWarning, now: datetime, kind: str, actor: str,
+           detail: dict | None = None) -> None:
+    s.add(WarningEvent(warning_id=w.id, at=now, kind=kind, actor=actor,
+                       detail=places.dumps(detail or {})))
+
+
+def _audit(s: Session, principal: Principal, w: EarlyWarning, action: str, now: datetime,
+           detail: dict | None = None) -> None:
+    audit.record(s, at=now, actor=audit.Actor.of(principal), action=action,
+                 entity_type="warning", entity_key=w.ref, scope_path=w.jurisdiction_path,
+                 detail=detail or {"level": w.level, "state": w.state})
+
+
+def _scope(s: Session, w: EarlyWarning) -> WarningScope:
+    codes = json.loads(w.jurisdictions)
+    return WarningScope(frozenset(j.path for j in places.jurisdictions(s, codes)),
+                        frozenset(json.loads(w.sectors)))
+
+
+# --- drafting ---------------------------------------------------------------------------------
+
+
+def draft(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: WarningIn
+          ) -> WarningOut:
+    """Draft a warning for the caller's body. Missing content (§3.3 ¶3) is named field by
+    field; a level or scope beyond the body's authority (§3.3) is refused rule by rule."""
+    require(principal, Permission.WARNING_DRAFT)
+    now = clock.now()
+    with uow() as s:
+        scope = WarningScope(frozenset(j.path for j in places.jurisdictions(
+            s, data.jurisdictions)), frozenset(x.code for x in places.sectors(s, data.sectors)))
+        _check_content(data, scope, principal.body_id)
+        issuer = _issuer(s, principal.body_id)
+        decision = authority.check_authority(issuer, scope, data.level)
+        _refuse_unless(decision)
+        assessment = visible_assessment(s, principal.scope, data.assessment) \
+            if data.assessment else None
+        w = EarlyWarning(
+            ref=places.new_ref("WN", now), issuer_body_id=issuer.body_id,
+            jurisdiction_path=issuer.jurisdiction_path, drafted_by=principal.username,
+            state=WarningState.DRAFT.value, level=data.level.value, category=data.category,
+            title=data.title, starts_at=data.starts_at,
+            jurisdictions=places.dumps(list(dict.fromkeys(data.jurisdictions))),
+            sectors=places.dumps(list(dict.fromkeys(data.sectors))),
+            items=places.dumps([i for i in data.items if i.strip()]),
+            measures=places.dumps([m.model_dump(mode="json") for m in data.measures]),
+            tlp=data.tlp.value, public=data.public,
+            assessment_id=assessment.id if assessment else None, revision=1,
+            created_at=now, updated_at=now)
+        s.add(w)
+        s.flush()
+        _event(s, w, now, "drafted", principal.username,
+               {"level": w.level, "authority": [decision.basis.as_dict()]})
+        _audit(s, principal, w, "warning.draft", now)
+        return warning_out(s, w, now)
+
+
+def _check_content(data: WarningIn, scope: WarningScope, issuer_id: int) -> None:
+    problems = content.missing_content(content.WarningDraft(
+        category=data.category, level=data.level, starts_at=data.starts_at,
+        scope=scope if scope.jurisdictions else None, items=tuple(data.items),
+        measures=tuple(content.Measure(m.text, m.deadline) for m in data.measures),
+        issuer_body_id=issuer_id), categories=[c.code for c in get_taxonomy().categories])
+    errors = [FieldError("jurisdictions" if p.field == "scope" else p.field,
+                         f"{p.text_en} / {p.text_zh}", source=p.source) for p in problems]
+    if data.public and data.tlp != Tlp.CLEAR:
+        errors.append(FieldError("tlp", "a public warning must be TLP:CLEAR / 向社会发布的预警须为"
+                                 "TLP:CLEAR", source="Law arts. 54(3), 55"))
+    if errors:
+        raise ValidationFailed(errors, "The warning lacks required content (Plan §3.3)")
+
+
+# --- approving and publishing -----------------------------------------------------------------
+
+
+def approve(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) -> WarningOut:
+    require(principal, Permission.WARNING_ISSUE)
+    now = clock.now()
+    with uow() as s:
+        w = visible_warning(s, principal.scope, ref)
+        _refuse_unless(can_transition(w.state, WarningState.APPROVED))
+        _refuse_unless(distribution.may_approve(
+            drafted_by=w.drafted_by, approver=principal.username,
+            approver_body_id=principal.body_id, issuer_body_id=w.issuer_body_id))
+        w.state, w.approved_by, w.approved_at, w.updated_at = (
+            WarningState.APPROVED.value, principal.username, now, now)
+        _event(s, w, now, "approved", principal.username)
+        _audit(s, principal, w, "warning.approve", now)
+        return warning_out(s, w, now)
+
+
+def publish(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) -> WarningOut:
+    """Publish: the authority rules apply once more; every body in scope is notified through
+    the outbox and must acknowledge; the §3.4 checklist becomes tasks."""
+    require(principal, Permission.WARNING_ISSUE)
+    now = clock.now()
+    with uow() as s:
+        w = visible_warning(s, principal.scope, ref)
+        if principal.body_id != w.issuer_body_id:
+            raise Forbidden("only the issuing body publishes its warning (Plan §3.3)")
+        _refuse_unless(can_transition(w.state, WarningState.PUBLISHED))
+        scope = _scope(s, w)
+        _refuse_unless(authority.check_authority(_issuer(s, w.issuer_body_id), scope, w.level))
+        w.state, w.published_at, w.updated_at = WarningState.PUBLISHED.value, now, now
+        s.flush()
+        reached = _distribute(s, w, scope, now, event="warning.published")
+        _event(s, w, now, "published", principal.username, {"recipients": reached})
+        _audit(s, principal, w, "warning.publish", now)
+        return warning_out(s, w, now)
+
+
+def _distribute(s: Session, w: EarlyWarning, scope: WarningScope, now: datetime, *,
+                event: str) -> list[int]:
+    """Notify every recipient (new ones are added, everyone must acknowledge again) and give
+    the level's checklist tasks that do not exist yet."""
+    level = WarningLevel(w.level)
+    bodies = places.distribution_bodies(s)
+    ids = distribution.recipients(scope, bodies, issuer_id=w.issuer_body_id, level=level)
+    due = now + distribution.ACK_WITHIN[level]
+    existing = {r.body_id: r for r in s.scalars(select(WarningRecipient).where(
+        WarningRecipient.warning_id == w.id))}
+    for body_id in ids:
+        r = existing.get(body_id) or WarningRecipient(warning_id=w.id, body_id=body_id)
+        r.notified_at, r.ack_due_at, r.acknowledged_at = now, due, None
+        r.acknowledged_by = r.reminded_at = None
+        s.add(r)
+    _add_tasks(s, w, checklists.checklist(level, distribution.checklist_scope(
+        scope, bodies, issuer_id=w.issuer_body_id)), now)
+    _notify(s, w, sorted(set(ids) | set(existing)), now, event)
+    return ids
+
+
+def _add_tasks(s: Session, w: EarlyWarning, templates: list[checklists.TaskTemplate],
+               now: datetime) -> None:
+    have = {(body_id, code) for body_id, code in s.execute(select(
+        WarningTask.body_id, WarningTask.code).where(WarningTask.warning_id == w.id))}
+    for t in templates:
+        if (t.body_id, t.code) not in have:
+            s.add(WarningTask(warning_id=w.id, body_id=t.body_id, code=t.code,
+                              owner=t.owner.value, source=t.source, title_zh=t.title_zh,
+                              title_en=t.title_en, due_at=now + t.due_after, state="open"))
+
+
+def _notify(s: Session, w: EarlyWarning, body_ids: list[int], now: datetime, event: str,
+            priority: int | None = None) -> None:
+    level = WarningLevel(w.level)
+    names = {"warning.published": ("预警", "WARNING"), "warning.revised": ("预警调整", "REVISED"),
+             "warning.lifted": ("预警解除", "LIFTED"), "warning.reminder": ("请确认", "PLEASE ACK")}
+    zh, en = names[event]
+    subject = f"[{level.label_zh}{zh} {level.label_en.upper()} {en}] {w.ref} {w.title}"
+    measures = "; ".join(m["text"] for m in json.loads(w.measures))
+    text = (f"{w.title}\n级别 Level: {level.label_zh} / {level.label_en}\n"
+            f"起始时间 Starts: {w.starts_at.isoformat()}\n"
+            f"警示事项 Items: {'; '.join(json.loads(w.items))}\n措施 Measures: {measures}\n"
+            + (f"解除原因 Lifted because: {w.lift_reason}\n" if w.lift_reason else ""))
+    payload = {"event": event, "ref": w.ref, "title": w.title, "level": w.level,
+               "state": w.state, "revision": w.revision, "starts_at": w.starts_at.isoformat(),
+               "tlp": w.tlp}
+    contacts = directory.current(s).contacts
+    rank = {WarningLevel.RED: 0, WarningLevel.ORANGE: 10}.get(level, 100)
+    outbox.enqueue(s, now=now, messages=[
+        outbox.Message(c, subject, text, payload, priority=rank if priority is None else priority,
+                       warning_id=w.id)
+        for body_id in body_ids for c in contacts.get(body_id, ())])
+
+
+# --- responding -------------------------------------------------------------------------------
+
+
+def acknowledge(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
+                ) -> WarningOut:
+    """The caller's body confirms receipt; its reminder stops."""
+    require(principal, Permission.WARNING_RESPOND)
+    now = clock.now()
+    with uow() as s:
+        w = visible_warning(s, principal.scope, ref)
+        r = s.scalar(select(WarningRecipient).where(WarningRecipient.warning_id == w.id,
+                                                    WarningRecipient.body_id == principal.body_id))
+        if r is None:
+            raise Forbidden("the warning was not distributed to your body")
+        if r.acknowledged_at is None:
+            r.acknowledged_at, r.acknowledged_by = now, principal.username
+            _event(s, w, now, "acknowledged", principal.username, {"body_id": r.body_id})
+            _audit(s, principal, w, "warning.acknowledge", now)
+        return warning_out(s, w, now)
+
+
+def complete_task(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
+                  task_id: int, data: TaskDoneIn) -> WarningOut:
+    require(principal, Permission.WARNING_RESPOND)
+    now = clock.now()
+    with uow() as s:
+        w = visible_warning(s, principal.scope, ref)
+        t = s.scalar(select(WarningTask).where(WarningTask.id == task_id,
+                                               WarningTask.warning_id == w.id))
+        if t is None:
+            raise NotFound(f"no task {task_id} on warning {ref!r}")
+        if t.body_id != principal.body_id:
+            raise Forbidden("the task belongs to another body")
+        if t.state != "open":
+            raise ValidationFailed([FieldError("task", f"the task is already {t.state}")])
+        t.state, t.done_at, t.done_by, t.evidence = "done", now, principal.username, data.evidence
+        _event(s, w, now, "task_done", principal.username, {"task": t.code, "body_id": t.body_id})
+        _audit(s, principal, w, "warning.task_done", now, {"task": t.code})
+        return warning_out(s, w, now)
+
+
+# --- revising and lifting ---------------------------------------------------------------------
+
+
+def revise(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: ReviseIn
+           ) -> WarningOut:
+    """Change a published warning's level: a recorded revision, with the authority rules
+    applied again; recipients are notified and acknowledge again."""
+    require(principal, Permission.WARNING_ISSUE)
+    now = clock.now()
+    with uow() as s:
+        w = visible_warning(s, principal.scope, ref)
+        scope = _scope(s, w)
+        reviser = _issuer(s, principal.body_id)
+        decision = authority.check_revision(
+            issuer_body_id=w.issuer_body_id, reviser=reviser, state=w.state, warning_scope=scope,
+            old_level=w.level, new_level=data.level)
+        _refuse_unless(decision)
+        before = w.level
+        w.level, w.revision, w.updated_at = data.level.value, w.revision + 1, now
+        _event(s, w, now, "revised", principal.username,
+               {"from": before, "to": w.level, "why": data.reason, "revision": w.revision,
+                "authority": [decision.basis.as_dict()]})
+        s.flush()
+        _distribute(s, w, scope, now, event="warning.revised")
+        _audit(s, principal, w, "warning.revise", now, {"from": before, "to": w.level})
+        return warning_out(s, w, now)
+
+
+def lift(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: LiftIn
+         ) -> WarningOut:
+    """Plan §3.5: the issuer lifts its warning; a lifting notice goes to every recipient and
+    the open checklist tasks close with it."""
+    require(principal, Permission.WARNING_ISSUE)
+    now = clock.now()
+    with uow() as s:
+        w = visible_warning(s, principal.scope, ref)
+        _refuse_unless(authority.may_lift(issuer_body_id=w.issuer_body_id,
+                                          actor_body_id=principal.body_id, state=w.state))
+        w.state, w.lifted_at, w.lift_reason, w.updated_at = (
+            WarningState.LIFTED.value, now, data.reason, now)
+        s.execute(update(WarningTask).where(WarningTask.warning_id == w.id,
+                                            WarningTask.state == "open").values(state="closed"))
+        recipients = list(s.scalars(select(WarningRecipient.body_id).where(
+            WarningRecipient.warning_id == w.id)))
+        _notify(s, w, recipients, now, "warning.lifted")
+        _event(s, w, now, "lifted", principal.username, {"why": data.reason})
+        _audit(s, principal, w, "warning.lift", now)
+        return warning_out(s, w, now)
+
+
+def remind_unacknowledged(uow: UnitOfWork, clock: Clock) -> int:
+    """The watchdog: remind once every recipient of a published warning that has not
+    acknowledged by its deadline; returns how many were reminded."""
+    now = clock.now()
+    with uow() as s:
+        due = s.execute(select(WarningRecipient, EarlyWarning).join(
+            EarlyWarning, EarlyWarning.id == WarningRecipient.warning_id).where(
+            WarningRecipient.acknowledged_at.is_(None), WarningRecipient.ack_due_at < now,
+            WarningRecipient.reminded_at.is_(None),
+            EarlyWarning.state == WarningState.PUBLISHED.value).limit(500)).all()
+        for r, w in due:
+            r.reminded_at = now
+            _notify(s, w, [r.body_id], now, "warning.reminder", priority=50)
+            _event(s, w, now, "reminded", "watchdog", {"body_id": r.body_id})
+        return len(due)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def get_warning(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
+                ) -> WarningOut:
+    require(principal, Permission.WARNING_READ)
+    with uow() as s:
+        return warning_out(s, visible_warning(s, principal.scope, ref), clock.now())
+
+
+def list_warnings(uow: UnitOfWork, *, principal: Principal, page: PageParams,
+                  state: str | None = None, level: str | None = None) -> Page[WarningSummary]:
+    require(principal, Permission.WARNING_READ)
+    stmt = select(EarlyWarning, Body).join(Body, Body.id == EarlyWarning.issuer_body_id).where(
+        visible_warnings(principal.scope))
+    if state:
+        stmt = stmt.where(EarlyWarning.state == state)
+    if level:
+        stmt = stmt.where(EarlyWarning.level == level)
+    with uow() as s:
+        return fetch_page(s, stmt, page, order_by=EarlyWarning.id.desc(),
+                          convert=lambda row: summary_out(row[0], row[1]))
+
+
+def public_warnings(uow: UnitOfWork, *, limit: int = 50) -> list[PublicWarning]:
+    """Warnings for the public page and feeds, newest first; no login, no internal detail."""
+    with uow() as s:
+        rows = s.scalars(select(EarlyWarning).where(public_filter())
+                         .order_by(EarlyWarning.published_at.desc()).limit(limit)).all()
+        return [public_out(s, w) for w in rows]
+
+
+def public_warning(uow: UnitOfWork, *, ref: str) -> PublicWarning:
+    with uow() as s:
+        w = s.scalar(select(EarlyWarning).where(EarlyWarning.ref == ref, public_filter()))
+        if w is None:
+            raise NotFound(f"no public warning {ref!r}")
+        return public_out(s, w)
