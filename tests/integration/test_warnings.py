@@ -92,8 +92,8 @@ def test_authority_refusals_name_the_rule_and_store_nothing(rt, principal, clock
     with pytest.raises(Refused) as other:
         drafted(rt, principal, clock, jurisdictions=["310000"])
     assert "authority.outside_jurisdiction" in {r["code"] for r in other.value.reasons}
-    with pytest.raises(Refused) as two:
-        drafted(rt, principal, clock, jurisdictions=["110000", "310000"])
+    with pytest.raises(Refused) as two:  # a two-province yellow is the Office's too
+        drafted(rt, principal, clock, level="yellow", jurisdictions=["110000", "310000"])
     assert {"authority.multi_province"} <= {r["code"] for r in two.value.reasons}
     assert all(r["source"] and r["text_zh"] and r["text_en"] for r in two.value.reasons)
     assert count(rt, EarlyWarning) == 0
@@ -164,15 +164,17 @@ def test_a_revision_is_recorded_and_reapplies_authority(rt, principal, clock, co
     assert all(r.state == "due" for r in out.recipients)  # everyone acknowledges again
 
 
-def test_a_red_warning_of_the_emergency_office_puts_support_teams_on_standby(rt, principal,
-                                                                            clock):
+def test_a_red_multi_province_warning_of_the_emergency_office(rt, principal, clock):
+    """Plan §3.3 ¶2: the Office issues red and multi-province warnings; §3.4.1: support teams
+    on standby, provinces on 24-hour duty; §3.5: only the issuer lifts."""
     doc = interchange.parse_yaml("""
 bodies:
   - {key: cn.team-1, kind: support_team, jurisdiction: CN, name_zh: 国家队, name_en: Team 1}
 """, "team.yaml")
     interchange.import_document(rt.uow, rt.clock, principal=None, doc=doc)
     w = warnings.draft(rt.uow, rt.clock, principal=principal("nat_admin"),
-                       data=warning_in(clock, level="red", jurisdictions=["CN"], sectors=[]))
+                       data=warning_in(clock, level="red", jurisdictions=["110000", "310000"],
+                                       sectors=[]))
     assert w.authority[0].code == "authority.emergency_office"
     with pytest.raises(Refused):  # nat_admin drafted it; nobody else at the Office here
         warnings.approve(rt.uow, rt.clock, principal=principal("nat_admin"), ref=w.ref)
@@ -187,8 +189,15 @@ bodies:
     codes = {(t.body, t.code) for t in out.tasks}
     assert any(body == "cn.team-1" for body, _ in codes)
     assert any(body == "cn.emergency-office" for body, _ in codes)
-    assert any(body == "110000.office" for body, _ in codes)  # provinces go on duty
+    assert {"110000.office", "310000.office"} <= {body for body, _ in codes}  # on duty
     assert "cn.team-1" in {r.body for r in out.recipients}
+    with pytest.raises(Refused) as refused:  # a province that received it cannot lift it
+        warnings.lift(rt.uow, rt.clock, principal=principal("sh_admin"), ref=w.ref,
+                      data=LiftIn(reason="over here"))
+    assert [r["code"] for r in refused.value.reasons] == ["lift.not_issuer"]
+    lifted = warnings.lift(rt.uow, rt.clock, principal=principal("nat_duty"), ref=w.ref,
+                           data=LiftIn(reason="threat gone"))
+    assert lifted.state == "lifted" and lifted.timeline[-1].kind == "lifted"
 
 
 def test_public_warnings_are_clear_marked_and_published_only(rt, principal, clock):

@@ -1,0 +1,51 @@
+"""A published warning reaches every body in scope through the worker, over a real SMTP server
+and a real signed webhook; the watchdog reminds a body that has not acknowledged, and the
+lifting notice follows (Plan §3.3, §3.5)."""
+
+from __future__ import annotations
+
+from fenghuo.notify.adapters.webhook import verify_signature
+from fenghuo.org import registers
+from fenghuo.org.schemas import ContactIn
+from fenghuo.warning import service as warnings
+from fenghuo.warning.schemas import LiftIn
+from tests.integration.test_delivery import SECRET, worker_for
+from tests.integration.test_warnings import published
+from tests.peers import SMTPPeer, WebhookPeer
+
+
+def test_publication_reminder_and_lifting_are_delivered(rt, principal, clock):
+    with SMTPPeer() as smtp, WebhookPeer() as hook:
+        nat = principal("nat_admin")
+        registers.add_contact(rt.uow, rt.clock, principal=nat, body="bj-finance-reg",
+                              data=ContactIn(name="Duty", channel="email",
+                                             value="duty@bj-finance-reg.example"))
+        registers.add_contact(rt.uow, rt.clock, principal=nat, body="cn.emergency-office",
+                              data=ContactIn(name="Hook", channel="webhook", value=hook.url,
+                                             secret=SECRET))
+        w = published(rt, principal, clock)
+        worker = worker_for(rt, smtp.port)
+        assert worker.deliver_once() == 2
+        [mail] = smtp.box.messages
+        assert w.ref in mail["Subject"] and "橙色" in mail["Subject"]
+        assert mail["To"] == "duty@bj-finance-reg.example"
+        [req] = hook.requests
+        h = req["headers"]
+        assert verify_signature(SECRET, h["X-Fenghuo-Timestamp"], req["body"],
+                                h["X-Fenghuo-Signature"], now=int(h["X-Fenghuo-Timestamp"]))
+        assert req["json"]["event"] == "warning.published" and req["json"]["level"] == "orange"
+
+        warnings.acknowledge(rt.uow, rt.clock, principal=principal("bj_fin"), ref=w.ref)
+        clock.advance(hours=2)
+        assert warnings.remind_unacknowledged(rt.uow, rt.clock) == 1  # only the Office
+        assert worker.deliver_once() == 1
+        assert hook.requests[-1]["json"]["event"] == "warning.reminder"
+        assert len(smtp.box.messages) == 1  # the finance regulator acknowledged in time
+
+        warnings.lift(rt.uow, rt.clock, principal=principal("bj_duty"), ref=w.ref,
+                      data=LiftIn(reason="patched"))
+        assert worker.deliver_once() == 2
+        assert hook.requests[-1]["json"]["event"] == "warning.lifted"
+        assert "解除" in smtp.box.messages[-1]["Subject"]
+        out = warnings.get_warning(rt.uow, rt.clock, principal=principal("bj_duty"), ref=w.ref)
+        assert {d.state for d in out.deliveries} == {"delivered"}
