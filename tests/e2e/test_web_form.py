@@ -73,3 +73,10 @@ def test_found_at_is_read_in_the_configured_time_zone(client, headers):
     ref = r.headers["location"].rsplit("/", 1)[1]
     got = client.get(f"/api/v1/incidents/{ref}", headers=headers("bj_admin")).json()
     assert got["found_at"].startswith("2026-11-01T07:30")  # 15:30 Asia/Shanghai
+
+
+def test_an_unknown_incident_page_escapes_the_ref(client):
+    login(client)
+    r = client.get("/web/incidents/<img src=x onerror=alert(1)>")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "<img" not in r.text and "&lt;img" in r.text

@@ -127,3 +127,10 @@ def test_scoped_import_cannot_reach_outside(rt, principal):
     with pytest.raises(ValidationFailed) as exc:
         interchange.import_document(rt.uow, rt.clock, principal=principal("bj_admin"), doc=doc)
     assert exc.value.errors[0].field == "key"
+
+
+def test_an_empty_file_is_rejected(rt):
+    with pytest.raises(ValidationFailed) as exc:
+        interchange.import_document(rt.uow, rt.clock, principal=None,
+                                    doc=interchange.parse_yaml("{}", "empty.yaml"))
+    assert exc.value.errors[0].field == "file"

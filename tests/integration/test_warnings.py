@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from fenghuo.audit import service as audit
-from fenghuo.common.errors import Forbidden, NotFound, Refused, ValidationFailed
+from fenghuo.common.errors import Conflict, Forbidden, NotFound, Refused, ValidationFailed
 from fenghuo.common.pagination import PageParams
 from fenghuo.notify.models import OutboxMessage
 from fenghuo.org import interchange, registers
@@ -26,6 +27,8 @@ from fenghuo.warning.schemas import (
     TaskDoneIn,
     WarningIn,
 )
+
+TEAMS = Path(__file__).parents[2] / "examples" / "national-teams.yaml"
 
 
 @pytest.fixture
@@ -162,15 +165,15 @@ def test_a_revision_is_recorded_and_reapplies_authority(rt, principal, clock, co
     revised = next(e for e in out.timeline if e.kind == "revised")
     assert revised.detail["from"] == "orange" and revised.detail["to"] == "yellow"
     assert all(r.state == "due" for r in out.recipients)  # everyone acknowledges again
+    states = {(t.code.split(".")[0], t.state) for t in out.tasks}
+    assert ("orange", "open") not in states  # the old level's checklist is superseded
+    assert ("orange", "superseded") in states and ("yellow", "open") in states
 
 
 def test_a_red_multi_province_warning_of_the_emergency_office(rt, principal, clock):
     """Plan §3.3 ¶2: the Office issues red and multi-province warnings; §3.4.1: support teams
     on standby, provinces on 24-hour duty; §3.5: only the issuer lifts."""
-    doc = interchange.parse_yaml("""
-bodies:
-  - {key: cn.team-1, kind: support_team, jurisdiction: CN, name_zh: 国家队, name_en: Team 1}
-""", "team.yaml")
+    doc = interchange.parse_yaml(TEAMS.read_text(), TEAMS.name)  # the README's example
     interchange.import_document(rt.uow, rt.clock, principal=None, doc=doc)
     w = warnings.draft(rt.uow, rt.clock, principal=principal("nat_admin"),
                        data=warning_in(clock, level="red", jurisdictions=["110000", "310000"],
@@ -187,10 +190,10 @@ bodies:
     warnings.approve(rt.uow, rt.clock, principal=principal("nat_duty"), ref=w.ref)
     out = warnings.publish(rt.uow, rt.clock, principal=principal("nat_duty"), ref=w.ref)
     codes = {(t.body, t.code) for t in out.tasks}
-    assert any(body == "cn.team-1" for body, _ in codes)
+    assert any(body == "cn.team-incident" for body, _ in codes)
     assert any(body == "cn.emergency-office" for body, _ in codes)
     assert {"110000.office", "310000.office"} <= {body for body, _ in codes}  # on duty
-    assert "cn.team-1" in {r.body for r in out.recipients}
+    assert "cn.team-incident" in {r.body for r in out.recipients}
     with pytest.raises(Refused) as refused:  # a province that received it cannot lift it
         warnings.lift(rt.uow, rt.clock, principal=principal("sh_admin"), ref=w.ref,
                       data=LiftIn(reason="over here"))
@@ -277,3 +280,22 @@ def test_every_change_is_audited(rt, principal, clock, contacts):
     assert [e.action for e in reversed(page.items)] == [
         "warning.draft", "warning.approve", "warning.publish", "warning.lift"]
     assert audit.verify(rt.uow).ok
+
+
+def test_a_monitoring_key_reused_for_different_data_is_a_conflict(rt, principal, clock):
+    monitoring.submit(rt.uow, rt.clock, principal=principal("bj_reporter"),
+                      data=monitoring_in(clock), idempotency_key="k")
+    with pytest.raises(Conflict):
+        monitoring.submit(rt.uow, rt.clock, principal=principal("bj_reporter"),
+                          data=monitoring_in(clock, title="something else", important=True),
+                          idempotency_key="k")
+
+
+def test_searches_treat_wildcards_literally(rt, principal, clock):
+    monitoring.submit(rt.uow, rt.clock, principal=principal("bj_reporter"),
+                      data=monitoring_in(clock))
+    page = PageParams(limit=10, offset=0)
+    me = principal("bj_duty")
+    assert monitoring.list_items(rt.uow, principal=me, page=page, q="%").total == 0
+    assert monitoring.list_items(rt.uow, principal=me, page=page, q="VPN").total == 1
+    assert monitoring.list_items(rt.uow, principal=me, page=page, q="203.0.113.7").total == 1

@@ -19,6 +19,7 @@ from fenghuo import __version__
 from fenghuo.api import problems
 from fenghuo.api.routers import audit, auth, incidents, org, users, warnings
 from fenghuo.bootstrap import Runtime
+from fenghuo.web import public
 from fenghuo.web import routes as web
 
 API_PREFIX = "/api/v1"
@@ -41,6 +42,7 @@ def create_app(runtime: Runtime) -> FastAPI:
                    warnings.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(web.router)
+    app.include_router(public.router)  # /public/warnings…: no login
     _install_metrics(app)
 
     @app.get("/", include_in_schema=False)

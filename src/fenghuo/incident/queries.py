@@ -122,7 +122,7 @@ def list_incidents(
         if value:
             stmt = stmt.where(column == value)
     if q:
-        stmt = stmt.where(or_(Incident.title.ilike(f"%{q}%"), Incident.ref == q))
+        stmt = stmt.where(or_(Incident.title.icontains(q, autoescape=True), Incident.ref == q))
     if since:
         stmt = stmt.where(Incident.reported_at >= since)
     if until:

@@ -126,9 +126,9 @@ def list_bodies(
         stmt = stmt.where(Body.id.in_(select(BodySector.body_id).where(
             BodySector.sector_code == sector)))
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Body.name_zh.like(like), Body.name_en.ilike(like),
-                              Body.key.ilike(like)))
+        stmt = stmt.where(or_(Body.name_zh.contains(q, autoescape=True),
+                              Body.name_en.icontains(q, autoescape=True),
+                              Body.key.icontains(q, autoescape=True)))
     if not include_inactive:
         stmt = stmt.where(Body.active.is_(True))
     with uow() as s:

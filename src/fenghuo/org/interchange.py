@@ -195,6 +195,9 @@ def import_document(
         require(principal, Permission.ORG_WRITE)
     if doc.errors:
         raise ValidationFailed(doc.errors, "the file was rejected; nothing was written")
+    if not any(doc.rows.values()):
+        raise ValidationFailed([FieldError("file", "the file holds nothing to import; expected "
+                                           f"sections: {', '.join(SECTIONS)}")])
     summary, errors = ImportSummary(), []
     now = clock.now()
     with uow() as s:

@@ -116,8 +116,8 @@ def list_jurisdictions(
     if level:
         stmt = stmt.where(Jurisdiction.level == level.value)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Jurisdiction.name_zh.like(like), Jurisdiction.name_en.ilike(like),
+        stmt = stmt.where(or_(Jurisdiction.name_zh.contains(q, autoescape=True),
+                              Jurisdiction.name_en.icontains(q, autoescape=True),
                               Jurisdiction.code == q))
     with uow() as s:
         if parent:

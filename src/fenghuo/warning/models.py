@@ -33,6 +33,8 @@ class MonitoringItem(Base):
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
     submitted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    #: SHA-256 of the first submission, to tell a retry from different data under the same key
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     #: the submitting body's jurisdiction path, for scoped reads (Law art. 30)
     jurisdiction_path: Mapped[str] = mapped_column(String(400))
     sector_code: Mapped[str | None] = mapped_column(String(40), index=True)

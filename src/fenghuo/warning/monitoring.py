@@ -8,6 +8,7 @@ domain proposes a warning level with its reasons (Law art. 54(2)).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 
@@ -95,11 +96,19 @@ def submit(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: Monitor
                     MonitoringItem.submitted_by_user_id == principal.user_id,
                     MonitoringItem.idempotency_key == idempotency_key))
                 if existing is not None:
+                    if existing.request_hash != _request_hash(data):
+                        raise Conflict("this Idempotency-Key was already used for different "
+                                       "monitoring information")
                     return item_out(s, existing)
             item = _write_item(s, principal, data, now, idempotency_key)
             return item_out(s, item)
     except IntegrityError as exc:
         raise Conflict("this Idempotency-Key is being used by a concurrent submission") from exc
+
+
+def _request_hash(data: MonitoringIn) -> str:
+    raw = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _write_item(s: Session, principal: Principal, data: MonitoringIn, now: datetime,
@@ -110,7 +119,8 @@ def _write_item(s: Session, principal: Principal, data: MonitoringIn, now: datet
     body = s.get(Body, principal.body_id)
     item = MonitoringItem(
         ref=places.new_ref("MI", now), body_id=body.id, submitted_by_user_id=principal.user_id,
-        idempotency_key=key, jurisdiction_path=body.jurisdiction.path,
+        idempotency_key=key, request_hash=_request_hash(data),
+        jurisdiction_path=body.jurisdiction.path,
         sector_code=(body.sector_codes or [None])[0], title=data.title, observed=data.observed,
         observed_at=data.observed_at, category=data.category,
         jurisdictions=places.dumps(data.jurisdictions), sectors=places.dumps(data.sectors),
@@ -199,8 +209,9 @@ def list_items(uow: UnitOfWork, *, principal: Principal, page: PageParams,
     if important is not None:
         stmt = stmt.where(MonitoringItem.important.is_(important))
     if q:
-        stmt = stmt.where(or_(MonitoringItem.title.ilike(f"%{q}%"), MonitoringItem.ref == q,
-                              MonitoringItem.indicators.contains(q)))
+        stmt = stmt.where(or_(MonitoringItem.title.icontains(q, autoescape=True),
+                              MonitoringItem.ref == q,
+                              MonitoringItem.indicators.contains(q, autoescape=True)))
     with uow() as s:
         return fetch_page(s, stmt, page, order_by=MonitoringItem.id.desc(),
                           convert=lambda item: item_out(s, item))

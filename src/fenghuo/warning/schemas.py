@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from fenghuo.common.types import Timestamp
 from fenghuo.incident.grading import Grade
@@ -36,8 +36,9 @@ class MonitoringIn(BaseModel):
                                description="Sector codes that may be affected")
     systems: str = Field(default="", max_length=4000, description="Systems that may be affected")
     indicators: list[IndicatorIn] = Field(default_factory=list, max_length=1000)
-    important: bool = Field(default=False, description="Important: shared upward to the "
-                            "Emergency Office at once (Plan §3.2)")
+    #: strict: a JSON 0 or "no" is a 422, not an important item silently left unshared
+    important: StrictBool = Field(default=False, description="Important: shared upward to the "
+                                  "Emergency Office at once (Plan §3.2)")
     tlp: Tlp = Tlp.AMBER
 
 
@@ -130,8 +131,8 @@ class WarningIn(BaseModel):
     measures: list[MeasureIn] = Field(default_factory=list, max_length=100,
                                       description="Measures to take, each with a time limit")
     tlp: Tlp = Tlp.AMBER
-    public: bool = Field(default=False, description="Also publish to the public page and "
-                         "feeds (needs TLP:CLEAR; Law arts. 54(3), 55)")
+    public: StrictBool = Field(default=False, description="Also publish to the public page "
+                               "and feeds (needs TLP:CLEAR; Law arts. 54(3), 55)")
     assessment: str | None = Field(default=None, description="Ref of the risk assessment")
 
 
@@ -241,6 +242,9 @@ class PublicWarning(BaseModel):
     starts_at: datetime
     published_at: datetime
     lifted_at: datetime | None
+    #: last change (a revision of the level, lifting), for feed readers
+    updated_at: datetime
+    revision: int
     jurisdictions: list[PlaceOut]
     sectors: list[PlaceOut]
     items: list[str]

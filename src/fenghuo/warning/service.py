@@ -203,8 +203,12 @@ def _distribute(s: Session, w: EarlyWarning, scope: WarningScope, now: datetime,
 
 def _add_tasks(s: Session, w: EarlyWarning, templates: list[checklists.TaskTemplate],
                now: datetime) -> None:
-    have = {(body_id, code) for body_id, code in s.execute(select(
-        WarningTask.body_id, WarningTask.code).where(WarningTask.warning_id == w.id))}
+    wanted = {(t.body_id, t.code) for t in templates}
+    existing = s.scalars(select(WarningTask).where(WarningTask.warning_id == w.id)).all()
+    for task in existing:  # a revised level brings its own checklist (Plan §3.4)
+        if task.state == "open" and (task.body_id, task.code) not in wanted:
+            task.state = "superseded"
+    have = {(task.body_id, task.code) for task in existing}
     for t in templates:
         if (t.body_id, t.code) not in have:
             s.add(WarningTask(warning_id=w.id, body_id=t.body_id, code=t.code,

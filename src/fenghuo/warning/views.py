@@ -136,5 +136,6 @@ def public_out(s: Session, w: EarlyWarning) -> PublicWarning:
         level_label=_label(LEVEL_LABELS[WarningLevel(w.level)]), category=w.category,
         category_label=_label(get_taxonomy().label(w.category)), issuer_name_zh=issuer.name_zh,
         issuer_name_en=issuer.name_en, starts_at=w.starts_at, published_at=w.published_at,
-        lifted_at=w.lifted_at, jurisdictions=jurisdictions, sectors=sectors,
+        lifted_at=w.lifted_at, updated_at=w.updated_at, revision=w.revision,
+        jurisdictions=jurisdictions, sectors=sectors,
         items=json.loads(w.items), measures=[MeasureOut(**m) for m in json.loads(w.measures)])

@@ -4,6 +4,7 @@ hashed bearer tokens as the API) and a double-submit CSRF token on every form.""
 
 from __future__ import annotations
 
+import html
 import secrets
 import uuid
 from datetime import datetime
@@ -23,6 +24,7 @@ from fenghuo.incident.grading import Degree
 from fenghuo.incident.schemas import ReportIn, SupplementIn
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.org import accounts, bodies, registers
+from fenghuo.web import monitoring_form
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -177,7 +179,7 @@ def incident_page(request: Request, ref: str) -> Response:
     try:
         out = queries.get_incident(rt.uow, principal=me, ref=ref, now=rt.clock.now())
     except DomainError as exc:
-        return HTMLResponse(exc.detail, status_code=exc.status)
+        return HTMLResponse(html.escape(exc.detail), status_code=exc.status)
     return _render(request, "incident.html", {"user": me.username, "i": out})
 
 
@@ -190,3 +192,6 @@ def supplement(request: Request, ref: str, text: str = Form(), csrf: str = Form(
     rt = _rt(request)
     handling.supplement(rt.uow, rt.clock, principal=me, ref=ref, data=SupplementIn(text=text))
     return RedirectResponse(f"/web/incidents/{ref}", status_code=303)
+
+
+router.include_router(monitoring_form.router)  # /web/monitoring

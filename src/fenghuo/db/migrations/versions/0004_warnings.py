@@ -44,6 +44,7 @@ def upgrade() -> None:
     sa.Column('body_id', sa.Integer(), nullable=False),
     sa.Column('submitted_by_user_id', sa.Integer(), nullable=True),
     sa.Column('idempotency_key', sa.String(length=200), nullable=True),
+    sa.Column('request_hash', sa.String(length=64), nullable=True),
     sa.Column('jurisdiction_path', sa.String(length=400), nullable=False),
     sa.Column('sector_code', sa.String(length=40), nullable=True),
     sa.Column('title', sa.String(length=300), nullable=False),

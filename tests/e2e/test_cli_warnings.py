@@ -1,0 +1,117 @@
+"""Monitoring information and early warnings from the command line, with the example files, as
+the Jincheng city office would use them (Plan §3.2–§3.5), on both databases."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from fenghuo.org import interchange
+from fenghuo.org.accounts import put_user
+from fenghuo.org.schemas import UserIn
+from fenghuo.warning.models import EarlyWarning, MonitoringItem
+from tests.conftest import PASSWORD
+from tests.e2e.test_cli import fenghuo
+from tests.e2e.test_cli_reporting import clean_env
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+WARNING_REF = re.compile(r"\bWN-\d{8}-[0-9A-F]{8}\b")
+ITEM_REF = re.compile(r"\bMI-\d{8}-[0-9A-F]{8}\b")
+
+#: Jincheng users: two of the city office (one drafts, the other approves), the telecom
+#: regulator (a recipient) and the water company (an operator unit that reports monitoring)
+JC_USERS = {"jc_duty": ("jc.office", ["duty_officer"]),
+            "jc_head": ("jc.office", ["duty_officer"]),
+            "jc_tel": ("jc.telecom-regulator", ["administrator"]),
+            "jc_ops": ("jc.zezhou-water", ["operator_reporter"])}
+
+
+@pytest.fixture
+def cli(rt, db_url, tmp_path):
+    """``cli("warning", "list", "--as", "jc_duty")``: run ``fenghuo`` on the test database,
+    after loading examples/jincheng.yaml and its users."""
+    doc = interchange.parse_yaml((EXAMPLES / "jincheng.yaml").read_text(), "jincheng.yaml")
+    interchange.import_document(rt.uow, rt.clock, principal=None, doc=doc)
+    with rt.uow() as s:
+        for username, (body, roles) in JC_USERS.items():
+            put_user(s, principal=None, now=rt.clock.now(), data=UserIn(
+                username=username, display_name=username, body=body, roles=roles,
+                password=PASSWORD))
+    env = clean_env(FENGHUO_DATABASE_URL=db_url)
+    return lambda *args: fenghuo(*args, env=env, cwd=tmp_path)
+
+
+def count(rt, model) -> int:
+    with rt.uow() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_monitoring_information_from_the_example_file(cli, rt, tmp_path):
+    r = cli("monitoring", "submit", str(EXAMPLES / "monitoring.yaml"), "--as", "jc_ops")
+    assert r.returncode == 0, r.stderr
+    ref = ITEM_REF.search(r.stdout).group(0)
+    assert "important" in r.stdout
+    assert "cn.emergency-office" in r.stdout and "(upward)" in r.stdout  # Plan §3.2
+    listed = cli("monitoring", "list", "--as", "jc_ops")
+    assert listed.returncode == 0 and ref in listed.stdout
+    assert ref not in cli("monitoring", "list", "--as", "sh_admin").stdout  # Law art. 30
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((EXAMPLES / "monitoring.yaml").read_text().replace("type: ip", "type: ipv9"))
+    r = cli("monitoring", "submit", str(bad), "--as", "jc_ops")
+    assert r.returncode == 1 and "indicators.0.type" in r.stderr
+    assert count(rt, MonitoringItem) == 1
+
+
+def test_a_city_warning_from_draft_to_lifting(cli):
+    r = cli("warning", "draft", str(EXAMPLES / "warning.yaml"), "--as", "jc_duty")
+    assert r.returncode == 0, r.stderr
+    ref = WARNING_REF.search(r.stdout).group(0)
+    assert "黄色预警 yellow warning" in r.stdout and "authority.city" in r.stdout
+    own = cli("warning", "approve", ref, "--as", "jc_duty")  # four eyes
+    assert own.returncode == 1 and "approve.four_eyes" in own.stderr
+    assert cli("warning", "approve", ref, "--as", "jc_head").returncode == 0
+    r = cli("warning", "publish", ref, "--as", "jc_duty")
+    assert r.returncode == 0, r.stderr
+    assert "jc.telecom-regulator" in r.stdout and "cn.emergency-office" in r.stdout
+    assert cli("warning", "ack", ref, "--as", "jc_tel").returncode == 0
+    shown = cli("warning", "show", ref, "--as", "jc_duty")
+    assert shown.returncode == 0, shown.stderr
+    out = shown.stdout
+    assert "黄色预警 yellow warning" in out and "已发布 published" in out
+    assert re.search(r"jc\.telecom-regulator.*acknowledged", out)
+    assert re.search(r"cn\.emergency-office.*\bdue\b", out)
+    assert "Plan §3.4.3" in out and "open" in out  # the yellow checklist (Plan §3.4.3)
+    orange = cli("warning", "revise", ref, "--level", "orange", "--reason", "spreading",
+                 "--as", "jc_duty")  # a city issues yellow and blue only (City §3.3.3)
+    assert orange.returncode == 1 and "authority.above_ceiling" in orange.stderr
+    other = cli("warning", "lift", ref, "--reason", "not ours", "--as", "jc_tel")
+    assert other.returncode == 1 and "lift.not_issuer" in other.stderr  # Plan §3.5
+    r = cli("warning", "lift", ref, "--reason", "网关均已修补 all gateways patched",
+            "--as", "jc_duty")
+    assert r.returncode == 0, r.stderr
+    assert "已解除 lifted" in r.stdout
+    out = cli("warning", "show", ref, "--as", "jc_duty").stdout
+    assert "已解除 lifted" in out and "all gateways patched" in out and "closed" in out
+    listed = cli("warning", "list", "--as", "jc_duty", "--state", "lifted").stdout
+    assert ref in listed and "1 warning(s)" in listed
+
+
+def test_a_red_draft_is_refused_naming_its_rule(cli, rt, tmp_path):
+    red = tmp_path / "red.yaml"
+    red.write_text((EXAMPLES / "warning.yaml").read_text().replace("level: yellow",
+                                                                 "level: red"))
+    r = cli("warning", "draft", str(red), "--as", "jc_duty")
+    assert r.returncode != 0
+    assert "authority.red_reserved" in r.stderr and "Plan §3.3 ¶2" in r.stderr
+    assert "红色预警由应急办确定和发布" in r.stderr
+    assert "Emergency Office only" in r.stderr
+    beyond = tmp_path / "beyond.yaml"
+    beyond.write_text((EXAMPLES / "warning.yaml").read_text().replace('["140500"]',
+                                                                    '["140500", "110000"]'))
+    r = cli("warning", "draft", str(beyond), "--as", "jc_duty")
+    assert r.returncode != 0 and "authority.outside_jurisdiction" in r.stderr
+    assert count(rt, EarlyWarning) == 0
+    assert "0 warning(s)" in cli("warning", "list", "--as", "jc_duty").stdout
