@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import Progress
-from rich.table import Table
+from rich.table import Column, Table
 from rich.tree import Tree
 
 from fenghuo import bootstrap, server
@@ -408,13 +408,18 @@ def monitoring_list(
         page = monitoring.list_items(
             rt.uow, principal=accounts.principal_for(rt.uow, username=as_user),
             page=PageParams(limit=limit), important=important, q=q)
-    table = Table("ref", "observed", "title", "from", "important", "TLP", "shared with",
+    table = Table(_ref_column(), "observed", "title", "from", "important", "TLP", "shared with",
                   title=f"{page.total} item(s)")
     for i in page.items:
         table.add_row(i.ref, _when(rt, i.observed_at), escape(i.title), i.body,
                       "yes" if i.important else "", i.tlp.value.upper(),
                       ", ".join(sh.body for sh in i.shares) or "—")
     out.print(table)
+
+
+def _ref_column() -> Column:
+    """References are what users copy into the next command: never shortened."""
+    return Column("ref", no_wrap=True, min_width=20)
 
 
 # --- early warnings (Plan §3.1, §3.3–§3.5) -----------------------------------------------------
@@ -541,7 +546,7 @@ def warning_list(
             rt.uow, principal=accounts.principal_for(rt.uow, username=as_user),
             page=PageParams(limit=limit), state=state.value if state else None,
             level=level.value if level else None)
-    table = Table("ref", "level", "state", "title", "issuer", "starts", "published",
+    table = Table(_ref_column(), "level", "state", "title", "issuer", "starts", "published",
                   title=f"{page.total} warning(s)")
     for w in page.items:
         table.add_row(w.ref, f"{w.level_label['zh']} {w.level.value}", _state(w.state),
