@@ -5,6 +5,7 @@ from fenghuo.db.base import Base
 from fenghuo.incident import models as incident_models  # noqa: F401
 from fenghuo.notify import models as notify_models  # noqa: F401
 from fenghuo.org import models as org_models  # noqa: F401
+from fenghuo.response import models as response_models  # noqa: F401
 from fenghuo.warning import models as warning_models  # noqa: F401
 
 metadata = Base.metadata

@@ -114,20 +114,21 @@ class TestRoles:
     """The permission each role carries; explicit so a change to the table fails here."""
 
     R = {Permission.ORG_READ, Permission.INCIDENT_READ, Permission.MONITORING_READ,
-         Permission.WARNING_READ}
+         Permission.WARNING_READ, Permission.RESPONSE_READ}
     EXPECTED = {
         Role.ADMINISTRATOR: set(Permission),
         Role.DUTY_OFFICER: R | {Permission.USER_READ, Permission.INCIDENT_REPORT,
                                 Permission.INCIDENT_HANDLE, Permission.MONITORING_SUBMIT,
                                 Permission.WARNING_DRAFT, Permission.WARNING_ISSUE,
-                                Permission.WARNING_RESPOND},
+                                Permission.WARNING_RESPOND, Permission.RESPONSE_COMMAND,
+                                Permission.RESPONSE_REPORT},
         Role.ANALYST: R | {Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE,
                            Permission.MONITORING_SUBMIT, Permission.WARNING_DRAFT,
-                           Permission.WARNING_RESPOND},
+                           Permission.WARNING_RESPOND, Permission.RESPONSE_REPORT},
         Role.OPERATOR_REPORTER: R | {Permission.SYSTEM_WRITE, Permission.INCIDENT_REPORT,
                                      Permission.MONITORING_SUBMIT},
         Role.SUPPORT_MEMBER: R | {Permission.INCIDENT_REPORT, Permission.MONITORING_SUBMIT,
-                                  Permission.WARNING_RESPOND},
+                                  Permission.WARNING_RESPOND, Permission.RESPONSE_REPORT},
         Role.READ_ONLY: R,
     }
 

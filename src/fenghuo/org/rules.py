@@ -116,20 +116,25 @@ class Permission(StrEnum):
     WARNING_DRAFT = "warning:draft"  # risk assessments and warning drafts (Law 54(2))
     WARNING_ISSUE = "warning:issue"  # approve, publish, revise, lift (Plan §3.3, §3.5)
     WARNING_RESPOND = "warning:respond"  # acknowledge receipt, complete response tasks (§3.4)
+    RESPONSE_READ = "response:read"
+    #: activate, end, headquarters, coordinate support (Plan §4.2–§4.3): the body's decisions
+    RESPONSE_COMMAND = "response:command"
+    #: progress reports, support requests, duty rosters, investigation drafts (Plan §4.2, §5)
+    RESPONSE_REPORT = "response:report"
 
 
 _READ = {Permission.ORG_READ, Permission.INCIDENT_READ, Permission.MONITORING_READ,
-         Permission.WARNING_READ}
+         Permission.WARNING_READ, Permission.RESPONSE_READ}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission),
     # duty officers decide for their body: they approve, publish, revise and lift warnings
     Role.DUTY_OFFICER: frozenset(_READ | {
         Permission.USER_READ, Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE,
         Permission.MONITORING_SUBMIT, Permission.WARNING_DRAFT, Permission.WARNING_ISSUE,
-        Permission.WARNING_RESPOND}),
+        Permission.WARNING_RESPOND, Permission.RESPONSE_COMMAND, Permission.RESPONSE_REPORT}),
     Role.ANALYST: frozenset(_READ | {
         Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE, Permission.MONITORING_SUBMIT,
-        Permission.WARNING_DRAFT, Permission.WARNING_RESPOND}),
+        Permission.WARNING_DRAFT, Permission.WARNING_RESPOND, Permission.RESPONSE_REPORT}),
     # units report what they monitor on their own networks (Law art. 51-52, Plan §3.2)
     Role.OPERATOR_REPORTER: frozenset(_READ | {Permission.SYSTEM_WRITE,
                                                Permission.INCIDENT_REPORT,
@@ -138,7 +143,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # teams go on standby during red warnings (Plan §3.4.1 (3))
     Role.SUPPORT_MEMBER: frozenset(_READ | {Permission.INCIDENT_REPORT,
                                             Permission.MONITORING_SUBMIT,
-                                            Permission.WARNING_RESPOND}),
+                                            Permission.WARNING_RESPOND,
+                                            Permission.RESPONSE_REPORT}),
     Role.READ_ONLY: frozenset(_READ),
 }
 

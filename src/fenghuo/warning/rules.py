@@ -24,35 +24,11 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from fenghuo.common.reasons import Reason
+# Decision and decide live in common.reasons; imported here so that
+# ``from fenghuo.warning.rules import Decision, decide`` keeps working.
+from fenghuo.common.reasons import Decision, Reason, decide
 from fenghuo.incident.grading import Grade
 from fenghuo.org.rules import path_ids
-
-# --- reasons and decisions --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Decision:
-    """Allowed when nothing refuses; ``refusals`` holds every rule that refused, ``basis`` the
-    rule that allows it when allowed."""
-
-    refusals: tuple[Reason, ...] = ()
-    basis: Reason | None = None
-
-    @property
-    def allowed(self) -> bool:
-        return not self.refusals
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"allowed": self.allowed,
-                "basis": self.basis.as_dict() if self.basis else None,
-                "refusals": [r.as_dict() for r in self.refusals]}
-
-
-def decide(refusals: Iterable[Reason], basis: Reason | None = None) -> Decision:
-    refusals = tuple(refusals)
-    return Decision(refusals, None if refusals else basis)
-
 
 # --- levels (Plan §3.1) -----------------------------------------------------------------------
 

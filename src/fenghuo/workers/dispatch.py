@@ -1,8 +1,9 @@
 """The delivery worker: claims outbox messages, sends them through the channel adapters, records
-the outcome, runs the watchdog (overdue clocks, unacknowledged warnings) and chains new audit
-rows (about once a second). Several workers may run against one PostgreSQL database; a worker
-killed mid-delivery leaves its claim to expire and another (or the same, restarted) delivers the
-message again with the same delivery id, which receivers use to deduplicate."""
+the outcome, runs the watchdog (overdue clocks, unacknowledged warnings, missing progress
+reports) and chains new audit rows (about once a second). Several workers may run against one
+PostgreSQL database; a worker killed mid-delivery leaves its claim to expire and another (or the
+same, restarted) delivers the message again with the same delivery id, which receivers use to
+deduplicate."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from fenghuo.incident import handling
 from fenghuo.notify import outbox
 from fenghuo.notify.adapters.registry import build_notifiers
 from fenghuo.notify.ports import DeliveryError, Message, Notifier
+from fenghuo.response import service as responses
 from fenghuo.warning import service as warnings
 
 log = structlog.get_logger()
@@ -76,7 +78,8 @@ class Worker:
             return 0
         self._last_sweep = time.monotonic()
         return (handling.sweep_overdue(self.rt.uow, self.rt.clock)
-                + warnings.remind_unacknowledged(self.rt.uow, self.rt.clock))
+                + warnings.remind_unacknowledged(self.rt.uow, self.rt.clock)
+                + responses.flag_missing_progress(self.rt.uow, self.rt.clock))
 
     def chain_audit_if_due(self, every_seconds: float = 1.0) -> int:
         if time.monotonic() - self._last_chain < every_seconds:

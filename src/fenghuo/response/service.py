@@ -1,0 +1,533 @@
+"""Use cases of emergency response (Plan §4.2–§4.3) and investigation (Plan §5): activate a
+level with its headquarters and participants, report progress, request and coordinate
+support, end by the level's rule, and write the 30-day investigation report.
+
+Every decision comes from the pure modules of this package (rules, ending, investigation); a
+refusal names each rule that refused, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fenghuo.audit import service as audit
+from fenghuo.common.clock import Clock
+from fenghuo.common.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Refused,
+    ValidationFailed,
+)
+from fenghuo.common.pagination import Page, PageParams, fetch_page
+from fenghuo.common.reasons import Decision
+from fenghuo.common.scope import Principal
+from fenghuo.db.session import UnitOfWork
+from fenghuo.incident.models import Incident
+from fenghuo.incident.queries import visible_incident
+from fenghuo.notify import outbox
+from fenghuo.org import directory
+from fenghuo.org.models import Body, Expert, User
+from fenghuo.org.rules import BodyFunction, BodyKind, Permission, path_ids
+from fenghuo.org.service import require, visible_body
+from fenghuo.response import ending, investigation, rules
+from fenghuo.response.models import (
+    DutyShift,
+    HeadquartersMember,
+    Investigation,
+    ProgressReport,
+    Response,
+    ResponseBody,
+    ResponseEvent,
+    SupportDispatch,
+    SupportRequest,
+)
+from fenghuo.response.schemas import (
+    ActivateIn,
+    DispatchIn,
+    EndIn,
+    ProgressIn,
+    ResponseOut,
+    ResponseSummary,
+    SectionsIn,
+    ShiftIn,
+    ShiftOut,
+    SupportIn,
+)
+from fenghuo.response.views import (
+    response_out,
+    summary_out,
+    visible_response,
+    visible_responses,
+)
+from fenghuo.warning.places import new_ref
+
+
+def _refuse_unless(decision: Decision) -> None:
+    if not decision.allowed:
+        raise Refused([r.as_dict() for r in decision.refusals])
+
+
+def actor_of(s: Session, body_id: int) -> rules.Actor:
+    body = s.get(Body, body_id)
+    return rules.Actor(body.id, BodyKind(body.kind), body.jurisdiction.path,
+                       frozenset(body.sector_codes),
+                       BodyFunction(body.function) if body.function else None)
+
+
+def _event(s: Session, r: Response, now: datetime, kind: str, actor: str,
+           detail: dict | None = None) -> None:
+    s.add(ResponseEvent(response_id=r.id, at=now, kind=kind, actor=actor,
+                        detail=json.dumps(detail or {}, ensure_ascii=False, default=str)))
+
+
+def _audit(s: Session, principal: Principal | None, r: Response, action: str, now: datetime,
+           detail: dict | None = None) -> None:
+    audit.record(s, at=now, actor=audit.Actor.of(principal), action=action,
+                 entity_type="response", entity_key=r.ref, scope_path=r.jurisdiction_path,
+                 detail=detail or {"level": r.level, "state": r.state})
+
+
+def _notify(s: Session, r: Response, incident: Incident, body_ids: list[int], now: datetime,
+            event: str, text: str) -> None:
+    level = rules.ResponseLevel(r.level)
+    subject = f"[{level.label_zh} {level.label_en}] {r.ref} {incident.ref} {incident.title}"
+    payload = {"event": event, "ref": r.ref, "incident": incident.ref, "level": r.level,
+               "state": r.state}
+    contacts = directory.current(s).contacts
+    outbox.enqueue(s, now=now, messages=[
+        outbox.Message(c, subject, f"{incident.title}\n{text}\n", payload,
+                       incident_id=incident.id, priority=0 if level == rules.ResponseLevel.I
+                       else 20)
+        for body_id in dict.fromkeys(body_ids) for c in contacts.get(body_id, ())])
+
+
+# --- activation (Plan §4.2) -------------------------------------------------------------------
+
+
+def activate(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: ActivateIn
+             ) -> ResponseOut:
+    require(principal, Permission.RESPONSE_COMMAND)
+    now = clock.now()
+    with uow() as s:
+        incident = visible_incident(s, principal.scope, data.incident)
+        actor = actor_of(s, principal.body_id)
+        level = rules.ResponseLevel(data.level)
+        subject = rules.Subject(incident.jurisdiction_path, incident.sector_code, incident.grade)
+        decision = rules.may_activate(actor, level, subject)
+        _refuse_unless(decision)
+        if s.scalar(select(Response.id).where(Response.incident_id == incident.id,
+                                              Response.state != "ended")):
+            raise Conflict(f"incident {incident.ref} already has a response running")
+        city = actor.level.value == "city"
+        if rules.needs_headquarters(level, city_level=city) and not data.headquarters:
+            raise ValidationFailed([FieldError(
+                "headquarters", "a Level I response (and a city's response to a major incident) "
+                "sets up a headquarters with named members", source="Plan §4.2.1; City §3.3.3")])
+        r = Response(
+            ref=new_ref("ER", now), incident_id=incident.id, level=level.value, state="active",
+            activated_by_body_id=actor.body_id, activated_by=principal.username,
+            jurisdiction_path=incident.jurisdiction_path, activated_at=now,
+            progress_every_minutes=data.progress_every_minutes or int(
+                rules.DEFAULT_CADENCE[level].total_seconds() // 60), created_at=now)
+        s.add(r)
+        s.flush()
+        _add_members(s, r, data, now)
+        joined = _join_participants(s, r, actor, level, subject, now)
+        effects = rules.activation_effects(level, city_level=city)
+        _event(s, r, now, "activated", principal.username, {
+            "activation": [decision.basis.as_dict()], "effects": [e.as_dict() for e in effects]})
+        _notify(s, r, incident, joined, now, "response.activated",
+                "; ".join(e.text_en for e in effects))
+        _audit(s, principal, r, "response.activate", now)
+        return response_out(s, r, now)
+
+
+def _add_members(s: Session, r: Response, data: ActivateIn, now: datetime) -> None:
+    for m in data.headquarters:
+        body = s.scalar(select(Body).where(Body.key == m.body)) if m.body else None
+        user = s.scalar(select(User).where(User.username == m.username)) if m.username else None
+        if (m.body and body is None) or (m.username and user is None):
+            raise ValidationFailed([FieldError("headquarters", f"unknown body or user in "
+                                               f"member {m.name!r}")])
+        s.add(HeadquartersMember(response_id=r.id, name=m.name, title=m.title,
+                                 body_id=body.id if body else None,
+                                 user_id=user.id if user else None, added_at=now))
+
+
+def _join_participants(s: Session, r: Response, actor: rules.Actor, level: rules.ResponseLevel,
+                       subject: rules.Subject, now: datetime) -> list[int]:
+    """The activator; for Level I also the Emergency Office (24-hour duty), the province office
+    and the national departments of the sector (emergency state, 24-hour duty, Plan §4.2.1);
+    for Level II the Emergency Office is informed (§4.2.2)."""
+    duty = level in (rules.ResponseLevel.I, rules.ResponseLevel.II)
+    members: dict[int, tuple[str, bool]] = {actor.body_id: ("activator", duty)}
+    chain = path_ids(subject.jurisdiction_path)
+    bodies = s.execute(select(Body.id, Body.kind, Body.function, Body.jurisdiction_id).where(
+        Body.active.is_(True), Body.jurisdiction_id.in_(chain[:2]))).all()
+    office = next((b.id for b in bodies
+                   if b.function == BodyFunction.NATIONAL_EMERGENCY_OFFICE.value), None)
+    if level == rules.ResponseLevel.I:
+        if office:
+            members.setdefault(office, ("command", True))
+        for b in bodies:
+            province_office = b.kind == BodyKind.OFFICE.value and len(chain) > 1 \
+                and b.jurisdiction_id == chain[1]
+            sector_dept = b.kind == BodyKind.DEPARTMENT.value and b.jurisdiction_id == chain[0] \
+                and subject.sector in s.get(Body, b.id).sector_codes
+            if province_office or sector_dept:
+                members.setdefault(b.id, ("emergency_state", True))
+    elif level == rules.ResponseLevel.II and office:
+        members.setdefault(office, ("informed", False))
+    for body_id, (role, on_duty) in members.items():
+        s.add(ResponseBody(response_id=r.id, body_id=body_id, role=role, duty_24h=on_duty,
+                           joined_at=now))
+    return list(members)
+
+
+# --- progress and support (Plan §4.2.1–4.2.2) -------------------------------------------------
+
+
+def _participant(s: Session, r: Response, body_id: int) -> ResponseBody:
+    p = s.scalar(select(ResponseBody).where(ResponseBody.response_id == r.id,
+                                            ResponseBody.body_id == body_id))
+    if p is None:
+        raise Forbidden("your body does not take part in this response")
+    return p
+
+
+def report_progress(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
+                    data: ProgressIn) -> ResponseOut:
+    require(principal, Permission.RESPONSE_REPORT)
+    now = clock.now()
+    with uow() as s:
+        r = _active(s, principal, ref)
+        p = _participant(s, r, principal.body_id)
+        s.add(ProgressReport(response_id=r.id, body_id=p.body_id, reported_by=principal.username,
+                             at=now, developments=data.developments, progress=data.progress))
+        p.last_progress_at, p.flagged_at = now, None
+        _event(s, r, now, "progress", principal.username, {"body_id": p.body_id})
+        _audit(s, principal, r, "response.progress", now)
+        return response_out(s, r, now)
+
+
+def flag_missing_progress(uow: UnitOfWork, clock: Clock) -> int:
+    """The watchdog: flag (once per missed report) every reporting participant whose progress
+    report is overdue, and remind it."""
+    now = clock.now()
+    with uow() as s:
+        rows = s.execute(select(ResponseBody, Response).join(
+            Response, Response.id == ResponseBody.response_id).where(
+            Response.state != "ended", ResponseBody.flagged_at.is_(None),
+            ResponseBody.role.in_(["activator", "emergency_state"]))).all()
+        flagged = 0
+        for p, r in rows:
+            cadence = timedelta(minutes=r.progress_every_minutes)
+            if rules.progress_state(p.last_progress_at, p.joined_at, cadence, now).value \
+                    != "overdue":
+                continue
+            p.flagged_at, flagged = now, flagged + 1
+            _event(s, r, now, "progress_overdue", "watchdog", {"body_id": p.body_id})
+            _notify(s, r, s.get(Incident, r.incident_id), [p.body_id], now,
+                    "response.progress_overdue", "A progress report is overdue / 进展报告逾期")
+        return flagged
+
+
+def request_support(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
+                    data: SupportIn) -> ResponseOut:
+    require(principal, Permission.RESPONSE_REPORT)
+    now = clock.now()
+    with uow() as s:
+        r = _active(s, principal, ref)
+        responding = set(s.scalars(select(ResponseBody.body_id).where(
+            ResponseBody.response_id == r.id)))
+        _refuse_unless(rules.may_request(actor_of(s, principal.body_id), responding))
+        req = SupportRequest(ref=new_ref("SR", now), response_id=r.id,
+                             requesting_body_id=principal.body_id,
+                             requested_by=principal.username, needs=data.needs,
+                             state=rules.SupportState.REQUESTED.value, created_at=now,
+                             updated_at=now)
+        s.add(req)
+        s.flush()
+        office = s.scalar(select(Body.id).where(
+            Body.function == BodyFunction.NATIONAL_EMERGENCY_OFFICE.value))
+        _notify(s, r, s.get(Incident, r.incident_id), [office] if office else [], now,
+                "response.support_requested", f"Support requested / 请求支援: {data.needs}")
+        _event(s, r, now, "support_requested", principal.username, {"request": req.ref})
+        _audit(s, principal, r, "response.support_request", now, {"request": req.ref})
+        return response_out(s, r, now)
+
+
+def dispatch(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
+             request_ref: str, data: DispatchIn) -> ResponseOut:
+    """The Emergency Office coordinates a request and records each team, body or expert it
+    sends, with the time (Plan §4.2.2(3))."""
+    require(principal, Permission.RESPONSE_COMMAND)
+    now = clock.now()
+    with uow() as s:
+        r = _active(s, principal, ref)
+        _refuse_unless(rules.may_coordinate(actor_of(s, principal.body_id)))
+        req = s.scalar(select(SupportRequest).where(SupportRequest.ref == request_ref,
+                                                    SupportRequest.response_id == r.id))
+        if req is None:
+            raise NotFound(f"no support request {request_ref!r}")
+        if not (data.body or data.expert):
+            raise ValidationFailed([FieldError("body", "name a body or an expert to send")])
+        body = s.scalar(select(Body).where(Body.key == data.body)) if data.body else None
+        expert = s.scalar(select(Expert).where(Expert.key == data.expert)) \
+            if data.expert else None
+        if (data.body and body is None) or (data.expert and expert is None):
+            raise ValidationFailed([FieldError("body" if data.body else "expert",
+                                               "no such body or expert")])
+        for target in ("coordinating", "dispatched"):
+            if req.state != target and req.state != "dispatched":
+                _refuse_unless(rules.can_transition_support(req.state, target))
+                req.state = target
+        req.coordinator, req.updated_at = principal.username, now
+        s.add(SupportDispatch(request_id=req.id, body_id=body.id if body else None,
+                              expert_id=expert.id if expert else None,
+                              dispatched_by=principal.username, dispatched_at=now,
+                              note=data.note))
+        notify = [req.requesting_body_id] + ([body.id] if body else [])
+        _notify(s, r, s.get(Incident, r.incident_id), notify, now, "response.dispatched",
+                f"Dispatched / 已派出: {data.body or data.expert}")
+        _event(s, r, now, "dispatched", principal.username,
+               {"request": req.ref, "body": data.body, "expert": data.expert})
+        _audit(s, principal, r, "response.dispatch", now, {"request": req.ref})
+        return response_out(s, r, now)
+
+
+# --- ending (Plan §4.3) -----------------------------------------------------------------------
+
+
+def _active(s: Session, principal: Principal, ref: str) -> Response:
+    r = visible_response(s, principal, ref)
+    if r.state == "ended":
+        raise ValidationFailed([FieldError("ref", "the response has ended")])
+    return r
+
+
+def propose_end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: EndIn
+                ) -> ResponseOut:
+    """Level I: the Emergency Office proposes ending; the headquarters approves (§4.3.1)."""
+    require(principal, Permission.RESPONSE_COMMAND)
+    now = clock.now()
+    with uow() as s:
+        r = _active(s, principal, ref)
+        _refuse_unless(ending.may_propose_end(actor_of(s, principal.body_id), r.level,
+                                              r.activated_by_body_id))
+        r.state, r.end_proposed_by, r.end_proposed_at, r.end_reason = (
+            "end_proposed", principal.username, now, data.reason)
+        _event(s, r, now, "end_proposed", principal.username, {"why": data.reason})
+        _audit(s, principal, r, "response.propose_end", now)
+        return response_out(s, r, now)
+
+
+def approve_end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
+                ) -> ResponseOut:
+    """Level I: a member of the headquarters approves the Office's proposal, which ends the
+    response; the Office's notice goes to the provinces and departments (Plan §4.3.1)."""
+    require(principal, Permission.RESPONSE_READ)
+    now = clock.now()
+    with uow() as s:
+        r = _active(s, principal, ref)
+        member = s.scalar(select(HeadquartersMember.id).where(
+            HeadquartersMember.response_id == r.id,
+            HeadquartersMember.user_id == principal.user_id)) is not None
+        _refuse_unless(ending.may_approve_end(member, r.level))
+        office = _emergency_office(s)
+        _refuse_unless(ending.may_end(actor_of(s, office), r.level, r.activated_by_body_id,
+                                      proposed=r.state == "end_proposed", approved=True))
+        r.end_approved_by, r.end_approved_at = principal.username, now
+        return _finish(s, principal, r, now)
+
+
+def end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: EndIn
+        ) -> ResponseOut:
+    """End a response by its level's rule (Plan §4.3): Levels II–IV by the activating region
+    or department; Level I only through ``propose_end`` and ``approve_end``, so here it is
+    refused naming the steps missing."""
+    require(principal, Permission.RESPONSE_COMMAND)
+    now = clock.now()
+    with uow() as s:
+        r = _active(s, principal, ref)
+        _refuse_unless(ending.may_end(actor_of(s, principal.body_id), r.level,
+                                      r.activated_by_body_id,
+                                      proposed=r.state == "end_proposed",
+                                      approved=r.end_approved_at is not None))
+        r.end_reason = data.reason
+        return _finish(s, principal, r, now)
+
+
+def _finish(s: Session, principal: Principal, r: Response, now: datetime) -> ResponseOut:
+    """Ended: the bodies the level's rule names are notified and the investigation report
+    falls due 30 days later (Plan §4.3, §5)."""
+    level = rules.ResponseLevel(r.level)
+    r.state, r.ended_at = "ended", now
+    incident = s.get(Incident, r.incident_id)
+    _open_investigation(s, r, incident, now)
+    _notify(s, r, incident, _to_notify(s, r, level), now, "response.ended",
+            f"The response has ended / 应急响应结束: {r.end_reason or ''}")
+    _event(s, r, now, "ended", principal.username,
+           {"notify": ending.notify_on_end(level), "why": r.end_reason})
+    _audit(s, principal, r, "response.end", now)
+    return response_out(s, r, now)
+
+
+def _emergency_office(s: Session) -> int:
+    office = s.scalar(select(Body.id).where(
+        Body.function == BodyFunction.NATIONAL_EMERGENCY_OFFICE.value))
+    if office is None:
+        raise NotFound("no body has the national Emergency Office function")
+    return office
+
+
+def _to_notify(s: Session, r: Response, level: rules.ResponseLevel) -> list[int]:
+    who = ending.notify_on_end(level)
+    if ending.NOTIFY_PROVINCES_AND_DEPARTMENTS in who:
+        return list(s.scalars(select(ResponseBody.body_id).where(
+            ResponseBody.response_id == r.id)))
+    if ending.NOTIFY_EMERGENCY_OFFICE in who:
+        return list(s.scalars(select(Body.id).where(
+            Body.function == BodyFunction.NATIONAL_EMERGENCY_OFFICE.value)))
+    return []
+
+
+def _open_investigation(s: Session, r: Response, incident: Incident, now: datetime) -> None:
+    plan = investigation.investigation_plan(incident.grade, now)
+    organizer = r.activated_by_body_id
+    if plan.organizer == investigation.Organizer.EMERGENCY_OFFICE:
+        organizer = s.scalar(select(Body.id).where(
+            Body.function == BodyFunction.NATIONAL_EMERGENCY_OFFICE.value)) or organizer
+    s.add(Investigation(response_id=r.id, organizer=plan.organizer.value,
+                        organizer_body_id=organizer,
+                        file_with_emergency_office=plan.file_with_emergency_office,
+                        due_at=plan.due_at, state="draft", sections="{}", created_at=now,
+                        updated_at=now))
+
+
+# --- investigation (Plan §5) ------------------------------------------------------------------
+
+
+def _investigation(s: Session, principal: Principal, ref: str) -> tuple[Response, Investigation]:
+    r = visible_response(s, principal, ref)
+    inv = s.scalar(select(Investigation).where(Investigation.response_id == r.id))
+    if inv is None:
+        raise NotFound("the investigation opens when the response ends (Plan §5)")
+    if inv.organizer_body_id != principal.body_id:
+        raise Forbidden("the investigation is written by its organizer (Plan §5)")
+    return r, inv
+
+
+def write_investigation(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
+                        data: SectionsIn) -> ResponseOut:
+    require(principal, Permission.RESPONSE_REPORT)
+    now = clock.now()
+    with uow() as s:
+        r, inv = _investigation(s, principal, ref)
+        unknown = sorted(set(data.sections) - set(investigation.REPORT_SECTIONS))
+        if unknown:
+            expected = ", ".join(investigation.REPORT_SECTIONS)
+            raise ValidationFailed([FieldError(f"sections.{k}", "not a section of the report; "
+                                               f"expected {expected}") for k in unknown])
+        if inv.state != "draft":
+            raise ValidationFailed([FieldError("state", f"the report is {inv.state}")])
+        inv.sections = json.dumps({**json.loads(inv.sections), **data.sections},
+                                  ensure_ascii=False)
+        inv.updated_at = now
+        _audit(s, principal, r, "investigation.write", now, {"sections": sorted(data.sections)})
+        return response_out(s, r, now)
+
+
+def advance_investigation(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
+                          target: str) -> ResponseOut:
+    """Submit (every section written) or approve the report."""
+    require(principal, Permission.RESPONSE_REPORT if target == "submitted"
+            else Permission.RESPONSE_COMMAND)
+    now = clock.now()
+    with uow() as s:
+        r, inv = _investigation(s, principal, ref)
+        _refuse_unless(investigation.can_transition_report(inv.state, target,
+                                                           json.loads(inv.sections)))
+        inv.state, inv.updated_at = target, now
+        if target == "submitted":
+            inv.submitted_at = now
+        if target == "approved":
+            inv.approved_at, inv.approved_by = now, principal.username
+        _event(s, r, now, f"investigation_{target}", principal.username)
+        _audit(s, principal, r, f"investigation.{target}", now)
+        return response_out(s, r, now)
+
+
+def get_response(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
+                 ) -> ResponseOut:
+    require(principal, Permission.RESPONSE_READ)
+    with uow() as s:
+        return response_out(s, visible_response(s, principal, ref), clock.now())
+
+
+
+def list_responses(uow: UnitOfWork, *, principal: Principal, page: PageParams,
+                   state: str | None = None) -> Page[ResponseSummary]:
+    require(principal, Permission.RESPONSE_READ)
+    stmt = select(Response).where(visible_responses(principal))
+    if state:
+        stmt = stmt.where(Response.state == state)
+    with uow() as s:
+        return fetch_page(s, stmt, page, order_by=Response.id.desc(),
+                          convert=lambda r: summary_out(s, r))
+
+
+# --- duty rosters (24-hour duty, Plan §4.2.1) -------------------------------------------------
+
+
+def add_shift(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: ShiftIn
+              ) -> ShiftOut:
+    """A shift of the caller's body's duty roster; shifts of one body do not overlap."""
+    require(principal, Permission.RESPONSE_REPORT)
+    now = clock.now()
+    if data.ends_at <= data.starts_at:
+        raise ValidationFailed([FieldError("ends_at", "a shift ends after it starts")])
+    with uow() as s:
+        overlap = s.scalar(select(DutyShift.officer).where(
+            DutyShift.body_id == principal.body_id, DutyShift.starts_at < data.ends_at,
+            DutyShift.ends_at > data.starts_at, DutyShift.officer == data.officer))
+        if overlap:
+            raise Conflict(f"{data.officer} already has a shift at that time")
+        shift = DutyShift(body_id=principal.body_id, officer=data.officer, contact=data.contact,
+                          starts_at=data.starts_at, ends_at=data.ends_at,
+                          handover_note=data.handover_note, created_at=now)
+        s.add(shift)
+        s.flush()
+        body = s.get(Body, principal.body_id)
+        audit.record(s, at=now, actor=audit.Actor.of(principal), action="duty.shift",
+                     entity_type="duty", entity_key=f"{body.key}#{shift.id}",
+                     scope_path=body.jurisdiction.path,
+                     detail={"officer": data.officer, "starts_at": data.starts_at,
+                             "ends_at": data.ends_at})
+        return shift_out(shift, body.key, now)
+
+
+def list_shifts(uow: UnitOfWork, clock: Clock, *, principal: Principal, body: str | None = None,
+                since: datetime | None = None) -> list[ShiftOut]:
+    """A body's roster from ``since`` (default: now) on: the caller's own body, or one it can
+    see."""
+    require(principal, Permission.RESPONSE_READ)
+    now = clock.now()
+    with uow() as s:
+        target = visible_body(s, principal.scope, body) if body else s.get(Body, principal.body_id)
+        shifts = s.scalars(select(DutyShift).where(
+            DutyShift.body_id == target.id, DutyShift.ends_at > (since or now))
+            .order_by(DutyShift.starts_at).limit(200)).all()
+        return [shift_out(x, target.key, now) for x in shifts]
+
+
+def shift_out(x: DutyShift, body_key: str, now: datetime) -> ShiftOut:
+    return ShiftOut(id=x.id, body=body_key, officer=x.officer, contact=x.contact,
+                    starts_at=x.starts_at, ends_at=x.ends_at, handover_note=x.handover_note,
+                    on_duty_now=x.starts_at <= now < x.ends_at)
