@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from fenghuo.audit import service as audit
 from fenghuo.common.errors import Conflict, Forbidden, NotFound, Refused, ValidationFailed
 from fenghuo.common.pagination import PageParams
+from fenghuo.incident import handling
 from fenghuo.incident import service as incidents
 from fenghuo.incident.schemas import FactsIn
 from fenghuo.org import interchange, registers
@@ -255,3 +256,22 @@ def test_duty_rosters_show_who_is_on_duty_now(rt, principal, clock):
     listed = responses.list_responses(rt.uow, principal=principal("sh_admin"),
                                       page=PageParams(limit=10, offset=0))
     assert listed.total == 0
+
+
+def test_an_overdue_investigation_shows_in_the_accountability_view(rt, principal, clock):
+    inc = incident(rt, principal, clock, "serious")
+    r = responses.activate(rt.uow, rt.clock, principal=principal("bj_duty"),
+                           data=ActivateIn(incident=inc.ref, level="II"))
+    responses.end(rt.uow, rt.clock, principal=principal("bj_duty"), ref=r.ref,
+                  data=EndIn(reason="contained"))
+    since, until = clock.now() - timedelta(days=1), clock.now() + timedelta(days=60)
+
+    def office_row():
+        rows = handling.accountability(rt.uow, rt.clock, principal=principal("nat_admin"),
+                                       since=since, until=until)
+        return next((x for x in rows if x.unit == "110000.office"), None)
+
+    clock.advance(days=30)
+    assert office_row() is None or office_row().overdue_investigations == 0
+    clock.advance(days=1)
+    assert office_row().overdue_investigations == 1  # Plan §5: 30 days, §7.10

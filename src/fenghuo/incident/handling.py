@@ -43,6 +43,7 @@ from fenghuo.org import directory, scoping
 from fenghuo.org.models import Body, Contact, InfoSystem
 from fenghuo.org.rules import DELIVERABLE_CHANNELS, Permission
 from fenghuo.org.service import require
+from fenghuo.response.models import Investigation
 
 
 def _regrade(s: Session, incident: Incident, facts: FactsIn, *, now: datetime, actor: str,
@@ -219,11 +220,14 @@ class AccountabilityRow:
     false: int  # 谎报
     concealed: int  # 瞒报
     overdue_duties: int  # clocks of this body past due and still open
+    #: investigation reports this body organizes, past their 30 days and not approved (Plan §5)
+    overdue_investigations: int = 0
 
 
 def accountability(uow: UnitOfWork, clock: Clock, *, principal: Principal, since: datetime,
                    until: datetime) -> list[AccountabilityRow]:
-    """Per unit in scope and period: late, omitted, false and concealed reports, overdue clocks."""
+    """Per unit in scope and period: late, omitted, false and concealed reports, overdue clocks
+    and overdue investigation reports (Plan §5, §7.10)."""
     require(principal, Permission.INCIDENT_READ)
     now = clock.now()
     late = select(Duty.incident_id).where(Duty.kind == rules.DutyKind.REPORT.value,
@@ -242,18 +246,26 @@ def accountability(uow: UnitOfWork, clock: Clock, *, principal: Principal, since
     overdue = (select(Duty.body_id, func.count().label("n"))
                .where(Duty.done_at.is_(None), Duty.due_at < now, Duty.starts_at < until,
                       Duty.starts_at >= since).group_by(Duty.body_id).subquery())
-    stmt = (select(Body, counts, overdue.c.n)
+    investigations = (select(Investigation.organizer_body_id.label("body_id"),
+                             func.count().label("n"))
+                      .where(Investigation.approved_at.is_(None), Investigation.due_at < now,
+                             Investigation.due_at >= since, Investigation.due_at < until)
+                      .group_by(Investigation.organizer_body_id).subquery())
+    stmt = (select(Body, counts, overdue.c.n, investigations.c.n.label("investigations"))
             .outerjoin(counts, counts.c.body_id == Body.id)
             .outerjoin(overdue, overdue.c.body_id == Body.id)
+            .outerjoin(investigations, investigations.c.body_id == Body.id)
             .where(scoping.visible_bodies(principal.scope),
-                   (counts.c.body_id.is_not(None)) | (overdue.c.n.is_not(None)))
+                   (counts.c.body_id.is_not(None)) | (overdue.c.n.is_not(None))
+                   | (investigations.c.n.is_not(None)))
             .order_by(Body.key))
     with uow() as s:
         rows = s.execute(stmt).all()
         return [AccountabilityRow(
             unit=r.Body.key, name_zh=r.Body.name_zh, name_en=r.Body.name_en,
             incidents=r.incidents or 0, late=r.late or 0, omitted=r.omitted or 0,
-            false=r.false_reports or 0, concealed=r.concealed or 0, overdue_duties=r.n or 0)
+            false=r.false_reports or 0, concealed=r.concealed or 0, overdue_duties=r.n or 0,
+            overdue_investigations=r.investigations or 0)
             for r in rows]
 
 
