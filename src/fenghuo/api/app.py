@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fenghuo import __version__
 from fenghuo.api import problems
-from fenghuo.api.routers import audit, auth, incidents, org, users, warnings
+from fenghuo.api.routers import audit, auth, dossier, incidents, org, responses, users, warnings
 from fenghuo.bootstrap import Runtime
 from fenghuo.web import public
 from fenghuo.web import routes as web
@@ -39,7 +39,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
     for router in (auth.router, org.router, users.router, incidents.router, audit.router,
-                   warnings.router):
+                   warnings.router, responses.router, dossier.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(web.router)
     app.include_router(public.router)  # /public/warnings…: no login

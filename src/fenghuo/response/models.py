@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fenghuo.db.base import Base, UTCDateTime
@@ -17,12 +26,16 @@ class Response(Base):
     """An emergency response at a level I–IV for one incident."""
 
     __tablename__ = "responses"
+    #: one running response per incident: ``running`` is true until it ends, then NULL, which
+    #: a unique constraint does not compare (both databases)
+    __table_args__ = (UniqueConstraint("incident_id", "running"),)
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     ref: Mapped[str] = mapped_column(String(24), unique=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     level: Mapped[str] = mapped_column(String(4))
     #: active, end_proposed (Level I: the Office proposed, the headquarters has not approved), ended
     state: Mapped[str] = mapped_column(String(20), index=True)
+    running: Mapped[bool | None] = mapped_column(Boolean)
     activated_by_body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
     activated_by: Mapped[str] = mapped_column(String(120))
     #: the incident's jurisdiction path (reads are scoped by it, Law art. 30)

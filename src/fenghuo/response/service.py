@@ -12,6 +12,7 @@ import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
@@ -112,8 +113,16 @@ def _notify(s: Session, r: Response, incident: Incident, body_ids: list[int], no
 
 def activate(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: ActivateIn
              ) -> ResponseOut:
+    """Activate the level's response (Plan §4.2); one response runs per incident."""
     require(principal, Permission.RESPONSE_COMMAND)
-    now = clock.now()
+    try:
+        return _activate(uow, clock.now(), principal, data)
+    except IntegrityError as exc:  # a concurrent activation won
+        raise Conflict(f"incident {data.incident} already has a response running") from exc
+
+
+def _activate(uow: UnitOfWork, now: datetime, principal: Principal, data: ActivateIn
+              ) -> ResponseOut:
     with uow() as s:
         incident = visible_incident(s, principal.scope, data.incident)
         actor = actor_of(s, principal.body_id)
@@ -122,7 +131,7 @@ def activate(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: Activ
         decision = rules.may_activate(actor, level, subject)
         _refuse_unless(decision)
         if s.scalar(select(Response.id).where(Response.incident_id == incident.id,
-                                              Response.state != "ended")):
+                                              Response.running.is_(True))):
             raise Conflict(f"incident {incident.ref} already has a response running")
         city = actor.level.value == "city"
         if rules.needs_headquarters(level, city_level=city) and not data.headquarters:
@@ -131,6 +140,7 @@ def activate(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: Activ
                 "sets up a headquarters with named members", source="Plan §4.2.1; City §3.3.3")])
         r = Response(
             ref=new_ref("ER", now), incident_id=incident.id, level=level.value, state="active",
+            running=True,
             activated_by_body_id=actor.body_id, activated_by=principal.username,
             jurisdiction_path=incident.jurisdiction_path, activated_at=now,
             progress_every_minutes=data.progress_every_minutes or int(
@@ -323,6 +333,11 @@ def propose_end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
                                               r.activated_by_body_id))
         r.state, r.end_proposed_by, r.end_proposed_at, r.end_reason = (
             "end_proposed", principal.username, now, data.reason)
+        members = [b for b in s.scalars(select(HeadquartersMember.body_id).where(
+            HeadquartersMember.response_id == r.id)) if b]
+        _notify(s, r, s.get(Incident, r.incident_id), [r.activated_by_body_id, *members], now,
+                "response.end_proposed", f"Ending proposed, approval awaited / 建议结束，待指挥部"
+                f"批准: {data.reason}")
         _event(s, r, now, "end_proposed", principal.username, {"why": data.reason})
         _audit(s, principal, r, "response.propose_end", now)
         return response_out(s, r, now)
@@ -368,7 +383,7 @@ def _finish(s: Session, principal: Principal, r: Response, now: datetime) -> Res
     """Ended: the bodies the level's rule names are notified and the investigation report
     falls due 30 days later (Plan §4.3, §5)."""
     level = rules.ResponseLevel(r.level)
-    r.state, r.ended_at = "ended", now
+    r.state, r.ended_at, r.running = "ended", now, None
     incident = s.get(Incident, r.incident_id)
     _open_investigation(s, r, incident, now)
     _notify(s, r, incident, _to_notify(s, r, level), now, "response.ended",
@@ -488,7 +503,8 @@ def list_responses(uow: UnitOfWork, *, principal: Principal, page: PageParams,
 
 def add_shift(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: ShiftIn
               ) -> ShiftOut:
-    """A shift of the caller's body's duty roster; shifts of one body do not overlap."""
+    """A shift of the caller's body's duty roster. Several officers may be on duty at once;
+    one officer's shifts do not overlap."""
     require(principal, Permission.RESPONSE_REPORT)
     now = clock.now()
     if data.ends_at <= data.starts_at:

@@ -8,11 +8,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from fenghuo.common.clock import Clock
 from fenghuo.common.errors import NotFound
 from fenghuo.common.scope import Principal
+from fenghuo.db.session import UnitOfWork
 from fenghuo.incident.models import Incident
+from fenghuo.incident.queries import visible_incident
 from fenghuo.incident.schemas import EventOut, ReasonOut
 from fenghuo.org.models import Body, Expert, User
+from fenghuo.org.rules import Permission
+from fenghuo.org.service import require
 from fenghuo.response import investigation, rules
 from fenghuo.response.models import (
     DutyShift,
@@ -42,7 +47,9 @@ def visible_responses(principal: Principal) -> ColumnElement[bool]:
     responses to incidents in its jurisdiction (Law art. 30)."""
     scope = principal.scope
     taking_part = Response.id.in_(select(ResponseBody.response_id).where(
-        ResponseBody.body_id == scope.body_id))
+        ResponseBody.body_id == scope.body_id)) | Response.id.in_(
+        select(HeadquartersMember.response_id).where(
+            HeadquartersMember.user_id == principal.user_id))
     if scope.own_body_only or scope.sectors is not None:
         return taking_part
     return taking_part | Response.jurisdiction_path.startswith(scope.jurisdiction_path)
@@ -147,3 +154,17 @@ def response_out(s: Session, r: Response, now: datetime) -> ResponseOut:
         investigation=_investigation(s, r, now),
         timeline=[EventOut(at=e.at, kind=e.kind, actor=e.actor, detail=json.loads(e.detail))
                   for e in events])
+
+
+def responses_of_incident(uow: UnitOfWork, clock: Clock, *, principal: Principal,
+                          incident_ref: str) -> list[ResponseOut]:
+    """Every response to one incident that the caller may see, oldest first; an incident the
+    caller cannot see is not found (as in ``get_incident``)."""
+    require(principal, Permission.RESPONSE_READ)
+    now = clock.now()
+    with uow() as s:
+        incident = visible_incident(s, principal.scope, incident_ref)
+        found = s.scalars(select(Response).where(Response.incident_id == incident.id,
+                                                 visible_responses(principal))
+                          .order_by(Response.id)).all()
+        return [response_out(s, r, now) for r in found]

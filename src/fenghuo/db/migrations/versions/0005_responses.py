@@ -39,6 +39,7 @@ def upgrade() -> None:
     sa.Column('incident_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('level', sa.String(length=4), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('running', sa.Boolean(), nullable=True),
     sa.Column('activated_by_body_id', sa.Integer(), nullable=False),
     sa.Column('activated_by', sa.String(length=120), nullable=False),
     sa.Column('jurisdiction_path', sa.String(length=400), nullable=False),
@@ -56,6 +57,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['headquarters_body_id'], ['bodies.id'], name=op.f('fk_responses_headquarters_body_id_bodies')),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_responses_incident_id_incidents')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_responses')),
+    sa.UniqueConstraint('incident_id', 'running', name=op.f('uq_responses_incident_id')),
     sa.UniqueConstraint('ref', name=op.f('uq_responses_ref'))
     )
     with op.batch_alter_table('responses', schema=None) as batch_op:
