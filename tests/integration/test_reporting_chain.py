@@ -242,3 +242,22 @@ def test_every_org_change_gives_the_tree_a_new_version(rt, principal):
     assert after != before
     file_unrelated = accounts.principal_for(rt.uow, username="bj_duty")  # a read changes nothing
     assert file_unrelated and token() == after
+
+
+def test_an_unacknowledged_report_escalates_to_the_next_contact(rt, principal, clock):
+    me = principal("bj_admin")
+    registers.add_contact(rt.uow, rt.clock, principal=me, body="110000.office", data=ContactIn(
+        name="Duty officer", channel="email", value="duty@bj.example", priority=10))
+    registers.add_contact(rt.uow, rt.clock, principal=me, body="110000.office", data=ContactIn(
+        name="Deputy head", channel="email", value="deputy@bj.example", priority=20))
+    out = file(rt, principal, clock)
+    assert [d.address for d in out.deliveries if d.body == "110000.office"] == [
+        "duty@bj.example"]
+    clock.advance(hours=2)  # the office's acknowledgement clock has run out
+    assert handling.sweep_overdue(rt.uow, rt.clock) >= 1
+    out = queries.get_incident(rt.uow, principal=me, ref=out.ref, now=clock.now())
+    assert [d.address for d in out.deliveries if d.body == "110000.office"] == [
+        "duty@bj.example", "deputy@bj.example"]
+    overdue = [e for e in out.timeline if e.kind == "clock_overdue"
+               and e.detail.get("escalated_to") == ["Deputy head"]]
+    assert overdue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -165,3 +167,22 @@ class TestContacts:
                                              ("Bad Key", False), ("-x", False), ("a", False)])
     def test_keys(self, key, ok):
         assert (rules.key_problem(key) is None) is ok
+
+
+class TestEscalation:
+    """Plan §2.2 / Support: a notification reaches the most urgent contacts; a reminder the
+    next ones."""
+
+    @dataclass
+    class C:
+        name: str
+        priority: int
+
+    def test_tiers_by_priority(self):
+        a, b, c, d = self.C("a", 10), self.C("b", 10), self.C("c", 20), self.C("d", 30)
+        contacts = [d, c, b, a]
+        assert rules.contact_tier(contacts, 0) == [b, a]
+        assert rules.contact_tier(contacts, 1) == [c]
+        assert rules.contact_tier(contacts, 2) == [d]
+        assert rules.contact_tier(contacts, 7) == [d]  # past the last rank: the last again
+        assert rules.contact_tier([], 0) == []

@@ -23,7 +23,7 @@ from rich.progress import Progress
 from rich.table import Column, Table
 from rich.tree import Tree
 
-from fenghuo import bootstrap, dossier, server
+from fenghuo import bootstrap, dossier
 from fenghuo.audit import service as audit
 from fenghuo.common.errors import DomainError, Refused, ValidationFailed
 from fenghuo.common.pagination import PageParams
@@ -154,6 +154,8 @@ def serve(
             title="Fenghuo 烽火", border_style="green"))
     out.print(f"Database: {settings.resolved_database_url().split('@')[-1]}")
     out.print(f"API docs: {url}/docs")
+    from fenghuo import server  # the web stack loads only for `serve`
+
     server.run(rt, host=host, port=port, processes=processes)
 
 

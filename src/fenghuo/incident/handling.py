@@ -41,7 +41,7 @@ from fenghuo.notify import outbox
 from fenghuo.notify.models import OutboxMessage
 from fenghuo.org import directory, scoping
 from fenghuo.org.models import Body, Contact, InfoSystem
-from fenghuo.org.rules import DELIVERABLE_CHANNELS, Permission
+from fenghuo.org.rules import DELIVERABLE_CHANNELS, Permission, contact_tier
 from fenghuo.org.service import require
 from fenghuo.response.models import Investigation
 
@@ -188,15 +188,17 @@ def sweep_overdue(uow: UnitOfWork, clock: Clock, *, limit: int = 500) -> int:
             d.overdue_flagged_at = now
             incident = s.get(Incident, d.incident_id)
             event(s, incident, at=now, kind="clock_overdue", actor="watchdog",
-                  detail={"duty": d.kind, "body_id": d.body_id, "due_at": d.due_at})
-            _remind(s, incident, d, now)
+                  detail={"duty": d.kind, "body_id": d.body_id, "due_at": d.due_at,
+                          "escalated_to": _remind(s, incident, d, now)})
         return len(duties)
 
 
-def _remind(s: Session, incident: Incident, duty: Duty, now: datetime) -> None:
-    contacts = s.scalars(select(Contact).where(
+def _remind(s: Session, incident: Incident, duty: Duty, now: datetime) -> list[str]:
+    """Remind the body through its next contact (``org.rules.contact_tier``); returns whom."""
+    contacts = contact_tier(s.scalars(select(Contact).where(
         Contact.body_id == duty.body_id,
-        Contact.channel.in_([c.value for c in DELIVERABLE_CHANNELS]))).all()
+        Contact.channel.in_([c.value for c in DELIVERABLE_CHANNELS]))
+        .order_by(Contact.priority, Contact.id)).all(), 1)  # escalate to the next contact
     subject = f"[逾期 OVERDUE] {incident.ref} {duty.kind}"
     text = f"{incident.title}\n{duty.kind} was due {duty.due_at.isoformat()} ({duty.source})"
     payload = {"event": "duty.overdue", "ref": incident.ref, "duty": duty.kind,
@@ -204,6 +206,7 @@ def _remind(s: Session, incident: Incident, duty: Duty, now: datetime) -> None:
     outbox.enqueue(s, now=now, messages=[
         outbox.Message(c, subject, text, payload, incident_id=incident.id, priority=50)
         for c in contacts])
+    return [c.name for c in contacts]
 
 
 # --- accountability (Plan §7.10) --------------------------------------------------------------

@@ -372,7 +372,7 @@ def _notify(s: Session, incident: IncidentFacts, routes: list[rules.Route], now:
             ) -> list[tuple[int, directory.ContactRef]]:
     messages = []
     for r in routes:
-        for c in snap.contacts.get(r.body_id, ()):
+        for c in org_rules.contact_tier(snap.contacts.get(r.body_id, ()), 0):
             subject, text, payload = notification(incident, r)
             messages.append(outbox.Message(c, subject, text, payload, incident_id=incident.id,
                                            priority=0 if r.immediate else 100))

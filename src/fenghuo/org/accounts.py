@@ -6,6 +6,7 @@ random 256-bit strings stored only as their SHA-256, and can be revoked.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -39,7 +40,9 @@ from fenghuo.org.service import body_out, facts, require, visible_body
 HASHER = PasswordHasher()
 TOKEN_PREFIX = "fh_"
 # A hash to verify against when the user does not exist, so timing does not reveal usernames.
-_DUMMY_HASH = HASHER.hash("not-a-real-password")
+@functools.cache
+def _dummy_hash() -> str:
+    return HASHER.hash("not-a-real-password")
 
 
 def hash_token(token: str) -> str:
@@ -99,7 +102,7 @@ def login(uow: UnitOfWork, clock: Clock, *, username: str, password: str,
 def _password_ok(user: User | None, password: str) -> bool:
     try:
         if user is None or not user.active or not user.password_hash:
-            HASHER.verify(_DUMMY_HASH, password + "x")
+            HASHER.verify(_dummy_hash(), password + "x")
             return False
         return HASHER.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):

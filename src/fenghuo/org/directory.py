@@ -44,6 +44,7 @@ class ContactRef:
     body_id: int
     channel: str
     value: str
+    priority: int = 100
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,12 @@ def _load(s: Session, token: str) -> Snapshot:
         receivers.setdefault(ref.jurisdiction_id, []).append(ref)
     contacts: dict[int, list[ContactRef]] = {}
     channels = [c.value for c in rules.DELIVERABLE_CHANNELS]
-    for c in s.execute(select(Contact.id, Contact.body_id, Contact.channel, Contact.value)
+    for c in s.execute(select(Contact.id, Contact.body_id, Contact.channel, Contact.value,
+                              Contact.priority)
                        .where(Contact.body_id.in_(ids), Contact.channel.in_(channels))
-                       .order_by(Contact.id)):
-        contacts.setdefault(c.body_id, []).append(ContactRef(c.id, c.body_id, c.channel, c.value))
+                       .order_by(Contact.priority, Contact.id)):
+        contacts.setdefault(c.body_id, []).append(
+            ContactRef(c.id, c.body_id, c.channel, c.value, c.priority))
     return Snapshot(token=token, bodies=refs,
                     receivers={j: tuple(v) for j, v in receivers.items()},
                     contacts={b: tuple(v) for b, v in contacts.items()})

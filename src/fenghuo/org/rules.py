@@ -7,10 +7,19 @@ City §3 (city-level bodies), Support (CNCERT support units), Law arts. 30 and 3
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from fenghuo.common.scope import Scope
+
+
+class _Ranked(Protocol):
+    priority: int
+
+
+C = TypeVar("C", bound=_Ranked)
 
 
 class JurisdictionLevel(StrEnum):
@@ -317,3 +326,16 @@ def key_problem(key: str) -> str | None:
     if not KEY.match(key):
         return "must be 2–80 characters of a-z, 0-9, '.', '-', '_' starting with a letter or digit"
     return None
+
+
+def contact_tier(contacts: Sequence[C], step: int) -> list[C]:
+    """Escalation along a body's contacts (Plan §2.2: offices are reachable 7×24; Support: a
+    fixed contact whose 7×24 channel works). Contacts are ranked by ``priority``, the lower the
+    more urgent: step 0 (the notification) reaches the contacts of the most urgent rank; each
+    later step (a reminder when nobody acknowledged in time) the next rank; past the last rank,
+    the last rank again. Contacts of equal rank are reached together."""
+    ranks = sorted({c.priority for c in contacts})
+    if not ranks:
+        return []
+    rank = ranks[min(step, len(ranks) - 1)]
+    return [c for c in contacts if c.priority == rank]

@@ -34,7 +34,7 @@ from fenghuo.incident.queries import visible_incident
 from fenghuo.notify import outbox
 from fenghuo.org import directory
 from fenghuo.org.models import Body, Expert, User
-from fenghuo.org.rules import BodyFunction, BodyKind, Permission, path_ids
+from fenghuo.org.rules import BodyFunction, BodyKind, Permission, contact_tier, path_ids
 from fenghuo.org.service import require, visible_body
 from fenghuo.response import ending, investigation, rules
 from fenghuo.response.models import (
@@ -105,7 +105,8 @@ def _notify(s: Session, r: Response, incident: Incident, body_ids: list[int], no
         outbox.Message(c, subject, f"{incident.title}\n{text}\n", payload,
                        incident_id=incident.id, priority=0 if level == rules.ResponseLevel.I
                        else 20)
-        for body_id in dict.fromkeys(body_ids) for c in contacts.get(body_id, ())])
+        for body_id in dict.fromkeys(body_ids)
+        for c in contact_tier(contacts.get(body_id, ()), 0)])
 
 
 # --- activation (Plan §4.2) -------------------------------------------------------------------

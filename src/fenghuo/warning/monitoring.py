@@ -25,7 +25,7 @@ from fenghuo.db.session import UnitOfWork
 from fenghuo.notify import outbox
 from fenghuo.org import directory, scoping
 from fenghuo.org.models import Body
-from fenghuo.org.rules import BodyFunction, Permission
+from fenghuo.org.rules import BodyFunction, Permission, contact_tier
 from fenghuo.org.service import require
 from fenghuo.warning import places, rules
 from fenghuo.warning.models import MonitoringItem, MonitoringShare, RiskAssessment
@@ -148,7 +148,7 @@ def _share(s: Session, item: MonitoringItem, body: Body, *, reason: str, actor: 
     text = f"{item.title}\n{item.observed}\nTLP:{item.tlp.upper()}\n"
     payload = {"event": "monitoring.shared", "ref": item.ref, "title": item.title,
                "important": item.important, "tlp": item.tlp, "reason": reason}
-    contacts = directory.current(s).contacts.get(body.id, ())
+    contacts = contact_tier(directory.current(s).contacts.get(body.id, ()), 0)
     outbox.enqueue(s, now=now, messages=[outbox.Message(c, subject, text, payload, priority=50)
                                          for c in contacts])
 

@@ -25,7 +25,7 @@ from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify import outbox
 from fenghuo.org import directory
 from fenghuo.org.models import Body
-from fenghuo.org.rules import BodyFunction, Permission
+from fenghuo.org.rules import BodyFunction, Permission, contact_tier
 from fenghuo.org.service import require
 from fenghuo.warning import authority, checklists, content, distribution, places
 from fenghuo.warning.models import EarlyWarning, WarningEvent, WarningRecipient, WarningTask
@@ -217,7 +217,7 @@ def _add_tasks(s: Session, w: EarlyWarning, templates: list[checklists.TaskTempl
 
 
 def _notify(s: Session, w: EarlyWarning, body_ids: list[int], now: datetime, event: str,
-            priority: int | None = None) -> None:
+            priority: int | None = None, step: int = 0) -> None:
     level = WarningLevel(w.level)
     names = {"warning.published": ("预警", "WARNING"), "warning.revised": ("预警调整", "REVISED"),
              "warning.lifted": ("预警解除", "LIFTED"), "warning.reminder": ("请确认", "PLEASE ACK")}
@@ -236,7 +236,7 @@ def _notify(s: Session, w: EarlyWarning, body_ids: list[int], now: datetime, eve
     outbox.enqueue(s, now=now, messages=[
         outbox.Message(c, subject, text, payload, priority=rank if priority is None else priority,
                        warning_id=w.id)
-        for body_id in body_ids for c in contacts.get(body_id, ())])
+        for body_id in body_ids for c in contact_tier(contacts.get(body_id, ()), step)])
 
 
 # --- responding -------------------------------------------------------------------------------
@@ -342,7 +342,7 @@ def remind_unacknowledged(uow: UnitOfWork, clock: Clock) -> int:
             EarlyWarning.state == WarningState.PUBLISHED.value).limit(500)).all()
         for r, w in due:
             r.reminded_at = now
-            _notify(s, w, [r.body_id], now, "warning.reminder", priority=50)
+            _notify(s, w, [r.body_id], now, "warning.reminder", priority=50, step=1)
             _event(s, w, now, "reminded", "watchdog", {"body_id": r.body_id})
         return len(due)
 
