@@ -24,7 +24,7 @@ from fenghuo.incident.grading import Degree
 from fenghuo.incident.schemas import ReportIn, SupplementIn
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.org import accounts, bodies, registers
-from fenghuo.web import monitoring_form
+from fenghuo.web import console, monitoring_form
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -195,3 +195,4 @@ def supplement(request: Request, ref: str, text: str = Form(), csrf: str = Form(
 
 
 router.include_router(monitoring_form.router)  # /web/monitoring
+router.include_router(console.router)  # /web/ dashboard, lists, /web/lang

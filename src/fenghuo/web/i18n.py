@@ -1,0 +1,161 @@
+"""Languages of the console: zh_CN and en through gettext catalogs (Babel).
+
+The language comes from the ``lang`` cookie (set by ``/web/lang``), else from the browser's
+Accept-Language (any ``zh`` → zh_CN, anything else → en), else zh_CN. Catalogs live in
+``locale/<lang>/LC_MESSAGES/messages.po``; the ``.mo`` next to each is compiled with Babel when it
+is missing or older than the ``.po`` (in memory when the package directory is read-only).
+
+Templates call ``_()``/``gettext`` (Jinja2's i18n extension, new-style) and the ``datetime``
+filter; both read the language of the request being rendered from a context variable that
+:func:`activate` sets just before rendering.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gettext
+import io
+from contextvars import ContextVar
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALES = ("zh_CN", "en")
+DEFAULT = "zh_CN"
+COOKIE = "lang"
+#: the language tag for ``<html lang>`` and the label of the switch
+TAGS = {"zh_CN": "zh-CN", "en": "en"}
+NAMES = {"zh_CN": "中文", "en": "English"}
+
+_current: ContextVar[str] = ContextVar("fenghuo_web_locale", default=DEFAULT)
+_timezone: ContextVar[str] = ContextVar("fenghuo_web_timezone", default="Asia/Shanghai")
+
+router = APIRouter()
+
+
+def from_accept_language(header: str | None) -> str:
+    """zh_CN when the browser's first language it names among ours is Chinese, en when it is
+    another language; zh_CN when the browser says nothing."""
+    if not header or not header.strip():
+        return DEFAULT
+    ranked = []
+    for i, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        for p in params.split(";"):
+            name, _, value = p.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if tag and q > 0:
+            ranked.append((-q, i, tag.strip().lower()))
+    if not ranked:
+        return DEFAULT
+    ranked.sort()
+    return "zh_CN" if ranked[0][2].startswith("zh") else "en"
+
+
+def negotiate(request: Request) -> str:
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LOCALES:
+        return chosen
+    return from_accept_language(request.headers.get("accept-language"))
+
+
+def _compile(po: Path) -> bytes:
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=po.parent.parent.name)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    return buf.getvalue()
+
+
+@cache
+def translations(locale: str) -> gettext.NullTranslations:
+    """The compiled catalog of ``locale`` (cached for the life of the process)."""
+    po = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    if not po.exists():
+        return gettext.NullTranslations()
+    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+        data = mo.read_bytes()
+    else:
+        data = _compile(po)
+        with contextlib.suppress(OSError):  # a read-only install keeps it in memory
+            mo.write_bytes(data)
+    return gettext.GNUTranslations(io.BytesIO(data))
+
+
+def current() -> str:
+    return _current.get()
+
+
+def activate(locale: str, timezone: str) -> None:
+    """Make ``locale`` and ``timezone`` the ones the next render in this context uses."""
+    _current.set(locale if locale in LOCALES else DEFAULT)
+    _timezone.set(timezone)
+
+
+def _gettext(message: str) -> str:
+    return translations(current()).gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current()).ngettext(singular, plural, n)
+
+
+def format_dt(value: datetime | None, fmt: str = "medium") -> str:
+    """A date and time in the configured time zone, in the current language."""
+    if value is None:
+        return "—"
+    return format_datetime(value, format=fmt, tzinfo=ZoneInfo(_timezone.get()),
+                           locale=Locale.parse(current()))
+
+
+def label(pair: dict | tuple | None) -> str:
+    """The current language's side of a domain label (``{"zh": …, "en": …}`` or a pair)."""
+    if not pair:
+        return ""
+    if isinstance(pair, dict):
+        return str(pair.get("en" if current() == "en" else "zh", ""))
+    return str(pair[1] if current() == "en" else pair[0])
+
+
+def install(templates: Jinja2Templates) -> Jinja2Templates:
+    env = templates.env
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["datetime"] = format_dt
+    env.filters["label"] = label
+    env.globals["current_locale"] = current
+    env.globals["LOCALE_TAGS"] = TAGS
+    env.globals["LOCALE_NAMES"] = NAMES
+    return templates
+
+
+def safe_next(target: str | None, default: str = "/web/") -> str:
+    """A path on this site: relative, starting with one slash, no scheme, host or backslash."""
+    if (not target or not target.startswith("/") or target.startswith("//")
+            or "\\" in target or any(ord(c) < 32 for c in target)):
+        return default
+    return target
+
+
+@router.get("/lang")
+def switch_language(to: str, next: str = "/web/") -> Response:
+    resp = RedirectResponse(safe_next(next), status_code=303)
+    if to in LOCALES:
+        resp.set_cookie(COOKIE, to, max_age=365 * 24 * 3600, samesite="lax")
+    return resp
