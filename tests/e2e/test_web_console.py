@@ -8,6 +8,7 @@ import re
 import pytest
 
 from fenghuo.web import i18n
+from tests.conftest import PASSWORD
 from tests.e2e.test_web_form import form_fields, login
 
 
@@ -94,3 +95,14 @@ def test_a_missing_or_stale_mo_is_compiled_from_the_po(tmp_path, monkeypatch):
         assert (po_dir / "messages.mo").stat().st_size > 0
     finally:
         i18n.translations.cache_clear()
+
+
+def test_logging_in_lands_on_the_dashboard_with_the_forms_in_reach(client):
+    page = client.get("/web/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    r = client.post("/web/login", data={"username": "bj_duty", "password": PASSWORD,
+                                        "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/web/"
+    r = client.get("/web/", headers={"Accept-Language": "zh-CN"})
+    assert 'href="/web/report"' in r.text and "上报事件" in r.text
+    assert 'href="/web/monitoring"' in r.text

@@ -71,13 +71,13 @@ def _principal(request: Request) -> Principal | None:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/web/report") -> HTMLResponse:
+def login_page(request: Request, next: str = "/web/") -> HTMLResponse:
     return _render(request, "login.html", {"next": next, "user": None})
 
 
 @router.post("/login")
 def login(request: Request, username: str = Form(), password: str = Form(), csrf: str = Form(),
-          next: str = Form("/web/report")) -> Response:
+          next: str = Form("/web/")) -> Response:
     _check_csrf(request, csrf)
     rt = _rt(request)
     try:
@@ -87,7 +87,7 @@ def login(request: Request, username: str = Form(), password: str = Form(), csrf
         return _render(request, "login.html", {"next": next, "user": None,
                                                "error": "用户名或密码错误 wrong username or "
                                                "password"}, status=401)
-    target = next if next.startswith("/web/") else "/web/report"
+    target = next if next.startswith("/web/") else "/web/"
     resp = RedirectResponse(target, status_code=303)
     resp.set_cookie(SESSION, result.access_token, httponly=True, samesite="lax",
                     max_age=rt.settings.session_hours * 3600)
