@@ -669,13 +669,8 @@ class ResponseStateOpt(StrEnum):
     ENDED = "ended"
 
 
-RESPONSE_STATE_LABELS = {"active": ("响应中", "active"),
-                         "end_proposed": ("已建议结束", "end proposed"),
-                         "ended": ("已结束", "ended")}
-PARTICIPANT_ROLE_LABELS = {"activator": ("启动响应", "activated the response"),
-                           "command": ("指挥协调（应急办）", "command (Emergency Office)"),
-                           "emergency_state": ("进入应急状态", "in emergency state"),
-                           "informed": ("知悉", "informed")}
+RESPONSE_STATE_LABELS = response_rules.RESPONSE_STATE_LABELS
+PARTICIPANT_ROLE_LABELS = response_rules.PARTICIPANT_ROLE_LABELS
 PROGRESS_STATE_LABELS = {**{k.value: v for k, v in response_rules.PROGRESS_LABELS.items()},
                          "not_required": ("无需报告", "not required")}
 

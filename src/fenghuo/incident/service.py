@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
 from fenghuo.common.errors import Conflict, FieldError, ValidationFailed
+from fenghuo.common.refs import new_ref
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident import grading, rules
@@ -55,10 +55,6 @@ def clock_settings(profile: grading.GradingProfile) -> rules.ClockSettings:
     return grading.clock_settings(profile, rules.ClockSettings)
 
 
-def new_ref(now: datetime) -> str:
-    return f"FH-{now:%Y%m%d}-{secrets.token_hex(4).upper()}"
-
-
 def _request_hash(data: ReportIn, unit: str) -> str:
     raw = json.dumps({**data.model_dump(mode="json"), "unit": unit}, sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -75,7 +71,6 @@ def report(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: ReportI
     wrote, and the answer built from what was written."""
     require(principal, Permission.INCIDENT_REPORT)
     now = clock.now()
-    _check(data, now)
     try:
         with uow() as s:
             filed = file_report(s, now, principal, data, profile, idempotency_key)
@@ -230,7 +225,7 @@ def file_report(s: Session, now: datetime, principal: Principal, data: ReportIn,
                            profile)
     self_reported = principal.body_id == unit.subject.body_id
     row = dict(
-        ref=new_ref(now), subject_body_id=unit.subject.body_id,
+        ref=new_ref("FH", now), subject_body_id=unit.subject.body_id,
         reporting_body_id=principal.body_id, reported_by_user_id=principal.user_id,
         idempotency_key=key, request_hash=_request_hash(data, data.unit or unit.key),
         source=source or ("unit" if self_reported else SOURCE_OF_KIND.get(

@@ -4,7 +4,6 @@ National Emergency Office), and only that office's incident handlers see who sen
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +13,7 @@ from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
 from fenghuo.common.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from fenghuo.common.pagination import Page, PageParams, fetch_page
+from fenghuo.common.refs import new_ref
 from fenghuo.common.scope import Principal
 from fenghuo.common.types import Timestamp
 from fenghuo.db.session import UnitOfWork
@@ -24,8 +24,8 @@ from fenghuo.incident.schemas import IncidentOut, ReportIn
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.org import rules as org_rules
 from fenghuo.org.models import Body, Jurisdiction
-from fenghuo.org.rules import BodyFunction, BodyKind, Permission
-from fenghuo.org.service import require
+from fenghuo.org.rules import BodyKind, Permission
+from fenghuo.org.service import emergency_office, require
 
 
 class TipIn(BaseModel):
@@ -72,8 +72,7 @@ def _receiver(s, code: str | None) -> Body:  # noqa: ANN001
                                                  Body.active.is_(True)).order_by(Body.id))
             if office is not None:
                 return office
-    return s.scalar(select(Body).where(
-        Body.function == BodyFunction.NATIONAL_EMERGENCY_OFFICE.value))
+    return emergency_office(s)
 
 
 def submit(uow: UnitOfWork, clock: Clock, *, data: TipIn) -> TipReceipt:
@@ -83,7 +82,7 @@ def submit(uow: UnitOfWork, clock: Clock, *, data: TipIn) -> TipReceipt:
     now = clock.now()
     with uow() as s:
         office = _receiver(s, data.jurisdiction)
-        tip = Tip(ref=f"TIP-{now:%Y%m%d}-{secrets.token_hex(4).upper()}",
+        tip = Tip(ref=new_ref("TIP", now),
                   receiving_body_id=office.id, jurisdiction_path=office.jurisdiction.path,
                   category=data.category, unit_name=data.unit_name, description=data.description,
                   found_at=data.found_at, reporter_name=data.reporter_name,

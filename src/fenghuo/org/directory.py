@@ -71,6 +71,9 @@ def snapshot(s: Session, token: str) -> Snapshot:
     if current is not None and current.token == token:
         return current
     with _lock:
+        current = _cache.get(key)  # another thread may have reloaded it meanwhile
+        if current is not None and current.token == token:
+            return current
         fresh = _load(s, token)
         if len(_cache) >= MAX_DATABASES and key not in _cache:
             _cache.clear()  # a server has one database; tests and tools may open many

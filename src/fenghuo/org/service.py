@@ -82,6 +82,13 @@ def jurisdiction_out(j: Jurisdiction) -> JurisdictionOut:
 # --- lookups inside scope ---------------------------------------------------------------------
 
 
+def emergency_office(s: Session) -> Body | None:
+    """The national Emergency Office (Plan §2.2), found by its function."""
+    return s.scalar(select(Body).where(
+        Body.function == rules.BodyFunction.NATIONAL_EMERGENCY_OFFICE.value,
+        Body.active.is_(True)))
+
+
 def visible_body(s: Session, scope: Scope, key: str) -> Body:
     body = s.scalar(select(Body).where(Body.key == key, scoping.visible_bodies(scope)))
     if body is None:

@@ -30,9 +30,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from fenghuo.common.reasons import Decision, Reason
+from fenghuo.common.reasons import Decision, Reason, transition_decision
 from fenghuo.incident.grading import Grade
-from fenghuo.response.rules import transition_decision
 
 #: Plan §5 ¶2 (原则上在应急响应结束后30天内完成); CAC 2025 art. 8
 INVESTIGATION_PERIOD = timedelta(days=30)

@@ -49,7 +49,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from fenghuo.common.reasons import Decision, Reason, decide
+from fenghuo.common.reasons import Decision, Reason, decide, transition_decision
 from fenghuo.incident.grading import Grade
 from fenghuo.org.rules import (
     LEVEL_ORDER,
@@ -408,24 +408,6 @@ def progress_state(last_report_at: datetime | None, started_at: datetime, cadenc
     return ProgressState.DUE if now <= due else ProgressState.OVERDUE
 
 
-# --- state machines ------------------------------------------------------------------------
-
-
-def transition_decision(code: str, source: str, labels: Mapping[Any, tuple[str, str]],
-                        allowed: Mapping[Any, frozenset[Any]], current: StrEnum,
-                        target: StrEnum) -> Decision:
-    """A state change allowed by ``allowed``; the refusal names the states one may go to."""
-    basis = Reason(code, source, f"{labels[current][0]} → {labels[target][0]}",
-                   f"{current.value} → {target.value}")
-    if target in allowed[current]:
-        return decide((), basis)
-    zh = "、".join(labels[s][0] for s in sorted(allowed[current])) or "无"
-    en = ", ".join(sorted(s.value for s in allowed[current])) or "none"
-    return decide([Reason(code, source,
-                          f"{labels[current][0]}不能变为{labels[target][0]}（可变为：{zh}）",
-                          f"{current.value} cannot become {target.value} (allowed: {en})")])
-
-
 # --- support requests (Plan §2.2, §4.2.2(3)) --------------------------------------------------
 
 
@@ -516,3 +498,18 @@ def can_transition_support(current: SupportState | str, target: SupportState | s
     §4.2.2(3); states are the project's)."""
     return transition_decision("support.transition", "Plan §4.2.2(3)", SUPPORT_STATE_LABELS,
                                SUPPORT_TRANSITIONS, SupportState(current), SupportState(target))
+
+
+# --- labels of a response's states and of how bodies take part ---------------------------------
+
+#: a response runs, a Level I ending is proposed and awaits the headquarters (Plan §4.3.1), ended
+RESPONSE_STATE_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "active": ("响应中", "active"), "end_proposed": ("已建议结束", "end proposed"),
+    "ended": ("已结束", "ended")})
+#: how a body takes part (Plan §4.2.1–4.2.2): it activated the response, commands it (the
+#: Emergency Office at Level I), is in emergency state, or is informed (Level II)
+PARTICIPANT_ROLE_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "activator": ("启动响应", "activated the response"),
+    "command": ("指挥协调（应急办）", "command (Emergency Office)"),
+    "emergency_state": ("进入应急状态", "in emergency state"),
+    "informed": ("知悉", "informed")})

@@ -22,20 +22,19 @@ from fenghuo.common.errors import (
     FieldError,
     Forbidden,
     NotFound,
-    Refused,
     ValidationFailed,
 )
 from fenghuo.common.pagination import Page, PageParams, fetch_page
-from fenghuo.common.reasons import Decision
+from fenghuo.common.refs import new_ref
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident.models import Incident
 from fenghuo.incident.queries import visible_incident
 from fenghuo.notify import outbox
 from fenghuo.org import directory
-from fenghuo.org.models import Body, Expert, User
+from fenghuo.org.models import Body, BodySector, Expert, User
 from fenghuo.org.rules import BodyFunction, BodyKind, Permission, contact_tier, path_ids
-from fenghuo.org.service import require, visible_body
+from fenghuo.org.service import emergency_office, require, visible_body
 from fenghuo.response import ending, investigation, rules
 from fenghuo.response.models import (
     DutyShift,
@@ -66,12 +65,6 @@ from fenghuo.response.views import (
     visible_response,
     visible_responses,
 )
-from fenghuo.warning.places import new_ref
-
-
-def _refuse_unless(decision: Decision) -> None:
-    if not decision.allowed:
-        raise Refused([r.as_dict() for r in decision.refusals])
 
 
 def actor_of(s: Session, body_id: int) -> rules.Actor:
@@ -130,7 +123,7 @@ def _activate(uow: UnitOfWork, now: datetime, principal: Principal, data: Activa
         level = rules.ResponseLevel(data.level)
         subject = rules.Subject(incident.jurisdiction_path, incident.sector_code, incident.grade)
         decision = rules.may_activate(actor, level, subject)
-        _refuse_unless(decision)
+        decision.enforce()
         if s.scalar(select(Response.id).where(Response.incident_id == incident.id,
                                               Response.running.is_(True))):
             raise Conflict(f"incident {incident.ref} already has a response running")
@@ -179,21 +172,18 @@ def _join_participants(s: Session, r: Response, actor: rules.Actor, level: rules
     duty = level in (rules.ResponseLevel.I, rules.ResponseLevel.II)
     members: dict[int, tuple[str, bool]] = {actor.body_id: ("activator", duty)}
     chain = path_ids(subject.jurisdiction_path)
-    bodies = s.execute(select(Body.id, Body.kind, Body.function, Body.jurisdiction_id).where(
-        Body.active.is_(True), Body.jurisdiction_id.in_(chain[:2]))).all()
-    office = next((b.id for b in bodies
-                   if b.function == BodyFunction.NATIONAL_EMERGENCY_OFFICE.value), None)
+    office = _emergency_office(s)
     if level == rules.ResponseLevel.I:
-        if office:
-            members.setdefault(office, ("command", True))
-        for b in bodies:
-            province_office = b.kind == BodyKind.OFFICE.value and len(chain) > 1 \
-                and b.jurisdiction_id == chain[1]
-            sector_dept = b.kind == BodyKind.DEPARTMENT.value and b.jurisdiction_id == chain[0] \
-                and subject.sector in s.get(Body, b.id).sector_codes
-            if province_office or sector_dept:
-                members.setdefault(b.id, ("emergency_state", True))
-    elif level == rules.ResponseLevel.II and office:
+        members.setdefault(office, ("command", True))
+        province_offices = (Body.kind == BodyKind.OFFICE.value) & (
+            Body.jurisdiction_id == (chain[1] if len(chain) > 1 else -1))
+        sector_departments = (Body.kind == BodyKind.DEPARTMENT.value) & (
+            Body.jurisdiction_id == chain[0]) & Body.id.in_(select(BodySector.body_id).where(
+                BodySector.sector_code == subject.sector))
+        for body_id in s.scalars(select(Body.id).where(
+                Body.active.is_(True), province_offices | sector_departments)):
+            members.setdefault(body_id, ("emergency_state", True))
+    elif level == rules.ResponseLevel.II:
         members.setdefault(office, ("informed", False))
     for body_id, (role, on_duty) in members.items():
         s.add(ResponseBody(response_id=r.id, body_id=body_id, role=role, duty_24h=on_duty,
@@ -257,7 +247,7 @@ def request_support(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref:
         r = _active(s, principal, ref)
         responding = set(s.scalars(select(ResponseBody.body_id).where(
             ResponseBody.response_id == r.id)))
-        _refuse_unless(rules.may_request(actor_of(s, principal.body_id), responding))
+        rules.may_request(actor_of(s, principal.body_id), responding).enforce()
         req = SupportRequest(ref=new_ref("SR", now), response_id=r.id,
                              requesting_body_id=principal.body_id,
                              requested_by=principal.username, needs=data.needs,
@@ -265,9 +255,7 @@ def request_support(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref:
                              updated_at=now)
         s.add(req)
         s.flush()
-        office = s.scalar(select(Body.id).where(
-            Body.function == BodyFunction.NATIONAL_EMERGENCY_OFFICE.value))
-        _notify(s, r, s.get(Incident, r.incident_id), [office] if office else [], now,
+        _notify(s, r, s.get(Incident, r.incident_id), [_emergency_office(s)], now,
                 "response.support_requested", f"Support requested / 请求支援: {data.needs}")
         _event(s, r, now, "support_requested", principal.username, {"request": req.ref})
         _audit(s, principal, r, "response.support_request", now, {"request": req.ref})
@@ -282,7 +270,7 @@ def dispatch(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
     now = clock.now()
     with uow() as s:
         r = _active(s, principal, ref)
-        _refuse_unless(rules.may_coordinate(actor_of(s, principal.body_id)))
+        rules.may_coordinate(actor_of(s, principal.body_id)).enforce()
         req = s.scalar(select(SupportRequest).where(SupportRequest.ref == request_ref,
                                                     SupportRequest.response_id == r.id))
         if req is None:
@@ -295,10 +283,11 @@ def dispatch(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
         if (data.body and body is None) or (data.expert and expert is None):
             raise ValidationFailed([FieldError("body" if data.body else "expert",
                                                "no such body or expert")])
-        for target in ("coordinating", "dispatched"):
-            if req.state != target and req.state != "dispatched":
-                _refuse_unless(rules.can_transition_support(req.state, target))
-                req.state = target
+        if req.state != rules.SupportState.DISPATCHED:  # a further dispatch keeps the state
+            for step in (rules.SupportState.COORDINATING, rules.SupportState.DISPATCHED):
+                if req.state != step:
+                    rules.can_transition_support(req.state, step).enforce()
+                    req.state = step.value
         req.coordinator, req.updated_at = principal.username, now
         s.add(SupportDispatch(request_id=req.id, body_id=body.id if body else None,
                               expert_id=expert.id if expert else None,
@@ -330,8 +319,8 @@ def propose_end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
     now = clock.now()
     with uow() as s:
         r = _active(s, principal, ref)
-        _refuse_unless(ending.may_propose_end(actor_of(s, principal.body_id), r.level,
-                                              r.activated_by_body_id))
+        ending.may_propose_end(actor_of(s, principal.body_id), r.level,
+                                              r.activated_by_body_id).enforce()
         r.state, r.end_proposed_by, r.end_proposed_at, r.end_reason = (
             "end_proposed", principal.username, now, data.reason)
         members = [b for b in s.scalars(select(HeadquartersMember.body_id).where(
@@ -355,10 +344,10 @@ def approve_end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
         member = s.scalar(select(HeadquartersMember.id).where(
             HeadquartersMember.response_id == r.id,
             HeadquartersMember.user_id == principal.user_id)) is not None
-        _refuse_unless(ending.may_approve_end(member, r.level))
+        ending.may_approve_end(member, r.level).enforce()
         office = _emergency_office(s)
-        _refuse_unless(ending.may_end(actor_of(s, office), r.level, r.activated_by_body_id,
-                                      proposed=r.state == "end_proposed", approved=True))
+        ending.may_end(actor_of(s, office), r.level, r.activated_by_body_id,
+                                      proposed=r.state == "end_proposed", approved=True).enforce()
         r.end_approved_by, r.end_approved_at = principal.username, now
         return _finish(s, principal, r, now)
 
@@ -372,10 +361,10 @@ def end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: 
     now = clock.now()
     with uow() as s:
         r = _active(s, principal, ref)
-        _refuse_unless(ending.may_end(actor_of(s, principal.body_id), r.level,
+        ending.may_end(actor_of(s, principal.body_id), r.level,
                                       r.activated_by_body_id,
                                       proposed=r.state == "end_proposed",
-                                      approved=r.end_approved_at is not None))
+                                      approved=r.end_approved_at is not None).enforce()
         r.end_reason = data.reason
         return _finish(s, principal, r, now)
 
@@ -396,11 +385,10 @@ def _finish(s: Session, principal: Principal, r: Response, now: datetime) -> Res
 
 
 def _emergency_office(s: Session) -> int:
-    office = s.scalar(select(Body.id).where(
-        Body.function == BodyFunction.NATIONAL_EMERGENCY_OFFICE.value))
+    office = emergency_office(s)
     if office is None:
-        raise NotFound("no body has the national Emergency Office function")
-    return office
+        raise NotFound("no body has the national Emergency Office function (Plan §2.2)")
+    return office.id
 
 
 def _to_notify(s: Session, r: Response, level: rules.ResponseLevel) -> list[int]:
@@ -409,17 +397,14 @@ def _to_notify(s: Session, r: Response, level: rules.ResponseLevel) -> list[int]
         return list(s.scalars(select(ResponseBody.body_id).where(
             ResponseBody.response_id == r.id)))
     if ending.NOTIFY_EMERGENCY_OFFICE in who:
-        return list(s.scalars(select(Body.id).where(
-            Body.function == BodyFunction.NATIONAL_EMERGENCY_OFFICE.value)))
+        return [_emergency_office(s)]
     return []
 
 
 def _open_investigation(s: Session, r: Response, incident: Incident, now: datetime) -> None:
     plan = investigation.investigation_plan(incident.grade, now)
-    organizer = r.activated_by_body_id
-    if plan.organizer == investigation.Organizer.EMERGENCY_OFFICE:
-        organizer = s.scalar(select(Body.id).where(
-            Body.function == BodyFunction.NATIONAL_EMERGENCY_OFFICE.value)) or organizer
+    organizer = (_emergency_office(s) if plan.organizer == investigation.Organizer.EMERGENCY_OFFICE
+                 else r.activated_by_body_id)
     s.add(Investigation(response_id=r.id, organizer=plan.organizer.value,
                         organizer_body_id=organizer,
                         file_with_emergency_office=plan.file_with_emergency_office,
@@ -468,8 +453,8 @@ def advance_investigation(uow: UnitOfWork, clock: Clock, *, principal: Principal
     now = clock.now()
     with uow() as s:
         r, inv = _investigation(s, principal, ref)
-        _refuse_unless(investigation.can_transition_report(inv.state, target,
-                                                           json.loads(inv.sections)))
+        investigation.can_transition_report(inv.state, target,
+                                                           json.loads(inv.sections)).enforce()
         inv.state, inv.updated_at = target, now
         if target == "submitted":
             inv.submitted_at = now

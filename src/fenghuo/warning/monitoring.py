@@ -20,13 +20,14 @@ from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
 from fenghuo.common.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from fenghuo.common.pagination import Page, PageParams, fetch_page
+from fenghuo.common.refs import new_ref
 from fenghuo.common.scope import Principal, Scope
 from fenghuo.db.session import UnitOfWork
 from fenghuo.notify import outbox
 from fenghuo.org import directory, scoping
 from fenghuo.org.models import Body
 from fenghuo.org.rules import BodyFunction, Permission, contact_tier
-from fenghuo.org.service import require
+from fenghuo.org.service import emergency_office, require
 from fenghuo.warning import places, rules
 from fenghuo.warning.models import MonitoringItem, MonitoringShare, RiskAssessment
 from fenghuo.warning.schemas import (
@@ -118,7 +119,7 @@ def _write_item(s: Session, principal: Principal, data: MonitoringIn, now: datet
     places.sectors(s, data.sectors)
     body = s.get(Body, principal.body_id)
     item = MonitoringItem(
-        ref=places.new_ref("MI", now), body_id=body.id, submitted_by_user_id=principal.user_id,
+        ref=new_ref("MI", now), body_id=body.id, submitted_by_user_id=principal.user_id,
         idempotency_key=key, request_hash=_request_hash(data),
         jurisdiction_path=body.jurisdiction.path,
         sector_code=(body.sector_codes or [None])[0], title=data.title, observed=data.observed,
@@ -128,7 +129,7 @@ def _write_item(s: Session, principal: Principal, data: MonitoringIn, now: datet
         important=data.important, tlp=data.tlp.value, created_at=now)
     s.add(item)
     s.flush()
-    office = places.emergency_office(s)
+    office = emergency_office(s)
     if data.important and office is not None and office.id != body.id:
         _share(s, item, office, reason="upward", actor=principal.username, now=now)
     audit.record(s, at=now, actor=audit.Actor.of(principal), action="monitoring.submit",
@@ -232,7 +233,7 @@ def assess(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: Assessm
                                                             data.harm))
         body = s.get(Body, principal.body_id)
         row = RiskAssessment(
-            ref=places.new_ref("RA", now), body_id=body.id,
+            ref=new_ref("RA", now), body_id=body.id,
             jurisdiction_path=body.jurisdiction.path, assessed_by=principal.username,
             likelihood=data.likelihood.value, extent=data.extent.value, harm=data.harm.value,
             notes=data.notes, proposed_level=proposal.level.value,

@@ -4,8 +4,6 @@ JSON columns and the bodies distribution looks at."""
 from __future__ import annotations
 
 import json
-import secrets
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,10 +14,6 @@ from fenghuo.org.models import Body, BodySector, Jurisdiction, Sector
 from fenghuo.org.rules import BodyFunction, BodyKind
 from fenghuo.warning import distribution
 from fenghuo.warning.schemas import PlaceOut
-
-
-def new_ref(prefix: str, now: datetime) -> str:
-    return f"{prefix}-{now:%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
 def dumps(value: object) -> str:
@@ -59,12 +53,6 @@ def place_outs(s: Session, jurisdiction_codes: list[str], sector_codes: list[str
              for c in jurisdiction_codes if c in js],
             [PlaceOut(code=c, name_zh=ss[c].name_zh, name_en=ss[c].name_en)
              for c in sector_codes if c in ss])
-
-
-def emergency_office(s: Session) -> Body | None:
-    """The national Emergency Office (Plan §2.2), found by its function."""
-    return s.scalar(select(Body).where(
-        Body.function == BodyFunction.NATIONAL_EMERGENCY_OFFICE.value, Body.active.is_(True)))
 
 
 def distribution_bodies(s: Session) -> list[distribution.Body]:

@@ -26,7 +26,7 @@ from typing import Any
 
 # Decision and decide live in common.reasons; imported here so that
 # ``from fenghuo.warning.rules import Decision, decide`` keeps working.
-from fenghuo.common.reasons import Decision, Reason, decide
+from fenghuo.common.reasons import Decision, Reason, decide, transition_decision
 from fenghuo.incident.grading import Grade
 from fenghuo.org.rules import path_ids
 
@@ -288,20 +288,8 @@ TRANSITIONS: Mapping[WarningState, frozenset[WarningState]] = MappingProxyType({
 
 def can_transition(current: WarningState | str, target: WarningState | str) -> Decision:
     """Whether a warning may move from ``current`` to ``target`` (Plan §3.3, §3.5)."""
-    current, target = WarningState(current), WarningState(target)
-    basis = Reason("lifecycle.transition", "Plan §3.3; §3.5",
-                   f"{STATE_LABELS[current][0]} → {STATE_LABELS[target][0]}",
-                   f"{current.value} → {target.value}")
-    if target in TRANSITIONS[current]:
-        return decide((), basis)
-    allowed = TRANSITIONS[current]
-    zh = "、".join(STATE_LABELS[s][0] for s in sorted(allowed)) or "无"
-    en = ", ".join(sorted(s.value for s in allowed)) or "none"
-    return decide([Reason("lifecycle.transition", "Plan §3.3; §3.5",
-                          f"{STATE_LABELS[current][0]}的预警不能变为{STATE_LABELS[target][0]}"
-                          f"（可变为：{zh}）",
-                          f"a {current.value} warning cannot become {target.value} "
-                          f"(allowed: {en})")])
+    return transition_decision("lifecycle.transition", "Plan §3.3; §3.5", STATE_LABELS,
+                               TRANSITIONS, WarningState(current), WarningState(target))
 
 
 # --- public warnings (Law arts. 54(3), 55) ----------------------------------------------------

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
-from fenghuo.common.errors import FieldError, Forbidden, NotFound, Refused, ValidationFailed
+from fenghuo.common.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from fenghuo.common.pagination import Page, PageParams, fetch_page
+from fenghuo.common.refs import new_ref
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident.taxonomy import get_taxonomy
@@ -31,7 +32,6 @@ from fenghuo.warning import authority, checklists, content, distribution, places
 from fenghuo.warning.models import EarlyWarning, WarningEvent, WarningRecipient, WarningTask
 from fenghuo.warning.monitoring import visible_assessment
 from fenghuo.warning.rules import (
-    Decision,
     Tlp,
     WarningLevel,
     WarningScope,
@@ -55,11 +55,6 @@ from fenghuo.warning.views import (
     visible_warnings,
     warning_out,
 )
-
-
-def _refuse_unless(decision: Decision) -> None:
-    if not decision.allowed:
-        raise Refused([r.as_dict() for r in decision.refusals])
 
 
 def _issuer(s: Session, body_id: int) -> authority.Issuer:
@@ -103,11 +98,11 @@ def draft(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: WarningI
         _check_content(data, scope, principal.body_id)
         issuer = _issuer(s, principal.body_id)
         decision = authority.check_authority(issuer, scope, data.level)
-        _refuse_unless(decision)
+        decision.enforce()
         assessment = visible_assessment(s, principal.scope, data.assessment) \
             if data.assessment else None
         w = EarlyWarning(
-            ref=places.new_ref("WN", now), issuer_body_id=issuer.body_id,
+            ref=new_ref("WN", now), issuer_body_id=issuer.body_id,
             jurisdiction_path=issuer.jurisdiction_path, drafted_by=principal.username,
             state=WarningState.DRAFT.value, level=data.level.value, category=data.category,
             title=data.title, starts_at=data.starts_at,
@@ -149,10 +144,10 @@ def approve(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) ->
     now = clock.now()
     with uow() as s:
         w = visible_warning(s, principal.scope, ref)
-        _refuse_unless(can_transition(w.state, WarningState.APPROVED))
-        _refuse_unless(distribution.may_approve(
+        can_transition(w.state, WarningState.APPROVED).enforce()
+        distribution.may_approve(
             drafted_by=w.drafted_by, approver=principal.username,
-            approver_body_id=principal.body_id, issuer_body_id=w.issuer_body_id))
+            approver_body_id=principal.body_id, issuer_body_id=w.issuer_body_id).enforce()
         w.state, w.approved_by, w.approved_at, w.updated_at = (
             WarningState.APPROVED.value, principal.username, now, now)
         _event(s, w, now, "approved", principal.username)
@@ -169,9 +164,9 @@ def publish(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) ->
         w = visible_warning(s, principal.scope, ref)
         if principal.body_id != w.issuer_body_id:
             raise Forbidden("only the issuing body publishes its warning (Plan §3.3)")
-        _refuse_unless(can_transition(w.state, WarningState.PUBLISHED))
+        can_transition(w.state, WarningState.PUBLISHED).enforce()
         scope = _scope(s, w)
-        _refuse_unless(authority.check_authority(_issuer(s, w.issuer_body_id), scope, w.level))
+        authority.check_authority(_issuer(s, w.issuer_body_id), scope, w.level).enforce()
         w.state, w.published_at, w.updated_at = WarningState.PUBLISHED.value, now, now
         s.flush()
         reached = _distribute(s, w, scope, now, event="warning.published")
@@ -296,7 +291,7 @@ def revise(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, dat
         decision = authority.check_revision(
             issuer_body_id=w.issuer_body_id, reviser=reviser, state=w.state, warning_scope=scope,
             old_level=w.level, new_level=data.level)
-        _refuse_unless(decision)
+        decision.enforce()
         before = w.level
         w.level, w.revision, w.updated_at = data.level.value, w.revision + 1, now
         _event(s, w, now, "revised", principal.username,
@@ -316,8 +311,8 @@ def lift(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data:
     now = clock.now()
     with uow() as s:
         w = visible_warning(s, principal.scope, ref)
-        _refuse_unless(authority.may_lift(issuer_body_id=w.issuer_body_id,
-                                          actor_body_id=principal.body_id, state=w.state))
+        authority.may_lift(issuer_body_id=w.issuer_body_id,
+                                          actor_body_id=principal.body_id, state=w.state).enforce()
         w.state, w.lifted_at, w.lift_reason, w.updated_at = (
             WarningState.LIFTED.value, now, data.reason, now)
         s.execute(update(WarningTask).where(WarningTask.warning_id == w.id,

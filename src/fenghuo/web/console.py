@@ -3,12 +3,11 @@ and responses, in zh_CN or en (see :mod:`fenghuo.web.i18n`).
 
 Every number comes from the services (``list_incidents``, ``list_warnings``, ``list_responses``,
 ``accountability``), which apply the caller's scope; nothing here decides what a user may see.
-The session is the cookie of :mod:`fenghuo.web.routes` (login, logout and CSRF live there).
+The session and CSRF protection are those of :mod:`fenghuo.web.session`.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from fenghuo.bootstrap import Runtime
-from fenghuo.common.errors import Forbidden, Unauthorized
+from fenghuo.common.errors import Forbidden
 from fenghuo.common.pagination import PageParams
 from fenghuo.common.scope import Principal
 from fenghuo.incident import handling, queries
@@ -34,31 +33,15 @@ from fenghuo.warning import service as warnings
 from fenghuo.warning.rules import LEVEL_LABELS as WARNING_LEVELS
 from fenghuo.warning.rules import LEVELS_DESC, WarningState
 
-from . import i18n
+from . import i18n, session
+from .session import CSRF
 
 router = APIRouter()
 router.include_router(i18n.router)  # /web/lang
 templates = i18n.install(Jinja2Templates(directory=str(Path(__file__).parent / "templates")))
-#: the cookies of fenghuo.web.routes (kept in step by the tests, which log in there)
-SESSION, CSRF = "fh_session", "fh_csrf"
 OPEN_STATES = (State.REPORTED, State.ACKNOWLEDGED, State.HANDLING)
 ACCOUNTABILITY_DAYS = 30
 PAGE_SIZE = 25
-
-
-def _rt(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-def _principal(request: Request) -> Principal | None:
-    token = request.cookies.get(SESSION)
-    if not token:
-        return None
-    rt = _rt(request)
-    try:
-        return accounts.authenticate(rt.uow, rt.clock, token=token)
-    except Unauthorized:
-        return None
 
 
 def _to_login(request: Request) -> Response:
@@ -67,10 +50,10 @@ def _to_login(request: Request) -> Response:
 
 
 def render(request: Request, name: str, ctx: dict, status: int = 200) -> HTMLResponse:
-    rt = _rt(request)
+    rt = session.runtime(request)
     locale = i18n.negotiate(request)
     i18n.activate(locale, rt.settings.timezone)
-    token = request.cookies.get(CSRF) or secrets.token_urlsafe(24)
+    token = session.csrf_token(request)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     resp = templates.TemplateResponse(request, name, {
         **ctx, "csrf": token, "locale": locale, "lang_tag": i18n.TAGS[locale],
@@ -141,20 +124,21 @@ def _user(rt: Runtime, me: Principal):
 
 @router.get("/")
 def dashboard_page(request: Request) -> Response:
-    me = _principal(request)
+    me = session.principal(request)
     if me is None:
         return _to_login(request)
-    rt = _rt(request)
+    rt = session.runtime(request)
     return render(request, "console_dashboard.html", {"me": _user(rt, me), "nav": "dashboard",
                                                      "d": dashboard(rt, me)})
 
 
 @router.get("/dashboard/fragment")
 def dashboard_fragment(request: Request) -> Response:
-    me = _principal(request)
+    me = session.principal(request)
     if me is None:
         return HTMLResponse("", status_code=401)
-    resp = render(request, "console_dashboard_numbers.html", {"d": dashboard(_rt(request), me)})
+    numbers = dashboard(session.runtime(request), me)
+    resp = render(request, "console_dashboard_numbers.html", {"d": numbers})
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -166,10 +150,10 @@ def _page_params(page: int) -> PageParams:
 @router.get("/incidents")
 def incidents_page(request: Request, grade: str = "", state: str = "", q: str = "",
                    unit: str = "", page: int = 1) -> Response:
-    me = _principal(request)
+    me = session.principal(request)
     if me is None:
         return _to_login(request)
-    rt = _rt(request)
+    rt = session.runtime(request)
     grade = grade if grade in {g.value for g in Grade} else ""
     state = state if state in {s.value for s in State} else ""
     found = queries.list_incidents(rt.uow, principal=me, page=_page_params(page),
@@ -186,10 +170,10 @@ def incidents_page(request: Request, grade: str = "", state: str = "", q: str = 
 @router.get("/warnings")
 def warnings_page(request: Request, state: str = "published", level: str = "",
                   page: int = 1) -> Response:
-    me = _principal(request)
+    me = session.principal(request)
     if me is None:
         return _to_login(request)
-    rt = _rt(request)
+    rt = session.runtime(request)
     state = state if state in {s.value for s in WarningState} else ""
     level = level if level in {v.value for v in LEVELS_DESC} else ""
     found = warnings.list_warnings(rt.uow, principal=me, page=_page_params(page),
@@ -204,10 +188,10 @@ def warnings_page(request: Request, state: str = "published", level: str = "",
 
 @router.get("/responses")
 def responses_page(request: Request, state: str = "", page: int = 1) -> Response:
-    me = _principal(request)
+    me = session.principal(request)
     if me is None:
         return _to_login(request)
-    rt = _rt(request)
+    rt = session.runtime(request)
     state = state if state in {"active", "ended"} else ""
     found = responses.list_responses(rt.uow, principal=me, page=_page_params(page),
                                      state=state or None)

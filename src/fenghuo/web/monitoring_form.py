@@ -3,7 +3,8 @@ report form: what was observed, when, where and what may be affected, with indic
 line as ``type:value``. Errors are shown inline and nothing is stored; on success the item's page
 shows its reference and whom it was shared with (important items go up to the Emergency Office).
 
-Sessions, CSRF and rendering are those of :mod:`fenghuo.web.routes`, which includes this router.
+Sessions and CSRF are those of :mod:`fenghuo.web.session`; pages render with
+:mod:`fenghuo.web.routes`, which includes this router.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from fenghuo.org.rules import Permission, has_permission
 from fenghuo.warning import monitoring
 from fenghuo.warning.rules import Tlp
 from fenghuo.warning.schemas import IndicatorType, MonitoringIn
+from fenghuo.web import session
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,7 +65,7 @@ def _forbidden(request: Request, me: Principal) -> HTMLResponse:
 def _page(request: Request, me: Principal, form: dict, errors: list[FieldError],
           status: int = 200) -> HTMLResponse:
     web = _web()
-    rt = web._rt(request)
+    rt = session.runtime(request)
     return web._render(request, "monitoring.html", {
         "user": me.username, "unit": accounts.me(rt.uow, principal=me).body, "form": form,
         "errors": errors, "fe": _by_field(errors), "categories": get_taxonomy().as_dicts(),
@@ -137,7 +139,7 @@ def _monitoring_in(form: dict, tz: ZoneInfo) -> MonitoringIn:
 
 @router.get("/monitoring")
 def monitoring_page(request: Request) -> Response:
-    me = _web()._principal(request)
+    me = session.principal(request)
     if me is None:
         return RedirectResponse("/web/login?next=/web/monitoring", status_code=303)
     if not _may_submit(me):
@@ -147,15 +149,14 @@ def monitoring_page(request: Request) -> Response:
 
 @router.post("/monitoring")
 async def submit_monitoring(request: Request) -> Response:
-    web = _web()
-    me = web._principal(request)
+    me = session.principal(request)
     if me is None:
         return RedirectResponse("/web/login?next=/web/monitoring", status_code=303)
     form = dict(await request.form())
-    web._check_csrf(request, str(form.get("csrf", "")))
+    session.check_csrf(request, str(form.get("csrf", "")))
     if not _may_submit(me):
         return _forbidden(request, me)
-    rt = web._rt(request)
+    rt = session.runtime(request)
     try:
         data = _monitoring_in(form, ZoneInfo(rt.settings.timezone))
         item = monitoring.submit(rt.uow, rt.clock, principal=me, data=data,
@@ -172,11 +173,11 @@ async def submit_monitoring(request: Request) -> Response:
 @router.get("/monitoring/{ref}")
 def monitoring_item_page(request: Request, ref: str) -> Response:
     web = _web()
-    me = web._principal(request)
+    me = session.principal(request)
     if me is None:
         return RedirectResponse(f"/web/login?next=/web/monitoring/{quote(ref, safe='')}",
                                 status_code=303)
-    rt = web._rt(request)
+    rt = session.runtime(request)
     try:
         item = monitoring.get_item(rt.uow, principal=me, ref=ref)
     except DomainError as exc:

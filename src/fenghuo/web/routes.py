@@ -5,7 +5,6 @@ hashed bearer tokens as the API) and a double-submit CSRF token on every form.""
 from __future__ import annotations
 
 import html
-import secrets
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -24,11 +23,11 @@ from fenghuo.incident.grading import Degree
 from fenghuo.incident.schemas import ReportIn, SupplementIn
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.org import accounts, bodies, registers
-from fenghuo.web import console, monitoring_form
+from fenghuo.web import console, monitoring_form, session
+from fenghuo.web.session import CSRF, SESSION
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-SESSION, CSRF = "fh_session", "fh_csrf"
 DEGREE_FIELDS = [("system_loss", "系统损失（标准①）", "system loss (criterion ①)"),
                  ("data_threat", "数据威胁（标准②）", "threat from data loss (criterion ②)"),
                  ("other_threat", "其他威胁（标准③）", "other threat (criterion ③)")]
@@ -38,36 +37,11 @@ DEGREES = [(Degree.ESPECIALLY_SERIOUS.value, "特别严重", "especially serious
            (Degree.MINOR.value, "较小", "minor")]
 
 
-def _rt(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-def _csrf(request: Request) -> str:
-    return request.cookies.get(CSRF) or secrets.token_urlsafe(24)
-
-
 def _render(request: Request, name: str, ctx: dict, status: int = 200) -> HTMLResponse:
-    token = _csrf(request)
+    token = session.csrf_token(request)
     resp = templates.TemplateResponse(request, name, {**ctx, "csrf": token}, status_code=status)
     resp.set_cookie(CSRF, token, httponly=True, samesite="strict")
     return resp
-
-
-def _check_csrf(request: Request, sent: str) -> None:
-    cookie = request.cookies.get(CSRF)
-    if not cookie or not secrets.compare_digest(cookie, sent):
-        raise Unauthorized("the form expired or came from elsewhere; reload the page")
-
-
-def _principal(request: Request) -> Principal | None:
-    token = request.cookies.get(SESSION)
-    if not token:
-        return None
-    rt = _rt(request)
-    try:
-        return accounts.authenticate(rt.uow, rt.clock, token=token)
-    except Unauthorized:
-        return None
 
 
 @router.get("/login")
@@ -78,8 +52,8 @@ def login_page(request: Request, next: str = "/web/") -> HTMLResponse:
 @router.post("/login")
 def login(request: Request, username: str = Form(), password: str = Form(), csrf: str = Form(),
           next: str = Form("/web/")) -> Response:
-    _check_csrf(request, csrf)
-    rt = _rt(request)
+    session.check_csrf(request, csrf)
+    rt = session.runtime(request)
     try:
         result = accounts.login(rt.uow, rt.clock, username=username, password=password,
                                 session_hours=rt.settings.session_hours)
@@ -96,10 +70,10 @@ def login(request: Request, username: str = Form(), password: str = Form(), csrf
 
 @router.post("/logout")
 def logout(request: Request, csrf: str = Form()) -> Response:
-    _check_csrf(request, csrf)
-    me = _principal(request)
+    session.check_csrf(request, csrf)
+    me = session.principal(request)
     if me:
-        accounts.logout(_rt(request).uow, _rt(request).clock, principal=me)
+        accounts.logout(session.runtime(request).uow, session.runtime(request).clock, principal=me)
     resp = RedirectResponse("/web/login", status_code=303)
     resp.delete_cookie(SESSION)
     return resp
@@ -107,7 +81,7 @@ def logout(request: Request, csrf: str = Form()) -> Response:
 
 def _form_page(request: Request, me: Principal, form: dict, errors: list[FieldError],
                status: int = 200) -> HTMLResponse:
-    rt = _rt(request)
+    rt = session.runtime(request)
     unit = bodies.get_body(rt.uow, principal=me, key=_own_key(rt, me))
     systems = registers.list_systems(rt.uow, principal=me, body=unit.key) if (
         unit.kind.value == "operator") else []
@@ -125,7 +99,7 @@ def _own_key(rt: Runtime, me: Principal) -> str:
 
 @router.get("/report")
 def report_page(request: Request) -> Response:
-    me = _principal(request)
+    me = session.principal(request)
     if me is None:
         return RedirectResponse("/web/login?next=/web/report", status_code=303)
     return _form_page(request, me, {}, [])
@@ -148,12 +122,12 @@ def _report_in(form: dict, tz: ZoneInfo) -> ReportIn:
 
 @router.post("/report")
 async def submit_report(request: Request) -> Response:
-    me = _principal(request)
+    me = session.principal(request)
     if me is None:
         return RedirectResponse("/web/login?next=/web/report", status_code=303)
     form = dict(await request.form())
-    _check_csrf(request, str(form.get("csrf", "")))
-    rt = _rt(request)
+    session.check_csrf(request, str(form.get("csrf", "")))
+    rt = session.runtime(request)
     category, _, sub = str(form.get("category", "")).partition("|")
     shown = {**form, "category": category, "subcategory": sub}
     try:
@@ -172,10 +146,10 @@ async def submit_report(request: Request) -> Response:
 
 @router.get("/incidents/{ref}")
 def incident_page(request: Request, ref: str) -> Response:
-    me = _principal(request)
+    me = session.principal(request)
     if me is None:
         return RedirectResponse(f"/web/login?next=/web/incidents/{ref}", status_code=303)
-    rt = _rt(request)
+    rt = session.runtime(request)
     try:
         out = queries.get_incident(rt.uow, principal=me, ref=ref, now=rt.clock.now())
     except DomainError as exc:
@@ -185,11 +159,11 @@ def incident_page(request: Request, ref: str) -> Response:
 
 @router.post("/incidents/{ref}/supplement")
 def supplement(request: Request, ref: str, text: str = Form(), csrf: str = Form()) -> Response:
-    me = _principal(request)
+    me = session.principal(request)
     if me is None:
         return RedirectResponse("/web/login", status_code=303)
-    _check_csrf(request, csrf)
-    rt = _rt(request)
+    session.check_csrf(request, csrf)
+    rt = session.runtime(request)
     handling.supplement(rt.uow, rt.clock, principal=me, ref=ref, data=SupplementIn(text=text))
     return RedirectResponse(f"/web/incidents/{ref}", status_code=303)
 

@@ -1,0 +1,42 @@
+"""The browser session shared by every server-rendered page: the runtime, the logged-in caller
+(a bearer token in an http-only cookie) and double-submit CSRF protection."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import Request
+
+from fenghuo.bootstrap import Runtime
+from fenghuo.common.errors import Unauthorized
+from fenghuo.common.scope import Principal
+from fenghuo.org import accounts
+
+SESSION, CSRF = "fh_session", "fh_csrf"
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def csrf_token(request: Request) -> str:
+    """The page's CSRF token: the cookie's, or a new one to set with the page."""
+    return request.cookies.get(CSRF) or secrets.token_urlsafe(24)
+
+
+def check_csrf(request: Request, sent: str) -> None:
+    cookie = request.cookies.get(CSRF)
+    if not cookie or not secrets.compare_digest(cookie, sent):
+        raise Unauthorized("the form expired or came from elsewhere; reload the page")
+
+
+def principal(request: Request) -> Principal | None:
+    """The logged-in caller, or None when there is no valid session."""
+    token = request.cookies.get(SESSION)
+    if not token:
+        return None
+    rt = runtime(request)
+    try:
+        return accounts.authenticate(rt.uow, rt.clock, token=token)
+    except Unauthorized:
+        return None
