@@ -79,3 +79,15 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         yield b
         b.close()
+
+
+def log_in(page, base: str, username: str, next_path: str = "/web/") -> None:
+    """Log ``username`` in through the login page (by field ids, so in either language) and
+    wait until the browser lands on ``next_path``."""
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{base}/web/login?next={next_path}")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.locator("form[action='/web/login'] button[type=submit]").click()
+    page.wait_for_url(f"{base}{next_path}")

@@ -7,19 +7,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SQLITE_ONLY
-from tests.conftest import PASSWORD
+from tests.browser.conftest import SQLITE_ONLY, log_in
 
 pytestmark = SQLITE_ONLY
 VIEWPORT = {"width": 1366, "height": 768}
-
-
-def log_in(page, base: str, username: str, next_path: str = "/web/") -> None:
-    page.goto(f"{base}/web/login?next={next_path}")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录 Log in").click()
-    page.wait_for_url(f"{base}{next_path}")
 
 
 @pytest.fixture

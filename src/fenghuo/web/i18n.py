@@ -2,8 +2,9 @@
 
 The language comes from the ``lang`` cookie (set by ``/web/lang``), else from the browser's
 Accept-Language (any ``zh`` → zh_CN, anything else → en), else zh_CN. Catalogs live in
-``locale/<lang>/LC_MESSAGES/messages.po``; the ``.mo`` next to each is compiled with Babel when it
-is missing or older than the ``.po`` (in memory when the package directory is read-only).
+``locale/<lang>/LC_MESSAGES/*.po``, one per console area (``messages.po`` for the shared layout,
+``incidents.po``, ``warnings.po``…) and are read as one; each is compiled with Babel when the
+process first needs it (the ``.mo`` files are build output, not kept in git).
 
 Templates call ``_()``/``gettext`` (Jinja2's i18n extension, new-style) and the ``datetime``
 filter; both read the language of the request being rendered from a context variable that
@@ -82,13 +83,8 @@ def _compile(po: Path) -> bytes:
     return buf.getvalue()
 
 
-@cache
-def translations(locale: str) -> gettext.NullTranslations:
-    """The compiled catalog of ``locale`` (cached for the life of the process)."""
-    po = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+def _load(po: Path) -> gettext.GNUTranslations:
     mo = po.with_suffix(".mo")
-    if not po.exists():
-        return gettext.NullTranslations()
     if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
         data = mo.read_bytes()
     else:
@@ -96,6 +92,19 @@ def translations(locale: str) -> gettext.NullTranslations:
         with contextlib.suppress(OSError):  # a read-only install keeps it in memory
             mo.write_bytes(data)
     return gettext.GNUTranslations(io.BytesIO(data))
+
+
+@cache
+def translations(locale: str) -> gettext.NullTranslations:
+    """The catalogs of ``locale`` read as one (cached for the life of the process): a message
+    missing from one area's catalog is looked up in the next."""
+    files = sorted((LOCALE_DIR / locale / "LC_MESSAGES").glob("*.po"))
+    if not files:
+        return gettext.NullTranslations()
+    first, *rest = (_load(po) for po in files)
+    for more in rest:
+        first.add_fallback(more)
+    return first
 
 
 def current() -> str:

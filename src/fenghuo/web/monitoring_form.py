@@ -4,7 +4,7 @@ line as ``type:value``. Errors are shown inline and nothing is stored; on succes
 shows its reference and whom it was shared with (important items go up to the Emergency Office).
 
 Sessions and CSRF are those of :mod:`fenghuo.web.session`; pages render with
-:mod:`fenghuo.web.routes`, which includes this router.
+the login page's plain templates (:mod:`fenghuo.web.login`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from types import ModuleType
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -29,7 +28,7 @@ from fenghuo.org.rules import Permission, has_permission
 from fenghuo.warning import monitoring
 from fenghuo.warning.rules import Tlp
 from fenghuo.warning.schemas import IndicatorType, MonitoringIn
-from fenghuo.web import session
+from fenghuo.web import login, session
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,28 +44,19 @@ FIELDS = ["title", "observed", "observed_at", "category", "jurisdictions", "sect
 _CODES = re.compile(r"[\s,，、;；]+")
 
 
-def _web() -> ModuleType:
-    """:mod:`fenghuo.web.routes`, imported when first needed: it includes this router, so an
-    import at the top would be circular."""
-    from fenghuo.web import routes
-
-    return routes
-
-
 def _may_submit(me: Principal) -> bool:
     return has_permission(me.roles, Permission.MONITORING_SUBMIT)
 
 
 def _forbidden(request: Request, me: Principal) -> HTMLResponse:
-    return _web()._render(request, "monitoring.html", {
+    return login._render(request, "monitoring.html", {
         "user": me.username, "forbidden": True}, status=403)
 
 
 def _page(request: Request, me: Principal, form: dict, errors: list[FieldError],
           status: int = 200) -> HTMLResponse:
-    web = _web()
     rt = session.runtime(request)
-    return web._render(request, "monitoring.html", {
+    return login._render(request, "monitoring.html", {
         "user": me.username, "unit": accounts.me(rt.uow, principal=me).body, "form": form,
         "errors": errors, "fe": _by_field(errors), "categories": get_taxonomy().as_dicts(),
         "tlps": TLPS, "indicator_types": INDICATOR_TYPES, "tz": rt.settings.timezone,
@@ -172,7 +162,6 @@ async def submit_monitoring(request: Request) -> Response:
 
 @router.get("/monitoring/{ref}")
 def monitoring_item_page(request: Request, ref: str) -> Response:
-    web = _web()
     me = session.principal(request)
     if me is None:
         return RedirectResponse(f"/web/login?next=/web/monitoring/{quote(ref, safe='')}",
@@ -182,7 +171,7 @@ def monitoring_item_page(request: Request, ref: str) -> Response:
         item = monitoring.get_item(rt.uow, principal=me, ref=ref)
     except DomainError as exc:
         return HTMLResponse(str(escape(exc.detail)), status_code=exc.status)
-    return web._render(request, "monitoring_item.html", {
+    return login._render(request, "monitoring_item.html", {
         "user": me.username, "i": item, "tz": rt.settings.timezone,
         "when": lambda m: m.astimezone(ZoneInfo(rt.settings.timezone)).strftime(
             "%Y-%m-%d %H:%M") if m else "—"})

@@ -1,0 +1,72 @@
+"""What every console page shares: the templates (with gettext and the date and label filters),
+rendering in the caller's language and time zone, the login redirect, error pages and paging.
+
+Pages call the services and render what they return; they hold no rules of their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from fenghuo.bootstrap import Runtime
+from fenghuo.common.errors import DomainError
+from fenghuo.common.pagination import PageParams
+from fenghuo.common.scope import Principal
+from fenghuo.org import accounts
+
+from . import i18n, session
+from .session import CSRF
+
+templates = i18n.install(Jinja2Templates(directory=str(Path(__file__).parent / "templates")))
+PAGE_SIZE = 25
+
+
+def here(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def to_login(request: Request) -> Response:
+    """Back to the login page, returning here afterwards."""
+    return RedirectResponse(f"/web/login?next={quote(here(request), safe='/')}", status_code=303)
+
+
+def render(request: Request, name: str, ctx: dict, status: int = 200) -> HTMLResponse:
+    """``name`` rendered in the request's language and the configured time zone, with a CSRF
+    token for its forms (set as a cookie with the page)."""
+    rt = session.runtime(request)
+    locale = i18n.negotiate(request)
+    i18n.activate(locale, rt.settings.timezone)
+    token = session.csrf_token(request)
+    resp = templates.TemplateResponse(request, name, {
+        **ctx, "csrf": token, "locale": locale, "lang_tag": i18n.TAGS[locale],
+        "here": here(request), "timezone": rt.settings.timezone}, status_code=status)
+    resp.set_cookie(CSRF, token, httponly=True, samesite="strict")
+    resp.headers["Content-Language"] = i18n.TAGS[locale]
+    return resp
+
+
+def user(rt: Runtime, me: Principal):
+    """The caller's account with its body, for the header of every page."""
+    return accounts.me(rt.uow, principal=me)
+
+
+def error_page(request: Request, me: Principal | None, exc: DomainError) -> HTMLResponse:
+    """A domain error (not found, forbidden, refused with reasons…) as a console page with the
+    error's status."""
+    rt = session.runtime(request)
+    return render(request, "console_error.html", {
+        "me": user(rt, me) if me else None, "nav": "", "error": exc,
+        "reasons": getattr(exc, "reasons", None) or []}, status=exc.status)
+
+
+def page_params(page: int, size: int = PAGE_SIZE) -> PageParams:
+    return PageParams(limit=size, offset=max(page - 1, 0) * size)
+
+
+def page_count(total: int, size: int = PAGE_SIZE) -> int:
+    return max((total + size - 1) // size, 1)
