@@ -1,4 +1,4 @@
-"""The operator units' server-rendered report form, driven through real HTTP form posts."""
+"""The operator units' report form in the console, driven through real HTTP form posts."""
 
 from __future__ import annotations
 
@@ -40,22 +40,24 @@ def test_login_is_required_and_csrf_checked(client):
     page = client.get("/web/login")
     r = client.post("/web/login", data={"username": "bj_reporter", "password": "wrong",
                                         "csrf": csrf(page.text)})
-    assert r.status_code == 401 and "wrong username or password" in r.text
+    assert r.status_code == 401 and "用户名或密码错误" in r.text  # Chinese by default
 
 
 def test_report_through_the_form(client):
     login(client)
     page = client.get("/web/report")
     assert page.status_code == 200 and "核心系统" in page.text and "网络钓鱼" in page.text
+    assert 'href="/web/report" aria-current="page"' in page.text  # in the console's layout
     bad = form_fields(page.text, impact="", title="<script>alert(1)</script>")
     r = client.post("/web/report", data=bad)
-    assert r.status_code == 422 and 'href="#impact"' in r.text
+    assert r.status_code == 422 and 'href="#impact"' in r.text and 'id="impact-error"' in r.text
     assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;" in r.text
     good = form_fields(page.text, system_loss="serious")
     r = client.post("/web/report", data=good, follow_redirects=False)
     assert r.status_code == 303
     detail = client.get(r.headers["location"])
-    assert "重大" in detail.text and "国家网络安全应急办公室" in detail.text
+    assert "<strong>重大</strong>" in detail.text and "国家网络安全应急办公室" in detail.text
+    assert "定级依据" in detail.text and "Plan §1.4 (2) criterion ①" in detail.text
     again = client.post("/web/report", data=good, follow_redirects=False)
     assert again.headers["location"] == r.headers["location"]  # a double submit is one report
     ref = r.headers["location"].rsplit("/", 1)[1]
@@ -63,7 +65,7 @@ def test_report_through_the_form(client):
                     data={"text": "已恢复 recovered", "csrf": csrf(detail.text)},
                     follow_redirects=False)
     assert r.status_code == 303
-    assert "supplementary" in client.get(f"/web/incidents/{ref}").text
+    assert "已恢复 recovered" in client.get(f"/web/incidents/{ref}").text
 
 
 def test_found_at_is_read_in_the_configured_time_zone(client, headers):

@@ -109,8 +109,7 @@ def acknowledge(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
         incident = visible_incident(s, principal.scope, ref)
         r = s.scalar(select(IncidentRoute).where(IncidentRoute.incident_id == incident.id,
                                                  IncidentRoute.body_id == principal.body_id))
-        if r is None:
-            raise Forbidden("the incident was not routed to your body")
+        rules.may_acknowledge(routed_to_caller=r is not None).enforce()
         if r.acknowledged_at is None:
             r.acknowledged_at, r.acknowledged_by = now, principal.username
             s.execute(update(Duty).where(

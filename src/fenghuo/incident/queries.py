@@ -1,11 +1,13 @@
-"""Reading incidents inside the caller's scope: one incident in full, or a filtered page."""
+"""Reading incidents inside the caller's scope: one incident in full, or a filtered page
+(grade, category and subcategory, jurisdiction subtree, sector, unit, state, reporting time,
+full-text search)."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from fenghuo.common.errors import NotFound
@@ -26,7 +28,7 @@ from fenghuo.incident.schemas import (
 from fenghuo.incident.scoping import visible_incidents
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify.models import OutboxMessage
-from fenghuo.org.models import Body, InfoSystem
+from fenghuo.org.models import Body, InfoSystem, Jurisdiction
 from fenghuo.org.rules import Permission
 from fenghuo.org.service import require
 
@@ -107,26 +109,40 @@ def get_incident(uow: UnitOfWork, *, principal: Principal, ref: str, now: dateti
         return incident_out(s, visible_incident(s, principal.scope, ref), now)
 
 
+def _search(q: str):  # noqa: ANN202 - a WHERE clause
+    """``q`` anywhere in the title, description, impact, measures or unit name, or the ref."""
+    columns = (Incident.title, Incident.description, Incident.impact, Incident.measures,
+               Body.name_zh, Body.name_en)
+    return or_(Incident.ref == q, *(c.icontains(q, autoescape=True) for c in columns))
+
+
 def list_incidents(
     uow: UnitOfWork, *, principal: Principal, page: PageParams, grade: str | None = None,
     category: str | None = None, state: str | None = None, sector: str | None = None,
     unit: str | None = None, q: str | None = None, since: datetime | None = None,
-    until: datetime | None = None,
+    until: datetime | None = None, subcategory: str | None = None,
+    jurisdiction: str | None = None,
 ) -> Page[IncidentSummary]:
+    """Incidents in the caller's scope, newest first. ``jurisdiction`` (a jurisdiction code)
+    keeps the incidents of units in its subtree; ``since``/``until`` bound the reporting time
+    (``until`` excluded); every filter combines with the others and with the scope."""
     require(principal, Permission.INCIDENT_READ)
     stmt = select(Incident, Body).join(Body, Body.id == Incident.subject_body_id).where(
         visible_incidents(principal.scope))
     for column, value in ((Incident.grade, grade), (Incident.category, category),
-                          (Incident.state, state), (Incident.sector_code, sector),
-                          (Body.key, unit)):
+                          (Incident.subcategory, subcategory), (Incident.state, state),
+                          (Incident.sector_code, sector), (Body.key, unit)):
         if value:
             stmt = stmt.where(column == value)
     if q:
-        stmt = stmt.where(or_(Incident.title.icontains(q, autoescape=True), Incident.ref == q))
+        stmt = stmt.where(_search(q))
     if since:
         stmt = stmt.where(Incident.reported_at >= since)
     if until:
         stmt = stmt.where(Incident.reported_at < until)
     with uow() as s:
+        if jurisdiction:
+            path = s.scalar(select(Jurisdiction.path).where(Jurisdiction.code == jurisdiction))
+            stmt = stmt.where(Incident.jurisdiction_path.startswith(path) if path else false())
         return fetch_page(s, stmt, page, order_by=Incident.id.desc(),
                           convert=lambda row: IncidentSummary(**summary(row[0], row[1])))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from fenghuo.common.reasons import Reason
+from fenghuo.common.reasons import Decision, Reason, decide
 from fenghuo.org.rules import BodyFunction, BodyKind
 
 SEVERE_GRADES = frozenset({"especially_major", "major"})  # Plan §4.1, CAC 2025 art. 4
@@ -224,6 +224,23 @@ def clock_state(due_at: datetime, done_at: datetime | None, now: datetime) -> Cl
     if done_at is not None:
         return ClockState.MET if done_at <= due_at else ClockState.LATE
     return ClockState.DUE if now <= due_at else ClockState.OVERDUE
+
+
+# --- acknowledgement of receipt --------------------------------------------------------------
+
+_ROUTED = Reason("acknowledge.routed", "Plan §4.1; CAC 2025 art. 4",
+                 "事件已报送本单位，由本单位确认接收",
+                 "the incident was routed to your body, which confirms its receipt")
+_NOT_ROUTED = Reason("acknowledge.not_routed", "Plan §4.1; CAC 2025 art. 4",
+                     "事件未报送本单位，只有接收报告的单位才能确认接收",
+                     "the incident was not routed to your body; only a body that received the "
+                     "report acknowledges it")
+
+
+def may_acknowledge(*, routed_to_caller: bool) -> Decision:
+    """A body the report was routed to confirms receipt, which stops its clock; any other body
+    has nothing to acknowledge (Plan §4.1; CAC 2025 art. 4)."""
+    return decide([] if routed_to_caller else [_NOT_ROUTED], _ROUTED)
 
 
 # --- scope (Law art. 30) ----------------------------------------------------------------------

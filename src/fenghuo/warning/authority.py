@@ -42,7 +42,15 @@ from fenghuo.org.rules import (
     JurisdictionLevel,
     path_ids,
 )
-from fenghuo.warning.rules import Decision, Reason, WarningLevel, WarningScope, WarningState, decide
+from fenghuo.warning.rules import (
+    LEVELS_DESC,
+    Decision,
+    Reason,
+    WarningLevel,
+    WarningScope,
+    WarningState,
+    decide,
+)
 
 #: bodies that may issue at all (Plan §3.3 names provinces — their offices — and departments)
 ISSUING_KINDS = frozenset({BodyKind.OFFICE, BodyKind.DEPARTMENT})
@@ -156,13 +164,20 @@ def _outside_refusals(issuer: Issuer, scope: WarningScope) -> list[Reason]:
                    f"the scope reaches beyond the issuer's own jurisdiction: {listed}")]
 
 
+MULTI_PROVINCE = Reason("authority.multi_province", "Plan §3.3 ¶2",
+                        "涉及多省（区、市）的预警由应急办确定和发布",
+                        "a warning reaching several provinces is the Emergency Office's")
+MULTI_SECTOR = Reason("authority.multi_sector", "Plan §3.3 ¶2",
+                      "涉及多部门、多行业的预警由应急办确定和发布",
+                      "a warning reaching several sectors or departments is the Emergency "
+                      "Office's")
+
+
 def _region_refusals(scope: WarningScope) -> list[Reason]:
     """Offices: a warning for several provinces is the Emergency Office's (Plan §3.3 ¶2)."""
     if not scope.national and len(scope.provinces()) < 2:
         return []
-    return [Reason("authority.multi_province", "Plan §3.3 ¶2",
-                   "涉及多省（区、市）的预警由应急办确定和发布",
-                   "a warning reaching several provinces is the Emergency Office's")]
+    return [MULTI_PROVINCE]
 
 
 def _sector_refusals(issuer: Issuer, scope: WarningScope) -> list[Reason]:
@@ -179,10 +194,7 @@ def _sector_refusals(issuer: Issuer, scope: WarningScope) -> list[Reason]:
                                f"the warning names sectors the department does not regulate: "
                                f"{', '.join(foreign)}"))
     if len(scope.sectors) > 1:
-        refusals.append(Reason("authority.multi_sector", "Plan §3.3 ¶2",
-                               "涉及多部门、多行业的预警由应急办确定和发布",
-                               "a warning reaching several sectors or departments is the "
-                               "Emergency Office's"))
+        refusals.append(MULTI_SECTOR)
     return refusals
 
 
@@ -218,6 +230,76 @@ def check_authority(issuer: Issuer, warning_scope: WarningScope,
         refusals = _level_refusals(issuer, level) + _scope_refusals(issuer, warning_scope)
     basis = CITY_BASIS if issuer.level == JurisdictionLevel.CITY else REGION_OR_SECTOR_BASIS
     return decide(refusals, basis)
+
+
+# --- what a body may issue, before it drafts --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelPower:
+    """One level and whether the body may issue it, with the clause that grants or refuses it."""
+
+    level: WarningLevel
+    allowed: bool
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class IssuingPowers:
+    """What a body may issue (Plan §3.3): each level, red first, and the limits on the scope
+    (regions and sectors), each with its clause. The same rules as :func:`check_authority`."""
+
+    levels: tuple[LevelPower, ...]
+    scope: tuple[Reason, ...]
+
+    @property
+    def allowed_levels(self) -> tuple[WarningLevel, ...]:
+        return tuple(p.level for p in self.levels if p.allowed)
+
+
+EO_SCOPE = Reason("authority.emergency_office", "Plan §3.3 ¶2",
+                  "任何地区、任何行业，包括涉及多省（区、市）、多部门、多行业的预警",
+                  "any region and any sector, including warnings reaching several provinces, "
+                  "departments or sectors")
+OWN_JURISDICTION = Reason("authority.outside_jurisdiction", "Plan §3.3 ¶1 (本地区、本行业)",
+                          "范围限于本机构所在辖区及其下级辖区",
+                          "the scope stays within the issuer's own jurisdiction and those below it")
+OFFICE_SECTORS = Reason("authority.own_region_or_sector", "Plan §3.3 ¶1; §3.2",
+                        "本地区的预警可涉及本地区的任何行业",
+                        "a warning for the region may name any sector of the region")
+
+
+def _scope_limits(issuer: Issuer) -> tuple[Reason, ...]:
+    """The rules of :func:`_scope_refusals`, stated before anything is drafted."""
+    if issuer.kind == BodyKind.OFFICE:
+        limits = [OWN_JURISDICTION, OFFICE_SECTORS]
+        if issuer.level == JurisdictionLevel.PROVINCE:
+            limits.append(MULTI_PROVINCE)
+        return tuple(limits)
+    own = ", ".join(sorted(issuer.sectors)) or "—"
+    return (OWN_JURISDICTION,
+            Reason("authority.outside_sector", "Plan §3.3 ¶1; §2.3",
+                   f"须且只能指明本部门主管的一个行业：{own}",
+                   f"name exactly one sector, one the department regulates: {own}"),
+            MULTI_SECTOR)
+
+
+def issuing_powers(issuer: Issuer) -> IssuingPowers:
+    """Which levels ``issuer`` may issue and within which scope, with the clause behind each
+    (Plan §3.3 ¶1–2; City §3.3.3): what the issuance form shows before anything is typed."""
+    if issuer.is_national_emergency_office:
+        return IssuingPowers(tuple(LevelPower(level, True, EMERGENCY_OFFICE_BASIS)
+                                   for level in LEVELS_DESC), (EO_SCOPE,))
+    refusals = _issuer_refusals(issuer)
+    if refusals:
+        return IssuingPowers(tuple(LevelPower(level, False, refusals[0])
+                                   for level in LEVELS_DESC), tuple(refusals))
+    basis = CITY_BASIS if issuer.level == JurisdictionLevel.CITY else REGION_OR_SECTOR_BASIS
+    levels = []
+    for level in LEVELS_DESC:
+        refused = _level_refusals(issuer, level)
+        levels.append(LevelPower(level, not refused, refused[0] if refused else basis))
+    return IssuingPowers(tuple(levels), _scope_limits(issuer))
 
 
 # --- revising and lifting ---------------------------------------------------------------------

@@ -209,6 +209,18 @@ class WarningSummary(BaseModel):
     revision: int
 
 
+class ProvinceWarnings(BaseModel):
+    """A province-level jurisdiction under published warnings: the gravest level (Plan §3.1)
+    and the warnings covering it, newest first."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    level: WarningLevel
+    level_label: dict
+    refs: list[str]
+
+
 class WarningOut(WarningSummary):
     category_label: dict
     jurisdictions: list[PlaceOut]

@@ -10,6 +10,7 @@ stored when a rule refuses.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -25,13 +26,21 @@ from fenghuo.db.session import UnitOfWork
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify import outbox
 from fenghuo.org import directory
-from fenghuo.org.models import Body
-from fenghuo.org.rules import BodyFunction, Permission, contact_tier
+from fenghuo.org.models import Body, Jurisdiction
+from fenghuo.org.rules import (
+    BodyFunction,
+    JurisdictionLevel,
+    Permission,
+    contact_tier,
+    has_permission,
+)
 from fenghuo.org.service import require
 from fenghuo.warning import authority, checklists, content, distribution, places
 from fenghuo.warning.models import EarlyWarning, WarningEvent, WarningRecipient, WarningTask
 from fenghuo.warning.monitoring import visible_assessment
 from fenghuo.warning.rules import (
+    LEVELS_DESC,
+    Decision,
     Tlp,
     WarningLevel,
     WarningScope,
@@ -40,6 +49,8 @@ from fenghuo.warning.rules import (
 )
 from fenghuo.warning.schemas import (
     LiftIn,
+    PlaceOut,
+    ProvinceWarnings,
     PublicWarning,
     ReviseIn,
     TaskDoneIn,
@@ -364,6 +375,120 @@ def list_warnings(uow: UnitOfWork, *, principal: Principal, page: PageParams,
     with uow() as s:
         return fetch_page(s, stmt, page, order_by=EarlyWarning.id.desc(),
                           convert=lambda row: summary_out(row[0], row[1]))
+
+
+def province_coverage(uow: UnitOfWork, *, principal: Principal) -> list[ProvinceWarnings]:
+    """The province-level jurisdictions covered by the published warnings the caller can see,
+    each with the gravest level covering it (Plan §3.1), for the dashboard's map. A warning
+    covers the provinces of the jurisdictions in its scope; a national scope covers every
+    province (``WarningScope.provinces``)."""
+    require(principal, Permission.WARNING_READ)
+    with uow() as s:
+        rows = s.scalars(select(EarlyWarning).where(
+            visible_warnings(principal.scope),
+            EarlyWarning.state == WarningState.PUBLISHED.value)
+            .order_by(EarlyWarning.id.desc())).all()
+        lists = {w.id: json.loads(w.jurisdictions) for w in rows}
+        codes = {c for cs in lists.values() for c in cs}
+        paths = dict(s.execute(select(Jurisdiction.code, Jurisdiction.path)
+                               .where(Jurisdiction.code.in_(codes))).all()) if codes else {}
+        provinces = {j.path: j for j in s.scalars(select(Jurisdiction).where(
+            Jurisdiction.level == JurisdictionLevel.PROVINCE.value))}
+        covered: dict[str, list[EarlyWarning]] = {}
+        for w in rows:
+            scope = WarningScope(frozenset(paths[c] for c in lists[w.id] if c in paths))
+            for path in provinces if scope.national else scope.provinces() & provinces.keys():
+                covered.setdefault(path, []).append(w)
+        out = []
+        for path, ws in covered.items():
+            j, level = provinces[path], WarningLevel.highest(w.level for w in ws)
+            out.append(ProvinceWarnings(
+                code=j.code, name_zh=j.name_zh, name_en=j.name_en, level=level,
+                level_label={"zh": level.label_zh, "en": level.label_en},
+                refs=[w.ref for w in ws]))
+        return sorted(out, key=lambda p: p.code)
+
+
+def scope_places(uow: UnitOfWork, *, principal: Principal, refs: list[str]
+                 ) -> dict[str, tuple[list[PlaceOut], list[PlaceOut]]]:
+    """The named jurisdictions and sectors of each visible warning of ``refs`` (for a list
+    page: one lookup for all of them)."""
+    require(principal, Permission.WARNING_READ)
+    with uow() as s:
+        rows = s.scalars(select(EarlyWarning).where(EarlyWarning.ref.in_(refs),
+                                                    visible_warnings(principal.scope))).all()
+        codes = {w.ref: (json.loads(w.jurisdictions), json.loads(w.sectors)) for w in rows}
+        js, ss = places.place_outs(s, sorted({c for j, _ in codes.values() for c in j}),
+                                   sorted({c for _, x in codes.values() for c in x}))
+        by_j, by_s = {p.code: p for p in js}, {p.code: p for p in ss}
+        return {ref: ([by_j[c] for c in j if c in by_j], [by_s[c] for c in x if c in by_s])
+                for ref, (j, x) in codes.items()}
+
+
+# --- what the caller may do (the same rules the use cases above enforce) -----------------------
+
+
+def issuing_powers(uow: UnitOfWork, *, principal: Principal) -> authority.IssuingPowers:
+    """Which levels the caller's body may issue, and within which scope, each with its clause
+    (Plan §3.3): the rules :func:`draft` and :func:`publish` apply."""
+    require(principal, Permission.WARNING_DRAFT)
+    with uow() as s:
+        return authority.issuing_powers(_issuer(s, principal.body_id))
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What the caller may do on one warning now. A decision is the one the use case would
+    take (allowed, or refused with its reasons); None means the action is not the caller's
+    (no permission, another body's step, or the wrong state)."""
+
+    approve: Decision | None = None
+    publish: Decision | None = None
+    lift: Decision | None = None
+    acknowledge: bool = False
+    #: levels the issuer may revise the warning to (Plan §3.3, §3.5)
+    revise_levels: tuple[WarningLevel, ...] = ()
+    #: open Plan §3.4 tasks of the caller's body
+    task_ids: frozenset[int] = frozenset()
+
+
+def available_actions(uow: UnitOfWork, *, principal: Principal, ref: str) -> Actions:
+    """The actions of :func:`approve`, :func:`publish`, :func:`lift`, :func:`revise`,
+    :func:`acknowledge` and :func:`complete_task` open to the caller on warning ``ref``."""
+    require(principal, Permission.WARNING_READ)
+    issue = has_permission(principal.roles, Permission.WARNING_ISSUE)
+    respond = has_permission(principal.roles, Permission.WARNING_RESPOND)
+    with uow() as s:
+        w = visible_warning(s, principal.scope, ref)
+        own = principal.body_id == w.issuer_body_id
+        out: dict = {}
+        if issue and own and can_transition(w.state, WarningState.APPROVED).allowed:
+            out["approve"] = distribution.may_approve(
+                drafted_by=w.drafted_by, approver=principal.username,
+                approver_body_id=principal.body_id, issuer_body_id=w.issuer_body_id)
+        if issue and own and can_transition(w.state, WarningState.PUBLISHED).allowed:
+            out["publish"] = authority.check_authority(_issuer(s, w.issuer_body_id),
+                                                       _scope(s, w), w.level)
+        if issue and w.state == WarningState.PUBLISHED.value:
+            out["lift"] = authority.may_lift(issuer_body_id=w.issuer_body_id,
+                                             actor_body_id=principal.body_id, state=w.state)
+            if own:
+                out["revise_levels"] = tuple(_revisable(s, w, principal))
+        if respond:
+            out["acknowledge"] = s.scalar(select(WarningRecipient.id).where(
+                WarningRecipient.warning_id == w.id, WarningRecipient.body_id ==
+                principal.body_id, WarningRecipient.acknowledged_at.is_(None))) is not None
+            out["task_ids"] = frozenset(s.scalars(select(WarningTask.id).where(
+                WarningTask.warning_id == w.id, WarningTask.body_id == principal.body_id,
+                WarningTask.state == "open")))
+        return Actions(**out)
+
+
+def _revisable(s: Session, w: EarlyWarning, principal: Principal) -> list[WarningLevel]:
+    reviser, scope = _issuer(s, principal.body_id), _scope(s, w)
+    return [level for level in LEVELS_DESC if authority.check_revision(
+        issuer_body_id=w.issuer_body_id, reviser=reviser, state=w.state, warning_scope=scope,
+        old_level=w.level, new_level=level).allowed]
 
 
 def public_warnings(uow: UnitOfWork, *, limit: int = 50) -> list[PublicWarning]:

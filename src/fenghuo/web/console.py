@@ -3,7 +3,8 @@ and responses, in zh_CN or en (see :mod:`fenghuo.web.i18n`).
 
 Every number comes from the services (``list_incidents``, ``list_warnings``, ``list_responses``,
 ``accountability``), which apply the caller's scope; nothing here decides what a user may see.
-The session and CSRF protection are those of :mod:`fenghuo.web.session`.
+The session and CSRF protection are those of :mod:`fenghuo.web.session`. The province map is
+a tile-grid cartogram (:mod:`fenghuo.web.tilemap`) coloured from ``province_coverage``.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from fenghuo.response.rules import ResponseLevel
 from fenghuo.warning import service as warnings
 from fenghuo.warning.rules import LEVEL_LABELS as WARNING_LEVELS
 from fenghuo.warning.rules import LEVELS_DESC, WarningState
+from fenghuo.warning.schemas import ProvinceWarnings
 
-from . import i18n, session
+from . import i18n, session, tilemap
 from .pages import render, to_login, user
 
 router = APIRouter()
@@ -46,6 +48,8 @@ class Dashboard:
     overdue: list[handling.AccountabilityRow] = field(default_factory=list)
     overdue_total: int = 0
     dead_letters: int | None = None  # None when the user may not handle incidents
+    covered: list[ProvinceWarnings] = field(default_factory=list)  # provinces under warning
+    tiles: list[tilemap.Tile] = field(default_factory=list)  # the map, one tile per province
     since: object = None
     until: object = None
 
@@ -69,6 +73,8 @@ def dashboard(rt: Runtime, me: Principal) -> Dashboard:
     for level in ResponseLevel:
         d.responses.append({"key": level.value, "label": RESPONSE_LEVELS[level],
                             "count": sum(1 for r in active if r.level == level.value)})
+    d.covered = warnings.province_coverage(rt.uow, principal=me)
+    d.tiles = tilemap.tiles(d.covered)
     d.until = rt.clock.now()
     d.since = d.until - timedelta(days=ACCOUNTABILITY_DAYS)
     rows = handling.accountability(rt.uow, rt.clock, principal=me, since=d.since, until=d.until)
@@ -99,7 +105,13 @@ def dashboard_page(request: Request) -> Response:
         return to_login(request)
     rt = session.runtime(request)
     return render(request, "console_dashboard.html", {"me": user(rt, me), "nav": "dashboard",
-                                                     "d": dashboard(rt, me)})
+                                                     "d": dashboard(rt, me), **_map_ctx()})
+
+
+def _map_ctx() -> dict:
+    width, height = tilemap.size()
+    return {"map_w": width, "map_h": height, "tile": tilemap.TILE,
+            "map_levels": [(v.value, WARNING_LEVELS[v]) for v in LEVELS_DESC]}
 
 
 @router.get("/dashboard/fragment")
@@ -108,6 +120,6 @@ def dashboard_fragment(request: Request) -> Response:
     if me is None:
         return HTMLResponse("", status_code=401)
     numbers = dashboard(session.runtime(request), me)
-    resp = render(request, "console_dashboard_numbers.html", {"d": numbers})
+    resp = render(request, "console_dashboard_numbers.html", {"d": numbers, **_map_ctx()})
     resp.headers["Cache-Control"] = "no-store"
     return resp

@@ -1,34 +1,37 @@
 """Logging in and out of the console: the same hashed bearer tokens as the API, kept in an
-http-only cookie (:mod:`fenghuo.web.session`), with a double-submit CSRF token on both forms."""
+http-only cookie (:mod:`fenghuo.web.session`), with a double-submit CSRF token on both forms.
+
+The login page is a console page without the navigation, in the caller's language (its header
+carries the language switch, which keeps ``next``). After logging in the browser goes to
+``next`` only when it is a path on this site (:func:`fenghuo.web.i18n.safe_next`): the login
+page is never a way to send someone elsewhere.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from fenghuo.common.errors import Unauthorized
 from fenghuo.org import accounts
 
 from . import session
-from .session import CSRF, SESSION
+from .i18n import safe_next
+from .pages import render
+from .session import SESSION
 
 router = APIRouter()
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
-def _render(request: Request, name: str, ctx: dict, status: int = 200) -> HTMLResponse:
-    token = session.csrf_token(request)
-    resp = templates.TemplateResponse(request, name, {**ctx, "csrf": token}, status_code=status)
-    resp.set_cookie(CSRF, token, httponly=True, samesite="strict")
-    return resp
+def _page(request: Request, next: str, username: str = "", failed: bool = False,
+          status: int = 200) -> HTMLResponse:
+    return render(request, "login.html", {"me": None, "nav": "", "next": safe_next(next),
+                                          "username": username, "failed": failed}, status)
 
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/web/") -> HTMLResponse:
-    return _render(request, "login.html", {"next": next, "user": None})
+    return _page(request, next)
 
 
 @router.post("/login")
@@ -40,11 +43,8 @@ def login(request: Request, username: str = Form(), password: str = Form(), csrf
         result = accounts.login(rt.uow, rt.clock, username=username, password=password,
                                 session_hours=rt.settings.session_hours)
     except Unauthorized:
-        return _render(request, "login.html", {"next": next, "user": None,
-                                               "error": "用户名或密码错误 wrong username or "
-                                               "password"}, status=401)
-    target = next if next.startswith("/web/") else "/web/"
-    resp = RedirectResponse(target, status_code=303)
+        return _page(request, next, username=username, failed=True, status=401)
+    resp = RedirectResponse(safe_next(next), status_code=303)
     resp.set_cookie(SESSION, result.access_token, httponly=True, samesite="lax",
                     max_age=rt.settings.session_hours * 3600)
     return resp
@@ -55,7 +55,8 @@ def logout(request: Request, csrf: str = Form()) -> Response:
     session.check_csrf(request, csrf)
     me = session.principal(request)
     if me:
-        accounts.logout(session.runtime(request).uow, session.runtime(request).clock, principal=me)
+        rt = session.runtime(request)
+        accounts.logout(rt.uow, rt.clock, principal=me)
     resp = RedirectResponse("/web/login", status_code=303)
     resp.delete_cookie(SESSION)
     return resp

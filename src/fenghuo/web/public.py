@@ -2,10 +2,12 @@
 TLP:CLEAR warnings marked for the public, as HTML, Atom 1.0 (RFC 4287) and JSON Feed 1.1.
 
 No login and no internal detail: everything shown comes from ``warning.service.public_warnings``
-and ``public_warning``. HTML is escaped by Jinja2's autoescape; the Atom document is built with
-ElementTree, which escapes text and attributes. Feed and entry ids are ``urn:uuid:`` URIs derived
-from the warning's reference, so they do not change with the host name the feed is read under, or
-when a warning is lifted (its ``updated`` time changes instead).
+and ``public_warning``. The HTML pages are in the reader's language (Chinese or English, chosen as
+on the console, with the same switch); the feeds stay bilingual. HTML is escaped by Jinja2's
+autoescape; the Atom document is built with ElementTree, which escapes text and attributes.
+Feed and entry ids are ``urn:uuid:`` URIs derived from the warning's reference, so they do not
+change with the host name the feed is read under, or when a warning is lifted (its ``updated``
+time changes instead).
 """
 
 from __future__ import annotations
@@ -15,13 +17,11 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from fenghuo import __version__
 from fenghuo.bootstrap import Runtime
@@ -29,9 +29,10 @@ from fenghuo.common.errors import NotFound
 from fenghuo.warning import service as warnings
 from fenghuo.warning.rules import STATE_LABELS, WarningState
 from fenghuo.warning.schemas import PublicWarning
+from fenghuo.web import i18n
+from fenghuo.web.pages import here, templates
 
 router = APIRouter(prefix="/public", include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 ATOM = "application/atom+xml"
 JSON_FEED = "application/feed+json"
@@ -78,22 +79,22 @@ def _state(state: str) -> dict:
     return {"zh": zh, "en": en}
 
 
-def _local(rt: Runtime):
-    tz = ZoneInfo(rt.settings.timezone)
-
-    def when(moment: datetime | None) -> str:
-        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "—"
-
-    return when
-
-
 def _render(request: Request, name: str, ctx: dict, status: int = 200) -> HTMLResponse:
+    """``name`` in the reader's language (the ``lang`` cookie, else Accept-Language, else
+    Chinese: :func:`fenghuo.web.i18n.negotiate`) and the configured time zone. No session and no
+    CSRF cookie: the page is the same for every reader of a language, and caches keep one copy
+    per language."""
     rt = _rt(request)
+    locale = i18n.negotiate(request)
+    i18n.activate(locale, rt.settings.timezone)
+    headers = {"Content-Language": i18n.TAGS[locale], "Vary": "Accept-Language, Cookie",
+               **(CACHE if status == 200 else {})}
     return templates.TemplateResponse(request, name, {
-        **ctx, "when": _local(rt), "tz": rt.settings.timezone, "state_label": _state,
+        **ctx, "locale": locale, "lang_tag": i18n.TAGS[locale], "here": here(request),
+        "timezone": rt.settings.timezone, "state_label": _state,
         "atom_url": f"{_base(request)}/public/warnings.atom",
         "json_url": f"{_base(request)}/public/warnings.json"},
-        status_code=status, headers=CACHE if status == 200 else None)
+        status_code=status, headers=headers)
 
 
 @router.get("/warnings")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from fenghuo.web import console, incidents, login, monitoring_form, responses, warnings
+from fenghuo.web import (
+    admin,
+    console,
+    directory,
+    incidents,
+    login,
+    monitoring_form,
+    responses,
+    warnings,
+)
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 router.include_router(login.router)  # /web/login, /web/logout
@@ -13,3 +22,5 @@ router.include_router(console.router)  # /web/ dashboard, /web/lang
 router.include_router(incidents.router)  # /web/incidents
 router.include_router(warnings.router)  # /web/warnings
 router.include_router(responses.router)  # /web/responses
+router.include_router(directory.router)  # /web/directory
+router.include_router(admin.router)  # /web/admin/users, /web/admin/tokens

@@ -1,21 +1,55 @@
-"""Warning pages of the console: the list of warnings in the caller's scope.
+"""Warning pages of the console (Plan §3.1, §3.3–§3.5): the list, the issuance form, and a
+warning's page with its content, recipients, checklist progress and the actions open to the
+caller (approve, publish, acknowledge, complete tasks, adjust the level, lift).
 
-Everything shown comes from :mod:`fenghuo.warning.service`, which applies the caller's scope.
+Everything shown and every decision comes from :mod:`fenghuo.warning.service`, which applies the
+caller's scope and the rules of :mod:`fenghuo.warning.authority` and
+:mod:`fenghuo.warning.distribution`: the form states the body's powers from
+``service.issuing_powers`` before anything is typed, and a warning's page offers the actions of
+``service.available_actions``. The pages hold no rules of their own.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+import re
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+from fenghuo.bootstrap import Runtime
+from fenghuo.common.errors import DomainError, FieldError, Refused, ValidationFailed
+from fenghuo.common.scope import Principal
+from fenghuo.incident.taxonomy import get_taxonomy
+from fenghuo.org import service as org
+from fenghuo.org.rules import Permission, has_permission
+from fenghuo.warning import monitoring
 from fenghuo.warning import service as warnings
 from fenghuo.warning.rules import LEVEL_LABELS as WARNING_LEVELS
-from fenghuo.warning.rules import LEVELS_DESC, WarningState
+from fenghuo.warning.rules import LEVELS_DESC, STATE_LABELS, Tlp, WarningState
+from fenghuo.warning.schemas import LiftIn, ReviseIn, TaskDoneIn, WarningIn, WarningOut
 
 from . import session
-from .pages import page_count, page_params, render, to_login, user
+from .pages import error_page, page_count, page_params, render, to_login, user
 
 router = APIRouter()
+
+#: the form's fields in page order (errors are listed in this order)
+FIELDS = ["title", "category", "level", "starts_at", "jurisdictions", "sectors", "items",
+          "measures", "tlp", "public", "assessment"]
+MEASURE_ROWS, MAX_MEASURES = 3, 20
+_CODES = re.compile(r"[\s,，、;；]+")
+_MEASURE = re.compile(r"^measures\[(\d+)\](.*)$")
+LEVELS = [(v.value, WARNING_LEVELS[v]) for v in LEVELS_DESC]
+STATES = [(s.value, STATE_LABELS[s]) for s in WarningState]
+
+
+# --- the list ---------------------------------------------------------------------------------
 
 
 @router.get("/warnings")
@@ -29,9 +63,287 @@ def warnings_page(request: Request, state: str = "published", level: str = "",
     level = level if level in {v.value for v in LEVELS_DESC} else ""
     found = warnings.list_warnings(rt.uow, principal=me, page=page_params(page),
                                    state=state or None, level=level or None)
+    places = warnings.scope_places(rt.uow, principal=me, refs=[w.ref for w in found.items])
     return render(request, "console_warnings.html", {
         "me": user(rt, me), "nav": "warnings", "found": found, "page": max(page, 1),
-        "pages": page_count(found.total),
-        "f": {"state": state, "level": level},
-        "levels": [(v.value, WARNING_LEVELS[v]) for v in LEVELS_DESC],
-        "states": [s.value for s in WarningState]})
+        "pages": page_count(found.total), "places": places,
+        "f": {"state": state, "level": level}, "levels": LEVELS, "states": STATES,
+        "state_labels": dict(STATES),
+        "may_draft": has_permission(me.roles, Permission.WARNING_DRAFT)})
+
+
+# --- the issuance form (Plan §3.3) ------------------------------------------------------------
+
+
+def _form_page(request: Request, me: Principal, form: dict, errors: list[FieldError] = (),
+               reasons: list[dict] = (), status: int = 200, proposal=None) -> HTMLResponse:
+    """The form with the body's powers (levels and scope, each with its clause), what was
+    typed, inline errors and, after a refusal, the rules that refused."""
+    rt = session.runtime(request)
+    powers = warnings.issuing_powers(rt.uow, principal=me)
+    order = {f: i for i, f in enumerate(FIELDS)}
+    errors = sorted(errors, key=lambda e: order.get(e.field.split("[")[0], len(order)))
+    rows = form.get("measures") or []
+    rows = rows + [{"text": "", "deadline": ""}] * max(MEASURE_ROWS - len(rows), 1)
+    return render(request, "console_warning_form.html", {
+        "me": user(rt, me), "nav": "warnings", "powers": powers, "form": form,
+        "measures": rows[:MAX_MEASURES], "errors": errors, "fe": _by_field(errors),
+        "reasons": list(reasons), "proposal": proposal, "levels": LEVELS, "anchor": anchor,
+        "level_labels": dict(LEVELS),
+        "allowed": {p.level.value for p in powers.levels if p.allowed},
+        "categories": get_taxonomy().as_dicts(), "sectors": org.list_sectors(rt.uow),
+        "tlps": [t.value for t in Tlp], "timezone_name": rt.settings.timezone}, status)
+
+
+def _by_field(errors: list[FieldError]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for e in errors:
+        out[e.field] = f"{out[e.field]}; {e.message}" if e.field in out else e.message
+    return out
+
+
+def anchor(field: str) -> str:
+    """The id of the input an error belongs to (the error summary links to it)."""
+    m = _MEASURE.match(field)
+    if m:
+        part = "deadline" if m.group(2) == ".deadline" else "text"
+        return f"measure_{part}_{m.group(1)}"
+    return "measure_text_0" if field == "measures" else field
+
+
+def _local(value: str, tz: ZoneInfo) -> datetime | str | None:
+    """A ``datetime-local`` value in the configured time zone (bad input is left for the schema
+    to name)."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=tz)
+    except ValueError:
+        return value
+
+
+def _typed(form: FormData) -> dict:
+    """What the user typed, as the form shows it again."""
+    rows = []
+    for i in range(MAX_MEASURES):
+        text, deadline = form.get(f"measure_text_{i}"), form.get(f"measure_deadline_{i}")
+        if text is None and deadline is None:
+            continue
+        rows.append({"text": str(text or ""), "deadline": str(deadline or "")})
+    return {k: str(form.get(k) or "") for k in ("title", "category", "level", "starts_at",
+                                                  "jurisdictions", "items", "tlp", "assessment")
+            } | {"public": bool(form.get("public")), "sectors": form.getlist("sectors"),
+                 "measures": rows}
+
+
+def _warning_in(typed: dict, tz: ZoneInfo) -> tuple[WarningIn, list[int]]:
+    """The typed form as the API's draft schema, and for each measure sent the form row it came
+    from (blank rows are left out). Schema errors are raised as ValidationFailed by row."""
+    kept = [i for i, m in enumerate(typed["measures"]) if m["text"].strip() or m["deadline"]]
+    raw = {"title": typed["title"].strip(), "category": typed["category"] or None,
+           "level": typed["level"] or None, "starts_at": _local(typed["starts_at"], tz),
+           "jurisdictions": [c for c in _CODES.split(typed["jurisdictions"]) if c],
+           "sectors": typed["sectors"],
+           "items": [line.strip() for line in typed["items"].splitlines() if line.strip()],
+           "measures": [{"text": typed["measures"][i]["text"].strip(),
+                         "deadline": _local(typed["measures"][i]["deadline"], tz)} for i in kept],
+           "tlp": typed["tlp"] or Tlp.AMBER.value, "public": typed["public"],
+           "assessment": typed["assessment"].strip() or None}
+    try:
+        return WarningIn.model_validate(raw), kept
+    except ValidationError as exc:
+        raise ValidationFailed([FieldError(_loc(e["loc"]), _message(e)) for e in exc.errors()]
+                               ) from None
+
+
+def _message(error: dict) -> str:
+    if error["type"] in ("missing", "string_too_short"):
+        return "required / 必填"
+    return error["msg"]
+
+
+def _loc(loc: tuple) -> str:
+    if len(loc) > 1 and loc[0] == "measures" and isinstance(loc[1], int):
+        return f"measures[{loc[1]}]" + "".join(f".{p}" for p in loc[2:])
+    return str(loc[0])
+
+
+def _by_row(errors: list[FieldError], kept: list[int]) -> list[FieldError]:
+    """Errors on ``measures[i]`` renamed after the form row the measure came from."""
+    out = []
+    for e in errors:
+        m = _MEASURE.match(e.field)
+        if m and int(m.group(1)) < len(kept):
+            e = FieldError(f"measures[{kept[int(m.group(1))]}]{m.group(2)}", e.message,
+                           e.row, e.source)
+        out.append(e)
+    return out
+
+
+@router.get("/warnings/new")
+def new_warning_page(request: Request, assessment: str = "") -> Response:
+    me = session.principal(request)
+    if me is None:
+        return to_login(request)
+    rt = session.runtime(request)
+    tz = ZoneInfo(rt.settings.timezone)
+    body = user(rt, me).body
+    form = {"title": "", "category": "", "level": "", "items": "", "assessment": assessment,
+            "starts_at": rt.clock.now().astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+            "jurisdictions": body.jurisdiction.code, "sectors": list(body.sectors),
+            "tlp": Tlp.AMBER.value, "public": False, "measures": []}
+    try:
+        proposal = None
+        if assessment:  # a draft from a risk assessment (Law art. 54(2)): its proposed level
+            proposal = monitoring.get_assessment(rt.uow, principal=me, ref=assessment).proposal
+            form["level"] = proposal.level.value
+        return _form_page(request, me, form, proposal=proposal)
+    except DomainError as exc:
+        return error_page(request, me, exc)
+
+
+@router.post("/warnings")
+async def draft_warning(request: Request) -> Response:
+    me = session.principal(request)
+    if me is None:
+        return to_login(request)
+    form = await request.form()
+    session.check_csrf(request, str(form.get("csrf", "")))
+    rt = session.runtime(request)
+    typed, kept = _typed(form), []
+    try:  # the form shown again needs the right to draft: without it, the error page
+        try:
+            data, kept = _warning_in(typed, ZoneInfo(rt.settings.timezone))
+            out = warnings.draft(rt.uow, rt.clock, principal=me, data=data)
+        except ValidationFailed as exc:
+            return _form_page(request, me, typed, errors=_by_row(exc.errors, kept), status=422)
+        except Refused as exc:
+            return _form_page(request, me, typed, reasons=exc.reasons, status=exc.status)
+    except DomainError as exc:
+        return error_page(request, me, exc)
+    return RedirectResponse(f"/web/warnings/{quote(out.ref, safe='')}?done=drafted",
+                            status_code=303)
+
+
+# --- a warning's page -------------------------------------------------------------------------
+
+
+def _progress(w: WarningOut, now: datetime) -> list[dict]:
+    """Checklist tasks (Plan §3.4) per body: done of total, and how many open ones are past
+    their due time. Superseded tasks (of a former level) are left out."""
+    names = {r.body: (r.body_name_zh, r.body_name_en) for r in w.recipients}
+    names[w.issuer] = (w.issuer_name_zh, w.issuer_name_en)
+    out: dict[str, dict] = {}
+    for t in w.tasks:
+        if t.state == "superseded":
+            continue
+        row = out.setdefault(t.body, {"body": t.body, "name": names.get(t.body, (t.body,) * 2),
+                                      "done": 0, "total": 0, "overdue": 0})
+        row["total"] += 1
+        row["done"] += t.state == "done"
+        row["overdue"] += t.state == "open" and t.due_at < now
+    return list(out.values())
+
+
+def _detail(request: Request, me: Principal, ref: str, *, done: str = "",
+            problem: dict | None = None, status: int = 200) -> HTMLResponse:
+    rt = session.runtime(request)
+    w = warnings.get_warning(rt.uow, rt.clock, principal=me, ref=ref)
+    acts = warnings.available_actions(rt.uow, principal=me, ref=ref)
+    now = rt.clock.now()
+    return render(request, "console_warning.html", {
+        "me": user(rt, me), "nav": "warnings", "w": w, "acts": acts, "now": now,
+        "state_label": STATE_LABELS[WarningState(w.state)], "levels": dict(LEVELS),
+        "progress": _progress(w, now), "done": done, "problem": problem or {},
+        "my_tasks": [t for t in w.tasks if t.id in acts.task_ids]}, status)
+
+
+@router.get("/warnings/{ref}")
+def warning_page(request: Request, ref: str, done: str = "") -> Response:
+    me = session.principal(request)
+    if me is None:
+        return to_login(request)
+    try:
+        return _detail(request, me, ref, done=done)
+    except DomainError as exc:
+        return error_page(request, me, exc)
+
+
+Action = Callable[[Runtime, Principal, FormData], object]
+
+
+async def _act(request: Request, ref: str, name: str, run: Action, *,
+               notifies: bool = False) -> Response:
+    """One action form: check the CSRF token, call the service, and go back to the warning's
+    page; a refusal or invalid input is shown on that page (with what was typed)."""
+    me = session.principal(request)
+    if me is None:
+        return to_login(request)
+    form = await request.form()
+    session.check_csrf(request, str(form.get("csrf", "")))
+    rt = session.runtime(request)
+    try:
+        run(rt, me, form)
+    except (DomainError, ValidationError) as exc:
+        problem = _problem(name, form, exc)
+        try:
+            return _detail(request, me, ref, problem=problem, status=problem["status"])
+        except DomainError as shown:
+            return error_page(request, me, shown)
+    if notifies:
+        rt.wake_worker()
+    return RedirectResponse(f"/web/warnings/{quote(ref, safe='')}?done={name}",
+                            status_code=303)
+
+
+def _problem(name: str, form: FormData, exc: Exception) -> dict:
+    values = {k: str(v) for k, v in form.items() if k != "csrf"}
+    if isinstance(exc, ValidationError):
+        return {"action": name, "status": 422, "typed": values, "reasons": [],
+                "fe": {str(e["loc"][0]): e["msg"] for e in exc.errors()}, "message": ""}
+    fe = _by_field(exc.errors) if isinstance(exc, ValidationFailed) else {}
+    return {"action": name, "status": exc.status, "typed": values, "fe": fe,
+            "reasons": getattr(exc, "reasons", None) or [], "message": exc.detail}
+
+
+def _model(schema: type[BaseModel], form: FormData, *fields: str) -> BaseModel:
+    return schema.model_validate({f: str(form.get(f) or "").strip() for f in fields})
+
+
+@router.post("/warnings/{ref}/approve")
+async def approve(request: Request, ref: str) -> Response:
+    return await _act(request, ref, "approve", lambda rt, me, form: warnings.approve(
+        rt.uow, rt.clock, principal=me, ref=ref))
+
+
+@router.post("/warnings/{ref}/publish")
+async def publish(request: Request, ref: str) -> Response:
+    return await _act(request, ref, "publish", lambda rt, me, form: warnings.publish(
+        rt.uow, rt.clock, principal=me, ref=ref), notifies=True)
+
+
+@router.post("/warnings/{ref}/acknowledge")
+async def acknowledge(request: Request, ref: str) -> Response:
+    return await _act(request, ref, "acknowledge", lambda rt, me, form: warnings.acknowledge(
+        rt.uow, rt.clock, principal=me, ref=ref))
+
+
+@router.post("/warnings/{ref}/tasks/{task_id}/done")
+async def complete_task(request: Request, ref: str, task_id: int) -> Response:
+    return await _act(request, ref, f"task-{task_id}", lambda rt, me, form: warnings.complete_task(
+        rt.uow, rt.clock, principal=me, ref=ref, task_id=task_id,
+        data=_model(TaskDoneIn, form, "evidence")))
+
+
+@router.post("/warnings/{ref}/revise")
+async def revise(request: Request, ref: str) -> Response:
+    return await _act(request, ref, "revise", lambda rt, me, form: warnings.revise(
+        rt.uow, rt.clock, principal=me, ref=ref, data=_model(ReviseIn, form, "level", "reason")),
+        notifies=True)
+
+
+@router.post("/warnings/{ref}/lift")
+async def lift(request: Request, ref: str) -> Response:
+    return await _act(request, ref, "lift", lambda rt, me, form: warnings.lift(
+        rt.uow, rt.clock, principal=me, ref=ref, data=_model(LiftIn, form, "reason")),
+        notifies=True)

@@ -65,10 +65,14 @@ def report(*, rt: RuntimeDep, me: CurrentUser, data: ReportIn,
 def list_incidents(*, rt: RuntimeDep, me: CurrentUser, page: Paging, grade: str | None = None,
                    category: str | None = None, state: str | None = None,
                    sector: str | None = None, unit: str | None = None, q: str | None = None,
-                   since: Timestamp | None = None, until: Timestamp | None = None):
+                   since: Timestamp | None = None, until: Timestamp | None = None,
+                   subcategory: str | None = None, jurisdiction: str | None = None):
+    """Incidents in your scope; ``jurisdiction`` (a code) covers its subtree, ``q`` searches
+    the title, description, impact, measures, unit name and ref."""
     return queries.list_incidents(rt.uow, principal=me, page=page, grade=grade,
                                   category=category, state=state, sector=sector, unit=unit, q=q,
-                                  since=since, until=until)
+                                  since=since, until=until, subcategory=subcategory,
+                                  jurisdiction=jurisdiction)
 
 
 @router.get("/incidents/{ref}", response_model=IncidentOut)
