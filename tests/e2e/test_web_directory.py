@@ -60,6 +60,10 @@ def test_the_map_colours_provinces_by_the_gravest_published_warning(client, head
     assert "北京市" in row and orange["ref"] in row and yellow["ref"] in row
     assert "<title>北京市：橙色预警（已发布 2 条）</title>" in frag
     assert "<i>" not in frag  # warning titles never reach the map unescaped
+    listed = client.get("/web/warnings?state=published&region=110000", headers=LANG_ZH).text
+    assert orange["ref"] in listed and yellow["ref"] in listed  # the tile's link lists them
+    elsewhere = client.get("/web/warnings?state=published&region=310000", headers=LANG_ZH).text
+    assert orange["ref"] not in elsewhere and yellow["ref"] not in elsewhere
 
     national = browser(client)  # the Emergency Office sees warnings issued in its scope
     login(national, "nat_admin")
@@ -281,3 +285,11 @@ def test_admin_pages_need_a_login(client):
     for path in ("/web/directory", "/web/directory/bj-bank", "/web/admin/users"):
         r = client.get(path, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/web/login?next=")
+
+
+def test_the_users_tab_shows_for_those_who_may_read_users(client):
+    login(client, "bj_admin")
+    assert 'href="/web/admin/users"' in client.get("/web/directory").text
+    reporter = browser(client)
+    login(reporter)  # an operator unit's reporter holds no user:read
+    assert 'href="/web/admin/users"' not in reporter.get("/web/directory").text

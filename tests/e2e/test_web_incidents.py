@@ -230,3 +230,28 @@ def test_a_body_that_is_no_operator_reports_for_a_unit(client, headers):
     readonly = browser(client, "bj_ro")
     r = readonly.get("/web/report", headers=EN)
     assert r.status_code == 403 and "incident:report" in r.text
+
+
+def test_the_page_lists_the_warnings_in_force_for_its_place_and_sector(
+        client, rt, principal, headers, clock):
+    """Plan §3.1: the published warnings that concerned the unit's place and sector when it
+    reported, linked from the incident; not another sector's, not one lifted before."""
+    from tests.e2e.test_api_warnings import publish
+
+    finance = publish(client, headers, clock, title="金融勒索 <i>finance</i>")
+    energy = publish(client, headers, clock, sectors=["energy"], title="能源 energy")
+    lifted = publish(client, headers, clock, title="已解除 lifted")
+    r = client.post(f"/api/v1/warnings/{lifted['ref']}/lift", json={"reason": "patched"},
+                    headers=headers("bj_duty"))
+    assert r.status_code == 200, r.text
+    clock.advance(minutes=5)
+    ref = file(rt, principal)
+    clock.advance(minutes=5)
+    later = publish(client, headers, clock, title="之后 later")  # published after the report
+    login(client, "bj_duty")
+    page = client.get(f"/web/incidents/{ref}", headers=ZH).text
+    section = re.search(r'<section[^>]*id="warnings-in-force".*?</section>', page, re.S).group(0)
+    assert f'href="/web/warnings/{finance["ref"]}"' in section
+    assert "&lt;i&gt;finance&lt;/i&gt;" in section
+    for other in (energy, lifted, later):
+        assert other["ref"] not in section

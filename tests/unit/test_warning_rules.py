@@ -556,3 +556,14 @@ class TestPublicFeed:
     @pytest.mark.parametrize("spelling", ["TLP:CLEAR", "white", "TLP:WHITE", " Clear "])
     def test_tlp_spellings(self, spelling):
         assert Tlp(spelling) is Tlp.CLEAR
+
+
+def test_a_scope_touches_its_places_their_regions_and_what_lies_within():
+    """Plan §3.1: a warning concerns the places it names, what lies within them and the regions
+    that contain them; a sector list narrows it (Law art. 51)."""
+    city = scope("/1/2/3/", sectors={"finance"})
+    assert city.touches("/1/2/3/") and city.touches("/1/2/3/9/")  # itself and a county in it
+    assert city.touches("/1/2/")  # its province: a city warning concerns the province
+    assert not city.touches("/1/4/") and not city.touches("/1/2/5/")  # elsewhere
+    assert city.touches("/1/2/3/", "finance") and not city.touches("/1/2/3/", "energy")
+    assert scope("/1/").touches("/1/7/8/", "energy")  # national, every sector

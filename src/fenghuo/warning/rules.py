@@ -251,6 +251,14 @@ class WarningScope:
         """Whether the scope names the whole country."""
         return any(len(path_ids(p)) == 1 for p in self.jurisdictions)
 
+    def touches(self, path: str, sector: str | None = None) -> bool:
+        """Whether the warning concerns the jurisdiction at ``path`` (and ``sector``, when
+        given): the scope names it, a region above it or a region within it (a city's warning
+        concerns its province), and names no sectors or this one (Plan §3.1, Law art. 51)."""
+        place = self.national or any(path.startswith(p) or p.startswith(path)
+                                     for p in self.jurisdictions)
+        return place and (sector is None or not self.sectors or sector in self.sectors)
+
 
 def province_of(path: str) -> str:
     """The province path above or at ``path``; the national path for the nation itself."""

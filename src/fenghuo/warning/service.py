@@ -10,6 +10,7 @@ stored when a rule refuses.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -364,7 +365,10 @@ def get_warning(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
 
 
 def list_warnings(uow: UnitOfWork, *, principal: Principal, page: PageParams,
-                  state: str | None = None, level: str | None = None) -> Page[WarningSummary]:
+                  state: str | None = None, level: str | None = None,
+                  region: str | None = None) -> Page[WarningSummary]:
+    """The warnings the caller can see, newest first; ``region`` (a jurisdiction code) keeps
+    those concerning it (``WarningScope.touches``)."""
     require(principal, Permission.WARNING_READ)
     stmt = select(EarlyWarning, Body).join(Body, Body.id == EarlyWarning.issuer_body_id).where(
         visible_warnings(principal.scope))
@@ -373,8 +377,49 @@ def list_warnings(uow: UnitOfWork, *, principal: Principal, page: PageParams,
     if level:
         stmt = stmt.where(EarlyWarning.level == level)
     with uow() as s:
+        if region:
+            path = s.scalar(select(Jurisdiction.path).where(Jurisdiction.code == region))
+            ids = [w.id for w, scope in _scopes(s, s.scalars(stmt.with_only_columns(EarlyWarning)))
+                   if path and scope.touches(path)]
+            stmt = stmt.where(EarlyWarning.id.in_(ids))
         return fetch_page(s, stmt, page, order_by=EarlyWarning.id.desc(),
                           convert=lambda row: summary_out(row[0], row[1]))
+
+
+def _scopes(s: Session, warnings: Iterable[EarlyWarning]
+            ) -> list[tuple[EarlyWarning, WarningScope]]:
+    """Each warning with its scope as jurisdiction paths (one lookup for all of them)."""
+    rows = list(warnings)
+    lists = {w.id: (json.loads(w.jurisdictions), json.loads(w.sectors)) for w in rows}
+    codes = {c for cs, _ in lists.values() for c in cs}
+    paths = dict(s.execute(select(Jurisdiction.code, Jurisdiction.path)
+                           .where(Jurisdiction.code.in_(codes))).all()) if codes else {}
+    return [(w, WarningScope(frozenset(paths[c] for c in lists[w.id][0] if c in paths),
+                             frozenset(lists[w.id][1]))) for w in rows]
+
+
+def warnings_concerning(uow: UnitOfWork, *, principal: Principal, jurisdiction: str,
+                        sector: str | None, at: datetime) -> list[WarningSummary]:
+    """The warnings the caller can see that concern a place and sector and were published by
+    ``at`` (and not lifted before it): what an incident there happened under (Plan §3.1)."""
+    require(principal, Permission.WARNING_READ)
+    with uow() as s:
+        path = s.scalar(select(Jurisdiction.path).where(Jurisdiction.code == jurisdiction))
+        if path is None:
+            return []
+        rows = s.execute(select(EarlyWarning, Body)
+                         .join(Body, Body.id == EarlyWarning.issuer_body_id)
+                         .where(visible_warnings(principal.scope),
+                                EarlyWarning.published_at.is_not(None),
+                                EarlyWarning.published_at <= at)
+                         .order_by(EarlyWarning.id.desc())).all()
+        issuers = {w.id: body for w, body in rows}
+        return [summary_out(w, issuers[w.id]) for w, scope in _scopes(s, (w for w, _ in rows))
+                if scope.touches(path, sector) and not _lifted_before(w, at)]
+
+
+def _lifted_before(w: EarlyWarning, at: datetime) -> bool:
+    return w.lifted_at is not None and w.lifted_at < at
 
 
 def province_coverage(uow: UnitOfWork, *, principal: Principal) -> list[ProvinceWarnings]:
@@ -388,15 +433,10 @@ def province_coverage(uow: UnitOfWork, *, principal: Principal) -> list[Province
             visible_warnings(principal.scope),
             EarlyWarning.state == WarningState.PUBLISHED.value)
             .order_by(EarlyWarning.id.desc())).all()
-        lists = {w.id: json.loads(w.jurisdictions) for w in rows}
-        codes = {c for cs in lists.values() for c in cs}
-        paths = dict(s.execute(select(Jurisdiction.code, Jurisdiction.path)
-                               .where(Jurisdiction.code.in_(codes))).all()) if codes else {}
         provinces = {j.path: j for j in s.scalars(select(Jurisdiction).where(
             Jurisdiction.level == JurisdictionLevel.PROVINCE.value))}
         covered: dict[str, list[EarlyWarning]] = {}
-        for w in rows:
-            scope = WarningScope(frozenset(paths[c] for c in lists[w.id] if c in paths))
+        for w, scope in _scopes(s, rows):
             for path in provinces if scope.national else scope.provinces() & provinces.keys():
                 covered.setdefault(path, []).append(w)
         out = []

@@ -60,7 +60,7 @@ def _users_page(request: Request, me: Principal, page: int = 1, form: dict | Non
     for e in errors or []:
         fe[e.field] = f"{fe[e.field]}; {e.message}" if e.field in fe else e.message
     return _no_store(render(request, "console_admin_users.html", {
-        "me": user(rt, me), "nav": "directory", "found": found, "page": max(page, 1),
+        "me": user(rt, me), "nav": "admin", "found": found, "page": max(page, 1),
         "pages": page_count(found.total), "may_manage": may_manage, "bodies": choices,
         "roles": _roles(), "form": form or {"roles": []}, "errors": errors or [], "fe": fe,
         "my_id": me.user_id, "role_labels": dict(ROLE_LABELS)}, status))
@@ -96,7 +96,7 @@ async def create_user(request: Request) -> Response:
     except DomainError as exc:
         return error_page(request, me, exc)
     return _no_store(render(request, "console_admin_secret.html", {
-        "me": user(rt, me), "nav": "directory", "u": created, "password": password}, 201))
+        "me": user(rt, me), "nav": "admin", "u": created, "password": password}, 201))
 
 
 def _user_page(request: Request, me: Principal, user_id: int, issued=None,
@@ -111,7 +111,7 @@ def _user_page(request: Request, me: Principal, user_id: int, issued=None,
     except Forbidden:
         tokens = None  # another user's tokens are for user managers only
     return _no_store(render(request, "console_admin_user.html", {
-        "me": user(rt, me), "nav": "directory", "u": target, "tokens": tokens,
+        "me": user(rt, me), "nav": "admin", "u": target, "tokens": tokens,
         "roles": _roles(), "is_me": user_id == me.user_id, "issued": issued,
         "may_manage": has_permission(me.roles, Permission.USER_MANAGE),
         "role_labels": dict(ROLE_LABELS)}, status))

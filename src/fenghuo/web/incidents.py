@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from fenghuo.bootstrap import Runtime
-from fenghuo.common.errors import DomainError, Forbidden, ValidationFailed
+from fenghuo.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from fenghuo.common.pagination import PageParams
 from fenghuo.common.scope import Principal
 from fenghuo.incident import evidence, handling, queries, rules, service
@@ -35,6 +35,7 @@ from fenghuo.response import console as response_console
 from fenghuo.response import views as response_views
 from fenghuo.response.rules import LEVEL_LABELS as RESPONSE_LEVELS
 from fenghuo.response.rules import RESPONSE_STATE_LABELS, level_for_grade
+from fenghuo.warning import service as warning_service
 
 from . import i18n, session
 from .pages import error_page, page_count, page_params, render, to_login, user
@@ -158,6 +159,18 @@ def _response_context(rt: Runtime, me: Principal, me_out, ref: str) -> dict:  # 
         r.as_dict() for r in decision.refusals] if decision else []}
 
 
+def _warnings_in_force(rt: Runtime, me: Principal, out) -> list:  # noqa: ANN001 - IncidentOut
+    """The published warnings that concerned the incident's place and sector when it was
+    reported (Plan §3.1), as far as the caller may see the unit and the warnings."""
+    try:
+        unit = bodies.get_body(rt.uow, principal=me, key=out.unit)
+        return warning_service.warnings_concerning(
+            rt.uow, principal=me, jurisdiction=unit.jurisdiction.code, sector=out.sector,
+            at=out.reported_at)
+    except (Forbidden, NotFound):
+        return []
+
+
 def _actions(me_out, out) -> dict:  # noqa: ANN001 - the caller's Me and the IncidentOut
     """What the caller may do here, as the services decide it: the permissions of the caller's
     roles and, for acknowledgement, whether the report was routed to the caller's body."""
@@ -187,6 +200,7 @@ def _detail(request: Request, me: Principal, ref: str, *, errors: dict | None = 
         "clocks": _clocks(out, now), "supplements": [
             e for e in out.timeline if e.kind == "supplementary"],
         "actions": _actions(me_out, out), **_response_context(rt, me, me_out, ref), **_labels(),
+        "warnings_in_force": _warnings_in_force(rt, me, out),
         "errors": _translated(request, errors or {}), "form": form or {}}, status)
 
 

@@ -34,7 +34,7 @@ from fenghuo.warning.rules import LEVEL_LABELS as WARNING_LEVELS
 from fenghuo.warning.rules import LEVELS_DESC, STATE_LABELS, Tlp, WarningState
 from fenghuo.warning.schemas import LiftIn, ReviseIn, TaskDoneIn, WarningIn, WarningOut
 
-from . import session
+from . import session, tilemap
 from .pages import error_page, page_count, page_params, render, to_login, user
 
 router = APIRouter()
@@ -54,20 +54,24 @@ STATES = [(s.value, STATE_LABELS[s]) for s in WarningState]
 
 @router.get("/warnings")
 def warnings_page(request: Request, state: str = "published", level: str = "",
-                  page: int = 1) -> Response:
+                  region: str = "", page: int = 1) -> Response:
     me = session.principal(request)
     if me is None:
         return to_login(request)
     rt = session.runtime(request)
     state = state if state in {s.value for s in WarningState} else ""
     level = level if level in {v.value for v in LEVELS_DESC} else ""
+    regions = {d.code: d for d in tilemap.divisions()}
+    region = region if region in regions else ""
     found = warnings.list_warnings(rt.uow, principal=me, page=page_params(page),
-                                   state=state or None, level=level or None)
+                                   state=state or None, level=level or None,
+                                   region=region or None)
     places = warnings.scope_places(rt.uow, principal=me, refs=[w.ref for w in found.items])
     return render(request, "console_warnings.html", {
         "me": user(rt, me), "nav": "warnings", "found": found, "page": max(page, 1),
         "pages": page_count(found.total), "places": places,
-        "f": {"state": state, "level": level}, "levels": LEVELS, "states": STATES,
+        "f": {"state": state, "level": level, "region": region}, "levels": LEVELS,
+        "states": STATES, "regions": [(c, (d.name_zh, d.name_en)) for c, d in regions.items()],
         "state_labels": dict(STATES),
         "may_draft": has_permission(me.roles, Permission.WARNING_DRAFT)})
 
