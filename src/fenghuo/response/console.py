@@ -35,7 +35,6 @@ from fenghuo.response.views import response_out, summary_out, visible_response, 
 
 #: participants that report progress on the response's cadence (Plan §4.2.1 ¶3, §4.2.2(2));
 #: the same roles ``views`` shows a clock for and the watchdog flags
-REPORTING_ROLES = ("activator", "emergency_state")
 
 ENDED = Reason("response.ended", "Plan §4.3", "应急响应已结束", "the response has ended")
 NOT_ENDED = Reason("investigation.not_open", "Plan §5 ¶2",
@@ -183,7 +182,7 @@ def _actions(s: Session, principal: Principal, r: Response) -> Actions:
             actor, r.level, r.activated_by_body_id, proposed=r.state == "end_proposed",
             approved=r.end_approved_at is not None))),
         **_investigation_actions(s, principal, r),
-        must_report=role.get(principal.body_id) in REPORTING_ROLES and not ended)
+        must_report=role.get(principal.body_id) in rules.REPORTING_ROLES and not ended)
 
 
 def _running(ended: bool, decision: Decision) -> Decision:
@@ -270,7 +269,7 @@ def _row(s: Session, r: Response, now: datetime) -> Row:
         cadence = timedelta(minutes=r.progress_every_minutes)
         for last, joined in s.execute(select(ResponseBody.last_progress_at,
                                              ResponseBody.joined_at).where(
-                ResponseBody.response_id == r.id, ResponseBody.role.in_(REPORTING_ROLES))):
+                ResponseBody.response_id == r.id, ResponseBody.role.in_(rules.REPORTING_ROLES))):
             at = rules.next_due(last, joined, cadence)
             due = at if due is None or at < due else due
             overdue = overdue or rules.progress_state(last, joined, cadence, now) == \

@@ -375,6 +375,10 @@ PROGRESS_LABELS: Mapping[ProgressState, tuple[str, str]] = MappingProxyType({
     ProgressState.OVERDUE: ("逾期未报", "overdue"),
 })
 
+#: the participants that report progress: the body that activated the response and the
+#: provinces it put into an emergency state (Plan §4.2.1 ¶3, §4.2.2(2))
+REPORTING_ROLES: tuple[str, ...] = ("activator", "emergency_state")
+
 #: project rule (the Plan says 及时, "promptly"): how often developments and progress are
 #: reported, unless the response sets its own cadence
 DEFAULT_CADENCE: Mapping[ResponseLevel, timedelta] = MappingProxyType({

@@ -225,7 +225,7 @@ def flag_missing_progress(uow: UnitOfWork, clock: Clock) -> int:
         rows = s.execute(select(ResponseBody, Response).join(
             Response, Response.id == ResponseBody.response_id).where(
             Response.state != "ended", ResponseBody.flagged_at.is_(None),
-            ResponseBody.role.in_(["activator", "emergency_state"]))).all()
+            ResponseBody.role.in_(rules.REPORTING_ROLES))).all()
         flagged = 0
         for p, r in rows:
             cadence = timedelta(minutes=r.progress_every_minutes)

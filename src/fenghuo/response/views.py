@@ -73,7 +73,7 @@ def _participants(s: Session, r: Response, now: datetime) -> list[ParticipantOut
     out = []
     for p, b in s.execute(select(ResponseBody, Body).join(Body, Body.id == ResponseBody.body_id)
                           .where(ResponseBody.response_id == r.id).order_by(ResponseBody.id)):
-        reporting = p.role in ("activator", "emergency_state") and r.state != "ended"
+        reporting = p.role in rules.REPORTING_ROLES and r.state != "ended"
         out.append(ParticipantOut(
             body=b.key, body_name_zh=b.name_zh, body_name_en=b.name_en, role=p.role,
             duty_24h=p.duty_24h, joined_at=p.joined_at, last_progress_at=p.last_progress_at,
