@@ -275,6 +275,7 @@ class TestAuthorityCityCountyAndOthers:
         d = check_authority(CITY_OFFICE, scope(BJ_CITY), ORANGE)
         assert codes(d) == ["authority.above_ceiling"]
         assert "yellow" in d.refusals[0].text_en and "黄色预警" in d.refusals[0].text_zh
+        assert d.refusals[0].text_zh.startswith("市级机构")  # said in Chinese, not "city级"
 
     def test_city_office_red_refused_by_the_red_rule(self):
         assert codes(check_authority(CITY_OFFICE, scope(BJ_CITY), RED)) == [

@@ -138,6 +138,10 @@ def _issuer_refusals(issuer: Issuer) -> list[Reason]:
     return []
 
 
+_LEVEL_ZH = {JurisdictionLevel.NATIONAL: "国家", JurisdictionLevel.PROVINCE: "省",
+             JurisdictionLevel.CITY: "市", JurisdictionLevel.COUNTY: "县"}
+
+
 def _level_refusals(issuer: Issuer, level: WarningLevel) -> list[Reason]:
     if level == WarningLevel.RED:
         return [Reason("authority.red_reserved", "Plan §3.3 ¶2",
@@ -146,7 +150,7 @@ def _level_refusals(issuer: Issuer, level: WarningLevel) -> list[Reason]:
     ceiling = LEVEL_CEILING[issuer.level]
     if ceiling is not None and level.rank > ceiling.rank:
         return [Reason("authority.above_ceiling", _CEILING_SOURCE[issuer.level],
-                       f"{issuer.level.value}级机构最高可发布{ceiling.label_zh}，"
+                       f"{_LEVEL_ZH[issuer.level]}级机构最高可发布{ceiling.label_zh}，"
                        f"不能发布{level.label_zh}",
                        f"a {issuer.level.value} body may issue up to a {ceiling.label_en}, "
                        f"not a {level.label_en}")]
