@@ -532,3 +532,15 @@ class TestInvestigation:
         data = investigation_plan(MAJ, T0).as_dict()
         assert data["organizer"] == "local" and data["due_at"].startswith("2025-03-31")
         assert timedelta(days=30) == investigation.INVESTIGATION_PERIOD
+
+
+def test_only_bodies_taking_part_report_progress():
+    """Plan §4.2.1 ¶3, §4.2.2(2): the bodies in the response report its developments."""
+    assert rules.may_report_progress(True).allowed
+    assert codes(rules.may_report_progress(False)) == ["progress.not_in_response"]
+
+
+def test_only_the_organizer_writes_the_investigation_report():
+    """Plan §5 ¶1: the body organizing the investigation writes and files the report."""
+    assert investigation.may_write_report(True).allowed
+    assert codes(investigation.may_write_report(False)) == ["investigation.not_organizer"]

@@ -33,23 +33,10 @@ from fenghuo.response.schemas import ResponseOut, ResponseSummary
 from fenghuo.response.service import actor_of
 from fenghuo.response.views import response_out, summary_out, visible_response, visible_responses
 
-#: participants that report progress on the response's cadence (Plan §4.2.1 ¶3, §4.2.2(2));
-#: the same roles ``views`` shows a clock for and the watchdog flags
-
 ENDED = Reason("response.ended", "Plan §4.3", "应急响应已结束", "the response has ended")
 NOT_ENDED = Reason("investigation.not_open", "Plan §5 ¶2",
                    "调查评估在应急响应结束后开始（30天内完成）",
                    "the investigation opens when the response ends (due within 30 days)")
-NOT_ORGANIZER = Reason("investigation.not_organizer", "Plan §5 ¶1",
-                       "总结调查报告由组织调查的机构撰写和报送",
-                       "the report is written and filed by the body organizing the "
-                       "investigation")
-NOT_PARTICIPANT = Reason("progress.not_in_response", "Plan §4.2.1 ¶3; §4.2.2(2)",
-                         "本机构未参与该应急响应，无需报告进展",
-                         "the body does not take part in this response, so it reports no "
-                         "progress")
-
-
 def role_reason(permission: Permission) -> Reason:
     """Not a rule of the Plan: the caller's roles lack the permission the action needs."""
     return Reason("role.permission", "Fenghuo roles (org.rules.ROLE_PERMISSIONS)",
@@ -191,8 +178,8 @@ def _running(ended: bool, decision: Decision) -> Decision:
 
 def _progress(principal: Principal, role: dict[int, str], ended: bool) -> Decision:
     """``service.report_progress``: a participant body, with the reporting role."""
-    refusals = [] if principal.body_id in role else [NOT_PARTICIPANT]
-    return _running(ended, _with_role(principal, Permission.RESPONSE_REPORT, decide(refusals)))
+    taking_part = rules.may_report_progress(principal.body_id in role)
+    return _running(ended, _with_role(principal, Permission.RESPONSE_REPORT, taking_part))
 
 
 def _approval(s: Session, principal: Principal, r: Response) -> Decision:
@@ -218,7 +205,8 @@ def _investigation_actions(s: Session, principal: Principal, r: Response) -> dic
         closed = decide([NOT_ENDED])
         return {"write_investigation": closed, "submit_investigation": closed,
                 "approve_investigation": closed}
-    organizer = [] if inv.organizer_body_id == principal.body_id else [NOT_ORGANIZER]
+    organizer = list(investigation.may_write_report(
+        inv.organizer_body_id == principal.body_id).refusals)
     sections = json.loads(inv.sections)
     write = decide(organizer + ([] if inv.state == "draft" else [Reason(
         "investigation.not_draft", "Plan §5 (project flow)", "报告已提交，不能再修改",

@@ -30,7 +30,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from fenghuo.common.reasons import Decision, Reason, transition_decision
+from fenghuo.common.reasons import Decision, Reason, decide, transition_decision
 from fenghuo.incident.grading import Grade
 
 #: Plan §5 ¶2 (原则上在应急响应结束后30天内完成); CAC 2025 art. 8
@@ -170,3 +170,18 @@ def can_transition_report(current: ReportState | str, target: ReportState | str,
     refusal = Reason("investigation.missing_sections", "Plan §5 ¶1",
                      f"总结调查报告缺少：{zh}", f"the investigation report lacks: {en}")
     return Decision(decision.refusals + (refusal,))
+
+
+_ORGANIZER = Reason("investigation.organizer", "Plan §5 ¶1",
+                    "本机构组织调查，撰写和报送总结调查报告",
+                    "the body organizing the investigation writes and files its report")
+_NOT_ORGANIZER = Reason("investigation.not_organizer", "Plan §5 ¶1",
+                        "总结调查报告由组织调查的机构撰写和报送",
+                        "the report is written and filed by the body organizing the "
+                        "investigation")
+
+
+def may_write_report(is_organizer: bool) -> Decision:
+    """The body that organizes the investigation writes, submits and files its report
+    (Plan §5 ¶1)."""
+    return decide([] if is_organizer else [_NOT_ORGANIZER], _ORGANIZER)

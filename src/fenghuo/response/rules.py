@@ -379,6 +379,21 @@ PROGRESS_LABELS: Mapping[ProgressState, tuple[str, str]] = MappingProxyType({
 #: provinces it put into an emergency state (Plan §4.2.1 ¶3, §4.2.2(2))
 REPORTING_ROLES: tuple[str, ...] = ("activator", "emergency_state")
 
+_PARTICIPANT = Reason("progress.in_response", "Plan §4.2.1 ¶3; §4.2.2(2)",
+                     "本机构参与该应急响应，报告事态发展和处置进展",
+                     "the body takes part in this response and reports its developments")
+_NOT_PARTICIPANT = Reason("progress.not_in_response", "Plan §4.2.1 ¶3; §4.2.2(2)",
+                          "本机构未参与该应急响应，无需报告进展",
+                          "the body does not take part in this response, so it reports no "
+                          "progress")
+
+
+def may_report_progress(participant: bool) -> Decision:
+    """Bodies taking part in a response report its developments and progress (Plan §4.2.1 ¶3,
+    §4.2.2(2)); others have nothing to report on it."""
+    return decide([] if participant else [_NOT_PARTICIPANT], _PARTICIPANT)
+
+
 #: project rule (the Plan says 及时, "promptly"): how often developments and progress are
 #: reported, unless the response sets its own cadence
 DEFAULT_CADENCE: Mapping[ResponseLevel, timedelta] = MappingProxyType({

@@ -20,7 +20,6 @@ from fenghuo.common.clock import Clock
 from fenghuo.common.errors import (
     Conflict,
     FieldError,
-    Forbidden,
     NotFound,
     ValidationFailed,
 )
@@ -197,8 +196,7 @@ def _join_participants(s: Session, r: Response, actor: rules.Actor, level: rules
 def _participant(s: Session, r: Response, body_id: int) -> ResponseBody:
     p = s.scalar(select(ResponseBody).where(ResponseBody.response_id == r.id,
                                             ResponseBody.body_id == body_id))
-    if p is None:
-        raise Forbidden("your body does not take part in this response")
+    rules.may_report_progress(p is not None).enforce()
     return p
 
 
@@ -420,8 +418,7 @@ def _investigation(s: Session, principal: Principal, ref: str) -> tuple[Response
     inv = s.scalar(select(Investigation).where(Investigation.response_id == r.id))
     if inv is None:
         raise NotFound("the investigation opens when the response ends (Plan §5)")
-    if inv.organizer_body_id != principal.body_id:
-        raise Forbidden("the investigation is written by its organizer (Plan §5)")
+    investigation.may_write_report(inv.organizer_body_id == principal.body_id).enforce()
     return r, inv
 
 

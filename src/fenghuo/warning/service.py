@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
@@ -410,16 +410,13 @@ def warnings_concerning(uow: UnitOfWork, *, principal: Principal, jurisdiction: 
         rows = s.execute(select(EarlyWarning, Body)
                          .join(Body, Body.id == EarlyWarning.issuer_body_id)
                          .where(visible_warnings(principal.scope),
-                                EarlyWarning.published_at.is_not(None),
-                                EarlyWarning.published_at <= at)
+                                EarlyWarning.published_at <= at,
+                                or_(EarlyWarning.lifted_at.is_(None),
+                                    EarlyWarning.lifted_at >= at))
                          .order_by(EarlyWarning.id.desc())).all()
         issuers = {w.id: body for w, body in rows}
         return [summary_out(w, issuers[w.id]) for w, scope in _scopes(s, (w for w, _ in rows))
-                if scope.touches(path, sector) and not _lifted_before(w, at)]
-
-
-def _lifted_before(w: EarlyWarning, at: datetime) -> bool:
-    return w.lifted_at is not None and w.lifted_at < at
+                if scope.touches(path, sector)]
 
 
 def province_coverage(uow: UnitOfWork, *, principal: Principal) -> list[ProvinceWarnings]:

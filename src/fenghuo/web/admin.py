@@ -21,7 +21,7 @@ from fenghuo.org.rules import ROLE_LABELS, Permission, Role, has_permission
 from fenghuo.org.schemas import TokenIn, UserIn, UserPatch
 
 from . import session
-from .pages import error_page, page_count, page_params, render, to_login, user
+from .pages import Posted, error_page, page_count, page_params, posted, render, to_login, user
 
 router = APIRouter()
 FIELDS = ["username", "display_name", "body", "roles"]
@@ -76,11 +76,10 @@ def users_page(request: Request, page: int = 1) -> Response:
 
 @router.post("/admin/users")
 async def create_user(request: Request) -> Response:
-    me = session.principal(request)
-    if me is None:
-        return to_login(request)
-    raw = await request.form()
-    session.check_csrf(request, str(raw.get("csrf", "")))
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    me, raw = got.me, got.form
     form = {"username": str(raw.get("username", "")).strip(),
             "display_name": str(raw.get("display_name", "")).strip(),
             "body": str(raw.get("body", "")), "roles": [str(r) for r in raw.getlist("roles")]}
@@ -126,11 +125,10 @@ def user_page(request: Request, user_id: int) -> Response:
 
 
 async def _patch(request: Request, user_id: int, patch_of) -> Response:  # noqa: ANN001
-    me = session.principal(request)
-    if me is None:
-        return to_login(request)
-    raw = await request.form()
-    session.check_csrf(request, str(raw.get("csrf", "")))
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    me, raw = got.me, got.form
     rt = session.runtime(request)
     try:
         patch = UserPatch.model_validate(patch_of(raw))
@@ -156,11 +154,10 @@ async def set_active(request: Request, user_id: int) -> Response:
 @router.post("/admin/tokens")
 async def issue_token(request: Request) -> Response:
     """Issue an API token acting as the caller (the service issues tokens only to oneself)."""
-    me = session.principal(request)
-    if me is None:
-        return to_login(request)
-    raw = await request.form()
-    session.check_csrf(request, str(raw.get("csrf", "")))
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    me, raw = got.me, got.form
     rt = session.runtime(request)
     days = str(raw.get("expires_days", "")).strip()
     try:
@@ -174,11 +171,10 @@ async def issue_token(request: Request) -> Response:
 
 @router.post("/admin/tokens/{token_id}/revoke")
 async def revoke_token(request: Request, token_id: int) -> Response:
-    me = session.principal(request)
-    if me is None:
-        return to_login(request)
-    raw = await request.form()
-    session.check_csrf(request, str(raw.get("csrf", "")))
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    me, raw = got.me, got.form
     rt = session.runtime(request)
     try:
         accounts.revoke_token(rt.uow, rt.clock, principal=me, token_id=token_id)

@@ -38,7 +38,17 @@ from fenghuo.response.rules import RESPONSE_STATE_LABELS, level_for_grade
 from fenghuo.warning import service as warning_service
 
 from . import i18n, session
-from .pages import error_page, page_count, page_params, render, to_login, user
+from .pages import (
+    Posted,
+    error_page,
+    local_time,
+    page_count,
+    page_params,
+    posted,
+    render,
+    to_login,
+    user,
+)
 
 router = APIRouter()
 #: the three criteria of Plan §1.4 a reporter states a degree for (annex 3 degrees)
@@ -63,10 +73,6 @@ def _translated(request: Request, errors: dict) -> dict:
     catalog = i18n.translations(i18n.negotiate(request))
     return {k: _translated(request, v) if isinstance(v, dict) else catalog.gettext(v)
             for k, v in errors.items()}
-
-
-def _fail(request: Request, me: Principal | None, exc: DomainError) -> HTMLResponse:
-    return error_page(request, me, exc)
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -191,7 +197,7 @@ def _detail(request: Request, me: Principal, ref: str, *, errors: dict | None = 
         out = queries.get_incident(rt.uow, principal=me, ref=ref, now=now)
         files = evidence.list_evidence(rt.uow, rt.clock, principal=me, ref=ref)
     except DomainError as exc:
-        return _fail(request, me, exc)
+        return error_page(request, me, exc)
     me_out = user(rt, me)
     tax = get_taxonomy()
     return render(request, "console_incident.html", {
@@ -210,19 +216,6 @@ def incident_page(request: Request, ref: str) -> Response:
     if me is None:
         return to_login(request)
     return _detail(request, me, ref)
-
-
-async def _posted(request: Request) -> tuple[Principal | None, dict, HTMLResponse | None]:
-    """The caller and the form of a POST; an error page if the session or CSRF token fails."""
-    me = session.principal(request)
-    form = dict(await request.form())
-    if me is None:
-        return None, form, RedirectResponse("/web/login", status_code=303)
-    try:
-        session.check_csrf(request, str(form.get("csrf", "")))
-    except DomainError as exc:
-        return me, form, _fail(request, me, exc)
-    return me, form, None
 
 
 def _field_errors(exc: ValidationError | ValidationFailed, known: tuple[str, ...]) -> dict:
@@ -257,23 +250,25 @@ def _message(e: dict) -> str:
 @router.post("/incidents/{ref}/acknowledge")
 async def acknowledge(request: Request, ref: str) -> Response:
     """The caller's body confirms receipt (Plan §4.1; CAC 2025 art. 4): its clock stops."""
-    me, _, problem = await _posted(request)
-    if problem:
-        return problem
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    me = got.me
     rt = session.runtime(request)
     try:
         handling.acknowledge(rt.uow, rt.clock, principal=me, ref=ref)
     except DomainError as exc:
-        return _fail(request, me, exc)
+        return error_page(request, me, exc)
     return RedirectResponse(f"/web/incidents/{ref}#timeline", status_code=303)
 
 
 @router.post("/incidents/{ref}/regrade")
 async def regrade(request: Request, ref: str) -> Response:
     """Grade again from corrected degrees, with a reason; the history stays on the timeline."""
-    me, form, problem = await _posted(request)
-    if problem:
-        return problem
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    me, form = got.me, dict(got.form)
     rt = session.runtime(request)
     try:
         current = queries.get_incident(rt.uow, principal=me, ref=ref, now=rt.clock.now()).facts
@@ -284,7 +279,7 @@ async def regrade(request: Request, ref: str) -> Response:
         errors = {"regrade": _field_errors(exc, (*CRITERIA, "reason"))}
         return _detail(request, me, ref, errors=errors, form=form, status=422)
     except DomainError as exc:
-        return _fail(request, me, exc)
+        return error_page(request, me, exc)
     rt.wake_worker()
     return RedirectResponse(f"/web/incidents/{ref}#grading", status_code=303)
 
@@ -292,9 +287,10 @@ async def regrade(request: Request, ref: str) -> Response:
 @router.post("/incidents/{ref}/supplement")
 async def supplement(request: Request, ref: str) -> Response:
     """A supplementary report (补报, CAC 2025 art. 7(2))."""
-    me, form, problem = await _posted(request)
-    if problem:
-        return problem
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    me, form = got.me, dict(got.form)
     rt = session.runtime(request)
     try:
         data = SupplementIn(text=str(form.get("text", "")),
@@ -305,7 +301,7 @@ async def supplement(request: Request, ref: str) -> Response:
         errors = {"supplement": _field_errors(exc, ("text", "impact", "measures"))}
         return _detail(request, me, ref, errors=errors, form=form, status=422)
     except DomainError as exc:
-        return _fail(request, me, exc)
+        return error_page(request, me, exc)
     rt.wake_worker()
     return RedirectResponse(f"/web/incidents/{ref}#supplements", status_code=303)
 
@@ -337,17 +333,13 @@ def report_page(request: Request) -> Response:
     try:
         org.require(me, Permission.INCIDENT_REPORT)
     except Forbidden as exc:
-        return _fail(request, me, exc)
+        return error_page(request, me, exc)
     return _form_page(request, me, {}, {})
 
 
 def _report_in(form: dict, tz: ZoneInfo) -> ReportIn:
     category, _, sub = str(form.get("category") or "").partition("|")
-    found = str(form.get("found_at") or "")
-    try:
-        found_at = datetime.fromisoformat(found).replace(tzinfo=tz) if found else None
-    except ValueError:
-        found_at = found
+    found_at = local_time(str(form.get("found_at") or ""), tz)
     return ReportIn(unit=form.get("unit") or None, system=form.get("system") or None,
                     category=category, subcategory=sub or None,
                     title=str(form.get("title", "")), description=str(form.get("description", "")),
@@ -360,9 +352,10 @@ def _report_in(form: dict, tz: ZoneInfo) -> ReportIn:
 async def submit_report(request: Request) -> Response:
     """File a first report (CAC 2025 art. 7); a double submit with the same idempotency key is
     one report. Lands on the incident's page, which shows how it was graded and routed."""
-    me, form, problem = await _posted(request)
-    if problem:
-        return problem
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    me, form = got.me, dict(got.form)
     rt = session.runtime(request)
     try:
         data = _report_in(form, ZoneInfo(rt.settings.timezone))
@@ -372,7 +365,7 @@ async def submit_report(request: Request) -> Response:
     except (ValidationError, ValidationFailed) as exc:
         return _form_page(request, me, form, _field_errors(exc, REPORT_FIELDS), status=422)
     except DomainError as exc:
-        return _fail(request, me, exc)
+        return error_page(request, me, exc)
     rt.wake_worker()
     return RedirectResponse(f"/web/incidents/{out.ref}", status_code=303)
 
@@ -388,7 +381,7 @@ def download_evidence(request: Request, ref: str, evidence_id: int) -> Response:
         meta, content = evidence.download(rt.uow, rt.clock, principal=me, ref=ref,
                                           evidence_id=evidence_id)
     except DomainError as exc:
-        return _fail(request, me, exc)
+        return error_page(request, me, exc)
     return Response(content, media_type=meta.content_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta.filename)}",
         "X-Content-SHA256": meta.sha256})

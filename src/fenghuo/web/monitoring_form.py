@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -30,7 +29,7 @@ from fenghuo.warning.rules import Tlp
 from fenghuo.warning.schemas import IndicatorType, MonitoringIn
 
 from . import i18n, session
-from .pages import error_page, render, to_login, user
+from .pages import Posted, error_page, errors_by_field, local_time, posted, render, to_login, user
 
 router = APIRouter(include_in_schema=False)
 
@@ -69,7 +68,7 @@ def _page(request: Request, me: Principal, form: dict, errors: list[FieldError],
     rt = session.runtime(request)
     return render(request, "monitoring.html", {
         "me": user(rt, me), "nav": "monitoring", "form": form, "errors": errors,
-        "fe": _by_field(errors), "categories": get_taxonomy().as_dicts(), "tlps": TLPS,
+        "fe": errors_by_field(errors), "categories": get_taxonomy().as_dicts(), "tlps": TLPS,
         "indicator_types": INDICATOR_TYPES,
         "idempotency_key": form.get("idempotency_key") or uuid.uuid4().hex,
     }, status)
@@ -79,13 +78,6 @@ def _forbidden(request: Request, me: Principal) -> HTMLResponse:
     rt = session.runtime(request)
     return render(request, "monitoring.html", {"me": user(rt, me), "nav": "monitoring",
                                                "forbidden": True}, status=403)
-
-
-def _by_field(errors: list[FieldError]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for e in errors:
-        out[e.field] = f"{out[e.field]}; {e.message}" if e.field in out else e.message
-    return out
 
 
 def _codes(text: str) -> list[str]:
@@ -144,11 +136,7 @@ def _pydantic_errors(exc: ValidationError, lines: list[int], t: Translate) -> li
 def _monitoring_in(form: dict, tz: ZoneInfo, t: Translate) -> MonitoringIn:
     """The form as MonitoringIn; every problem is raised at once as ValidationFailed, named by
     the form field it belongs to and said with ``t``."""
-    observed = str(form.get("observed_at") or "")
-    try:
-        observed_at = datetime.fromisoformat(observed).replace(tzinfo=tz) if observed else None
-    except ValueError:
-        observed_at = observed
+    observed_at = local_time(str(form.get("observed_at") or ""), tz)
     indicators, lines, errors = _indicators(str(form.get("indicators", "")), t)
     raw = {"title": form.get("title", ""), "observed": form.get("observed", ""),
            "observed_at": observed_at, "category": form.get("category") or None,
@@ -197,11 +185,10 @@ def monitoring_page(request: Request) -> Response:
 
 @router.post("/monitoring")
 async def submit_monitoring(request: Request) -> Response:
-    me = session.principal(request)
-    if me is None:
-        return to_login(request)
-    form = dict(await request.form())
-    session.check_csrf(request, str(form.get("csrf", "")))
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    me, form = got.me, dict(got.form)
     if not _may_submit(me):
         return _forbidden(request, me)
     rt, t = session.runtime(request), _translator(request)

@@ -6,15 +6,19 @@ Pages call the services and render what they return; they hold no rules of their
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
 
 from fenghuo.bootstrap import Runtime
-from fenghuo.common.errors import DomainError
+from fenghuo.common.errors import DomainError, FieldError, Unauthorized
 from fenghuo.common.pagination import PageParams
 from fenghuo.common.scope import Principal
 from fenghuo.org import accounts
@@ -70,3 +74,47 @@ def page_params(page: int, size: int = PAGE_SIZE) -> PageParams:
 
 def page_count(total: int, size: int = PAGE_SIZE) -> int:
     return max((total + size - 1) // size, 1)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A POSTed form whose CSRF token matched, and who sent it."""
+
+    me: Principal
+    form: FormData
+
+
+async def posted(request: Request) -> Posted | Response:
+    """The caller and the form of a POST, or the response to send instead: the login page when
+    there is no session, the error page when the form's CSRF token does not match."""
+    me = session.principal(request)
+    if me is None:
+        return to_login(request)
+    form = await request.form()
+    try:
+        session.check_csrf(request, str(form.get("csrf", "")))
+    except Unauthorized as exc:
+        return error_page(request, me, exc)
+    return Posted(me, form)
+
+
+def errors_by_field(errors: list[FieldError]) -> dict[str, str]:
+    """Field → its messages (with the clause, when an error names one), for inline errors."""
+    out: dict[str, str] = {}
+    for e in errors:
+        message = f"{e.message} ({e.source})" if e.source else e.message
+        out[e.field] = f"{out[e.field]}; {message}" if e.field in out else message
+    return out
+
+
+def local_time(value: str, timezone: str | ZoneInfo) -> datetime | str | None:
+    """A ``datetime-local`` field's value in the configured time zone; None when empty, the
+    text as typed when it is no date-time (for the schema to name)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    tz = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -38,7 +36,18 @@ from fenghuo.response.schemas import (
 )
 
 from . import session
-from .pages import error_page, page_count, page_params, render, to_login, user
+from .pages import (
+    Posted,
+    error_page,
+    errors_by_field,
+    local_time,
+    page_count,
+    page_params,
+    posted,
+    render,
+    to_login,
+    user,
+)
 
 router = APIRouter()
 STATES = tuple(rules.RESPONSE_STATE_LABELS)
@@ -59,14 +68,6 @@ def _field_errors(exc: ValidationError, prefix: Callable[[tuple], str] | None = 
                   ) -> list[FieldError]:
     return [FieldError(prefix(e["loc"]) if prefix else ".".join(str(p) for p in e["loc"]),
                        e["msg"]) for e in exc.errors()]
-
-
-def _errors_by_field(errors: list[FieldError]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for e in errors:
-        message = f"{e.message} ({e.source})" if e.source else e.message
-        out[e.field] = f"{out[e.field]}; {message}" if e.field in out else message
-    return out
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -101,7 +102,7 @@ def _new_page(request: Request, me: Principal, incident: str, form: dict | None 
             return error_page(request, me, exc)
     return render(request, "console_response_new.html", {
         "me": user(rt, me), "nav": "responses", "incident": incident, "o": options,
-        "form": form or {}, "fe": _errors_by_field(errors or []), "reasons": reasons or [],
+        "form": form or {}, "fe": errors_by_field(errors or []), "reasons": reasons or [],
         "problem": problem, "hq_rows": range(HQ_ROWS), "L": LABELS}, status)
 
 
@@ -128,11 +129,10 @@ def _members(form: dict) -> tuple[list[dict], list[int]]:
 
 @router.post("/responses/new")
 async def activate(request: Request) -> Response:
-    me = session.principal(request)
-    if me is None:
-        return to_login(request)
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    session.check_csrf(request, form.get("csrf", ""))
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    me, form = got.me, dict(got.form)
     rt = session.runtime(request)
     incident = form.get("incident", "").strip()
     retry = {"request": request, "me": me, "incident": incident, "form": form}
@@ -173,7 +173,7 @@ def _console_page(request: Request, me: Principal, ref: str, *, action: str = ""
     return render(request, "console_response.html", {
         "me": user(rt, me), "nav": "responses", "c": c, "r": c.response, "a": c.actions,
         "roster": roster, "action": action, "form": form or {},
-        "fe": _errors_by_field(errors or []), "reasons": reasons or [], "done": done,
+        "fe": errors_by_field(errors or []), "reasons": reasons or [], "done": done,
         "now": rt.clock.now(), "L": LABELS}, status)
 
 
@@ -190,11 +190,10 @@ async def _act(request: Request, ref: str, action: str,
                ) -> Response:
     """One POST form of the console: CSRF, one use case, then back to the console; a refusal or
     an invalid form is shown at the form (``action`` names it), and nothing is stored."""
-    me = session.principal(request)
-    if me is None:
-        return to_login(request)
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    session.check_csrf(request, form.get("csrf", ""))
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    me, form = got.me, dict(got.form)
     rt = session.runtime(request)
     retry = {"request": request, "me": me, "ref": ref, "action": action, "form": form}
     try:
@@ -277,20 +276,11 @@ async def advance_investigation(request: Request, ref: str, target: str) -> Resp
         responses.advance_investigation(rt.uow, rt.clock, principal=me, ref=ref, target=state)))
 
 
-def _local(value: str, tz: str) -> datetime | str:
-    """A ``datetime-local`` field in the configured time zone (left as typed when invalid, for
-    the schema to name)."""
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(tz))
-    except ValueError:
-        return value
-
-
 @router.post("/responses/{ref}/shifts")
 async def add_shift(request: Request, ref: str) -> Response:
     return await _act(request, ref, "roster", lambda rt, me, f: responses.add_shift(
         rt.uow, rt.clock, principal=me, data=ShiftIn(
             officer=f.get("officer", ""), contact=f.get("contact", ""),
-            starts_at=_local(f.get("starts_at", ""), rt.settings.timezone),
-            ends_at=_local(f.get("ends_at", ""), rt.settings.timezone),
+            starts_at=local_time(f.get("starts_at", ""), rt.settings.timezone),
+            ends_at=local_time(f.get("ends_at", ""), rt.settings.timezone),
             handover_note=f.get("handover_note", ""))))

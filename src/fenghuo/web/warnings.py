@@ -35,7 +35,18 @@ from fenghuo.warning.rules import LEVELS_DESC, STATE_LABELS, Tlp, WarningState
 from fenghuo.warning.schemas import LiftIn, ReviseIn, TaskDoneIn, WarningIn, WarningOut
 
 from . import session, tilemap
-from .pages import error_page, page_count, page_params, render, to_login, user
+from .pages import (
+    Posted,
+    error_page,
+    errors_by_field,
+    local_time,
+    page_count,
+    page_params,
+    posted,
+    render,
+    to_login,
+    user,
+)
 
 router = APIRouter()
 
@@ -91,19 +102,12 @@ def _form_page(request: Request, me: Principal, form: dict, errors: list[FieldEr
     rows = rows + [{"text": "", "deadline": ""}] * max(MEASURE_ROWS - len(rows), 1)
     return render(request, "console_warning_form.html", {
         "me": user(rt, me), "nav": "warnings", "powers": powers, "form": form,
-        "measures": rows[:MAX_MEASURES], "errors": errors, "fe": _by_field(errors),
+        "measures": rows[:MAX_MEASURES], "errors": errors, "fe": errors_by_field(errors),
         "reasons": list(reasons), "proposal": proposal, "levels": LEVELS, "anchor": anchor,
         "level_labels": dict(LEVELS),
         "allowed": {p.level.value for p in powers.levels if p.allowed},
         "categories": get_taxonomy().as_dicts(), "sectors": org.list_sectors(rt.uow),
         "tlps": [t.value for t in Tlp], "timezone_name": rt.settings.timezone}, status)
-
-
-def _by_field(errors: list[FieldError]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for e in errors:
-        out[e.field] = f"{out[e.field]}; {e.message}" if e.field in out else e.message
-    return out
 
 
 def anchor(field: str) -> str:
@@ -113,17 +117,6 @@ def anchor(field: str) -> str:
         part = "deadline" if m.group(2) == ".deadline" else "text"
         return f"measure_{part}_{m.group(1)}"
     return "measure_text_0" if field == "measures" else field
-
-
-def _local(value: str, tz: ZoneInfo) -> datetime | str | None:
-    """A ``datetime-local`` value in the configured time zone (bad input is left for the schema
-    to name)."""
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=tz)
-    except ValueError:
-        return value
 
 
 def _typed(form: FormData) -> dict:
@@ -145,12 +138,13 @@ def _warning_in(typed: dict, tz: ZoneInfo) -> tuple[WarningIn, list[int]]:
     from (blank rows are left out). Schema errors are raised as ValidationFailed by row."""
     kept = [i for i, m in enumerate(typed["measures"]) if m["text"].strip() or m["deadline"]]
     raw = {"title": typed["title"].strip(), "category": typed["category"] or None,
-           "level": typed["level"] or None, "starts_at": _local(typed["starts_at"], tz),
+           "level": typed["level"] or None, "starts_at": local_time(typed["starts_at"], tz),
            "jurisdictions": [c for c in _CODES.split(typed["jurisdictions"]) if c],
            "sectors": typed["sectors"],
            "items": [line.strip() for line in typed["items"].splitlines() if line.strip()],
            "measures": [{"text": typed["measures"][i]["text"].strip(),
-                         "deadline": _local(typed["measures"][i]["deadline"], tz)} for i in kept],
+                         "deadline": local_time(typed["measures"][i]["deadline"], tz)}
+                        for i in kept],
            "tlp": typed["tlp"] or Tlp.AMBER.value, "public": typed["public"],
            "assessment": typed["assessment"].strip() or None}
     try:
@@ -208,11 +202,10 @@ def new_warning_page(request: Request, assessment: str = "") -> Response:
 
 @router.post("/warnings")
 async def draft_warning(request: Request) -> Response:
-    me = session.principal(request)
-    if me is None:
-        return to_login(request)
-    form = await request.form()
-    session.check_csrf(request, str(form.get("csrf", "")))
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    me, form = got.me, got.form
     rt = session.runtime(request)
     typed, kept = _typed(form), []
     try:  # the form shown again needs the right to draft: without it, the error page
@@ -280,11 +273,10 @@ async def _act(request: Request, ref: str, name: str, run: Action, *,
                notifies: bool = False) -> Response:
     """One action form: check the CSRF token, call the service, and go back to the warning's
     page; a refusal or invalid input is shown on that page (with what was typed)."""
-    me = session.principal(request)
-    if me is None:
-        return to_login(request)
-    form = await request.form()
-    session.check_csrf(request, str(form.get("csrf", "")))
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    me, form = got.me, got.form
     rt = session.runtime(request)
     try:
         run(rt, me, form)
@@ -305,7 +297,7 @@ def _problem(name: str, form: FormData, exc: Exception) -> dict:
     if isinstance(exc, ValidationError):
         return {"action": name, "status": 422, "typed": values, "reasons": [],
                 "fe": {str(e["loc"][0]): e["msg"] for e in exc.errors()}, "message": ""}
-    fe = _by_field(exc.errors) if isinstance(exc, ValidationFailed) else {}
+    fe = errors_by_field(exc.errors) if isinstance(exc, ValidationFailed) else {}
     return {"action": name, "status": exc.status, "typed": values, "fe": fe,
             "reasons": getattr(exc, "reasons", None) or [], "message": exc.detail}
 
