@@ -42,6 +42,8 @@ USERS = {
     "bj_fin": ("bj-finance-reg", ["administrator"]),
     "sh_admin": ("310000.office", ["administrator"]),
     "nat_admin": ("cn.emergency-office", ["administrator"]),
+    "cncert_duty": ("cn.cncert", ["duty_officer"]),
+    "bj_cert": ("110000.cncert", ["duty_officer"]),
 }
 
 

@@ -116,21 +116,25 @@ class TestRoles:
     """The permission each role carries; explicit so a change to the table fails here."""
 
     R = {Permission.ORG_READ, Permission.INCIDENT_READ, Permission.MONITORING_READ,
-         Permission.WARNING_READ, Permission.RESPONSE_READ}
+         Permission.WARNING_READ, Permission.RESPONSE_READ, Permission.PREPAREDNESS_READ}
     EXPECTED = {
         Role.ADMINISTRATOR: set(Permission),
         Role.DUTY_OFFICER: R | {Permission.USER_READ, Permission.INCIDENT_REPORT,
                                 Permission.INCIDENT_HANDLE, Permission.MONITORING_SUBMIT,
                                 Permission.WARNING_DRAFT, Permission.WARNING_ISSUE,
                                 Permission.WARNING_RESPOND, Permission.RESPONSE_COMMAND,
-                                Permission.RESPONSE_REPORT},
+                                Permission.RESPONSE_REPORT, Permission.PREPAREDNESS_WRITE,
+                                Permission.SUPPORT_LOG, Permission.SUPPORT_MANAGE},
         Role.ANALYST: R | {Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE,
                            Permission.MONITORING_SUBMIT, Permission.WARNING_DRAFT,
-                           Permission.WARNING_RESPOND, Permission.RESPONSE_REPORT},
+                           Permission.WARNING_RESPOND, Permission.RESPONSE_REPORT,
+                           Permission.PREPAREDNESS_WRITE, Permission.SUPPORT_LOG},
         Role.OPERATOR_REPORTER: R | {Permission.SYSTEM_WRITE, Permission.INCIDENT_REPORT,
-                                     Permission.MONITORING_SUBMIT},
+                                     Permission.MONITORING_SUBMIT,
+                                     Permission.PREPAREDNESS_WRITE},
         Role.SUPPORT_MEMBER: R | {Permission.INCIDENT_REPORT, Permission.MONITORING_SUBMIT,
-                                  Permission.WARNING_RESPOND, Permission.RESPONSE_REPORT},
+                                  Permission.WARNING_RESPOND, Permission.RESPONSE_REPORT,
+                                  Permission.SUPPORT_LOG},
         Role.READ_ONLY: R,
     }
 
@@ -141,7 +145,7 @@ class TestRoles:
     def test_roles_combine(self):
         got = rules.permissions_of({"read_only", "operator_reporter"})
         assert got == self.R | {Permission.SYSTEM_WRITE, Permission.INCIDENT_REPORT,
-                                Permission.MONITORING_SUBMIT}
+                                Permission.MONITORING_SUBMIT, Permission.PREPAREDNESS_WRITE}
 
     def test_every_role_and_kind_is_labelled_in_both_languages(self):
         for labels in (rules.ROLE_LABELS, rules.BODY_KIND_LABELS, rules.LEVEL_LABELS):

@@ -130,30 +130,44 @@ class Permission(StrEnum):
     RESPONSE_COMMAND = "response:command"
     #: progress reports, support requests, duty rosters, investigation drafts (Plan §4.2, §5)
     RESPONSE_REPORT = "response:report"
+    PREPAREDNESS_READ = "preparedness:read"
+    #: plans, exercises, CII risk assessments, trainings, reserves (Plan §6–§8, Law 25, 34, 38)
+    PREPAREDNESS_WRITE = "preparedness:write"
+    #: a support unit's own work log, work reports, answers to contact checks (Support)
+    SUPPORT_LOG = "support:log"
+    #: rounds, membership, contact checks, evaluations, dispatch of teams and experts,
+    #: commendations (Support obligation 9; Plan §7.2, §7.3, §7.10)
+    SUPPORT_MANAGE = "support:manage"
 
 
 _READ = {Permission.ORG_READ, Permission.INCIDENT_READ, Permission.MONITORING_READ,
-         Permission.WARNING_READ, Permission.RESPONSE_READ}
+         Permission.WARNING_READ, Permission.RESPONSE_READ, Permission.PREPAREDNESS_READ}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission),
     # duty officers decide for their body: they approve, publish, revise and lift warnings
     Role.DUTY_OFFICER: frozenset(_READ | {
         Permission.USER_READ, Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE,
         Permission.MONITORING_SUBMIT, Permission.WARNING_DRAFT, Permission.WARNING_ISSUE,
-        Permission.WARNING_RESPOND, Permission.RESPONSE_COMMAND, Permission.RESPONSE_REPORT}),
+        Permission.WARNING_RESPOND, Permission.RESPONSE_COMMAND, Permission.RESPONSE_REPORT,
+        Permission.PREPAREDNESS_WRITE, Permission.SUPPORT_LOG, Permission.SUPPORT_MANAGE}),
     Role.ANALYST: frozenset(_READ | {
         Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE, Permission.MONITORING_SUBMIT,
-        Permission.WARNING_DRAFT, Permission.WARNING_RESPOND, Permission.RESPONSE_REPORT}),
+        Permission.WARNING_DRAFT, Permission.WARNING_RESPOND, Permission.RESPONSE_REPORT,
+        Permission.PREPAREDNESS_WRITE, Permission.SUPPORT_LOG}),
     # units report what they monitor on their own networks (Law art. 51-52, Plan §3.2)
+    # and keep their own plan, exercises, CII risk assessments, trainings and reserves
+    # (Law arts. 25, 34, 38)
     Role.OPERATOR_REPORTER: frozenset(_READ | {Permission.SYSTEM_WRITE,
                                                Permission.INCIDENT_REPORT,
-                                               Permission.MONITORING_SUBMIT}),
+                                               Permission.MONITORING_SUBMIT,
+                                               Permission.PREPAREDNESS_WRITE}),
     # Support units report the incidents they discover at once (Support, obligations); support
     # teams go on standby during red warnings (Plan §3.4.1 (3))
     Role.SUPPORT_MEMBER: frozenset(_READ | {Permission.INCIDENT_REPORT,
                                             Permission.MONITORING_SUBMIT,
                                             Permission.WARNING_RESPOND,
-                                            Permission.RESPONSE_REPORT}),
+                                            Permission.RESPONSE_REPORT,
+                                            Permission.SUPPORT_LOG}),
     Role.READ_ONLY: frozenset(_READ),
 }
 
