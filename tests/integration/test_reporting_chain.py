@@ -14,7 +14,7 @@ from fenghuo import bootstrap
 from fenghuo.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from fenghuo.common.pagination import PageParams
 from fenghuo.config import Settings
-from fenghuo.incident import handling, queries, service
+from fenghuo.incident import accountability, handling, queries, service
 from fenghuo.incident.models import Duty, Incident
 from fenghuo.incident.schemas import FactsIn, FindingIn, RegradeIn, ReportIn, SupplementIn
 from fenghuo.notify.models import OutboxMessage
@@ -190,12 +190,12 @@ def test_accountability_view(rt, principal, clock):
     handling.record_finding(rt.uow, rt.clock, principal=principal("bj_admin"),
                             ref=by_office.ref,
                             data=FindingIn(finding="concealed", reason="knew for days"))
-    rows = {r.unit: r for r in handling.accountability(
+    rows = {r.unit: r for r in accountability.reporting(
         rt.uow, rt.clock, principal=principal("bj_admin"), since=since,
         until=clock.now() + timedelta(days=1))}
     assert (rows["bj-bank"].incidents, rows["bj-bank"].late, rows["bj-bank"].omitted) == (2, 1, 0)
     assert (rows["bj-telco"].omitted, rows["bj-telco"].concealed) == (1, 1)
-    sh = handling.accountability(rt.uow, rt.clock, principal=principal("sh_admin"), since=since,
+    sh = accountability.reporting(rt.uow, rt.clock, principal=principal("sh_admin"), since=since,
                                  until=clock.now() + timedelta(days=1))
     assert all(r.unit not in ("bj-bank", "bj-telco") for r in sh)
 

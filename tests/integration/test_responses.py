@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from fenghuo.audit import service as audit
 from fenghuo.common.errors import Conflict, Forbidden, NotFound, Refused, ValidationFailed
 from fenghuo.common.pagination import PageParams
-from fenghuo.incident import handling
+from fenghuo.incident import accountability
 from fenghuo.incident import service as incidents
 from fenghuo.incident.schemas import FactsIn
 from fenghuo.org import interchange, registers
@@ -267,7 +267,7 @@ def test_an_overdue_investigation_shows_in_the_accountability_view(rt, principal
     since, until = clock.now() - timedelta(days=1), clock.now() + timedelta(days=60)
 
     def office_row():
-        rows = handling.accountability(rt.uow, rt.clock, principal=principal("nat_admin"),
+        rows = accountability.reporting(rt.uow, rt.clock, principal=principal("nat_admin"),
                                        since=since, until=until)
         return next((x for x in rows if x.unit == "110000.office"), None)
 

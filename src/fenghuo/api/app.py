@@ -17,7 +17,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fenghuo import __version__
 from fenghuo.api import problems
+from fenghuo.api.routers import accountability as accountability_router
 from fenghuo.api.routers import audit, auth, dossier, incidents, org, responses, users, warnings
+from fenghuo.api.routers import preparedness as preparedness_router
+from fenghuo.api.routers import support as support_router
 from fenghuo.bootstrap import Runtime
 from fenghuo.web import public
 from fenghuo.web import routes as web
@@ -41,6 +44,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     for router in (auth.router, org.router, users.router, incidents.router, audit.router,
                    warnings.router, responses.router, dossier.router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(accountability_router.router, prefix=API_PREFIX)
+    app.include_router(preparedness_router.router, prefix=API_PREFIX)
+    app.include_router(support_router.router, prefix=API_PREFIX)
     app.include_router(web.router)
     app.include_router(public.router)  # /public/warnings…: no login
     _install_metrics(app)

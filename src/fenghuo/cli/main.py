@@ -17,6 +17,7 @@ from rich.progress import Progress
 
 from fenghuo import bootstrap, dossier
 from fenghuo.audit import service as audit
+from fenghuo.cli.accountability import accountability_command, commend_command
 from fenghuo.cli.common import (
     AsUser,
     _errors,
@@ -27,7 +28,16 @@ from fenghuo.cli.common import (
     out,
 )
 from fenghuo.cli.org import org_app
+from fenghuo.cli.preparedness import (
+    assessment_app,
+    compliance_app,
+    exercise_app,
+    plan_app,
+    reserve_app,
+    training_app,
+)
 from fenghuo.cli.responses import duty_app, response_app
+from fenghuo.cli.support import support_app
 from fenghuo.cli.warnings import monitoring_app, warning_app
 from fenghuo.common.errors import DomainError
 from fenghuo.config import Settings
@@ -46,6 +56,13 @@ for sub, name in ((db_app, "db"), (user_app, "user"), (org_app, "org"), (audit_a
                   (monitoring_app, "monitoring"), (warning_app, "warning"),
                   (response_app, "response"), (duty_app, "duty")):
     app.add_typer(sub, name=name)
+for sub, name in ((plan_app, "plan"), (exercise_app, "exercise"), (assessment_app, "assessment"),
+                  (training_app, "training"), (reserve_app, "reserve"),
+                  (compliance_app, "compliance")):
+    app.add_typer(sub, name=name)
+app.add_typer(support_app, name="support")
+app.command("accountability")(accountability_command)
+app.command("commend")(commend_command)
 
 
 @app.command()

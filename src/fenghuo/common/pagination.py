@@ -30,9 +30,10 @@ class Page(BaseModel, Generic[T]):
 def fetch_page(s: Session, stmt: Select, page: PageParams, *, order_by: Any,
                convert: Callable[[Any], T]) -> Page[T]:
     """Count ``stmt``'s rows, fetch one ordered page and convert each row (a scalar entity, or a
-    Row when the statement selects several columns)."""
+    Row when the statement selects several columns). ``order_by`` is one column or a tuple."""
     total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    result = s.execute(stmt.order_by(order_by).limit(page.limit).offset(page.offset))
+    keys = order_by if isinstance(order_by, tuple | list) else (order_by,)
+    result = s.execute(stmt.order_by(*keys).limit(page.limit).offset(page.offset))
     rows = result.scalars().all() if len(stmt.column_descriptions) == 1 else result.all()
     return Page[Any](items=[convert(r) for r in rows], total=total, limit=page.limit,
                      offset=page.offset)

@@ -9,7 +9,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+
+#: China Standard Time (UTC+8, no daylight saving): the day on which the documents' duties fall
+#: (a day of work, the month it is in, "today"; the project's reading)
+CST = timezone(timedelta(hours=8), "CST")
+
+
+def day_of(moment: datetime) -> date:
+    """The day (China Standard Time) of an aware ``moment``."""
+    return moment.astimezone(CST).date()
+
+
+def start_of(day: date) -> datetime:
+    """The first instant of ``day`` (China Standard Time), in UTC."""
+    return datetime.combine(day, time(0), CST).astimezone(UTC)
+
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _HALF = re.compile(r"^(\d{4})-H([12])$")
@@ -128,3 +143,12 @@ def parse_period(text: str) -> Month | Half | Year:
         except ValueError:
             continue
     raise ValueError(f"{text!r} is not a period like 2026-11, 2026-H2 or 2026")
+
+
+def window(period: Month | Half | Year, tz: tzinfo) -> tuple[datetime, datetime]:
+    """The period as aware UTC datetimes, from local midnight of its first day to local midnight
+    of the day after its last, in the deployment's time zone ``tz``."""
+    def at(d: date) -> datetime:
+        return datetime.combine(d, time(), tz).astimezone(UTC)
+
+    return at(period.start), at(period.end)

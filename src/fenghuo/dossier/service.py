@@ -3,7 +3,8 @@
 Nothing here decides scope: the incident is read through ``get_incident`` (an incident the
 caller cannot see is not found), its evidence through the evidence listing (which records the
 view in each file's chain of custody) and its responses through ``responses_of_incident``
-(only the responses the caller may see)."""
+(only the responses the caller may see), and the teams and experts dispatched to them through
+``assignments_for_response``."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from fenghuo.incident import evidence, queries
 from fenghuo.incident.schemas import IncidentOut
 from fenghuo.response.schemas import ResponseOut
 from fenghuo.response.views import responses_of_incident
+from fenghuo.support import service as support
+from fenghuo.support.schemas import AssignmentOut
 
 #: the version of the dossier's JSON layout
 FORMAT = "fenghuo.dossier/1"
@@ -44,6 +47,9 @@ class Dossier(BaseModel):
     incident: IncidentOut
     evidence: list[EvidenceEntry]
     responses: list[ResponseOut]
+    #: teams, support units and experts dispatched to the responses, with their hours
+    #: (Plan §7.2, §7.3)
+    assignments: list[AssignmentOut] = []
 
 
 def build(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) -> Dossier:
@@ -58,4 +64,7 @@ def build(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) -> D
         evidence=[EvidenceEntry(id=e.id, filename=e.filename, content_type=e.content_type,
                                 size=e.size, sha256=e.sha256, added_at=e.added_at,
                                 added_by=e.added_by) for e in files],
-        responses=responses)
+        responses=responses,
+        assignments=[a for r in responses
+                     for a in support.assignments_for_response(uow, principal=principal,
+                                                               ref=r.ref)])

@@ -1,13 +1,13 @@
 """Use cases after the first report: supplementary reports, regrading, acknowledgement, state
-changes, findings on reports, the overdue-clock watchdog and the accountability view."""
+changes, findings on reports, the overdue-clock watchdog and dead letters (the reporting
+side of accountability is in :mod:`fenghuo.incident.accountability`)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
@@ -39,11 +39,10 @@ from fenghuo.incident.service import (
 )
 from fenghuo.notify import outbox
 from fenghuo.notify.models import OutboxMessage
-from fenghuo.org import directory, scoping
+from fenghuo.org import directory
 from fenghuo.org.models import Body, Contact, InfoSystem
 from fenghuo.org.rules import DELIVERABLE_CHANNELS, Permission, contact_tier
 from fenghuo.org.service import require
-from fenghuo.response.models import Investigation
 
 
 def _regrade(s: Session, incident: Incident, facts: FactsIn, *, now: datetime, actor: str,
@@ -206,69 +205,6 @@ def _remind(s: Session, incident: Incident, duty: Duty, now: datetime) -> list[s
         outbox.Message(c, subject, text, payload, incident_id=incident.id, priority=50)
         for c in contacts])
     return [c.name for c in contacts]
-
-
-# --- accountability (Plan §7.10) --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AccountabilityRow:
-    unit: str
-    name_zh: str
-    name_en: str
-    incidents: int
-    late: int  # 迟报: the unit's own report came after its deadline
-    omitted: int  # 漏报: the office learned of it from another source
-    false: int  # 谎报
-    concealed: int  # 瞒报
-    overdue_duties: int  # clocks of this body past due and still open
-    #: investigation reports this body organizes, past their 30 days and not approved (Plan §5)
-    overdue_investigations: int = 0
-
-
-def accountability(uow: UnitOfWork, clock: Clock, *, principal: Principal, since: datetime,
-                   until: datetime) -> list[AccountabilityRow]:
-    """Per unit in scope and period: late, omitted, false and concealed reports, overdue clocks
-    and overdue investigation reports (Plan §5, §7.10)."""
-    require(principal, Permission.INCIDENT_READ)
-    now = clock.now()
-    late = select(Duty.incident_id).where(Duty.kind == rules.DutyKind.REPORT.value,
-                                          Duty.done_at > Duty.due_at)
-    counts = (
-        select(Incident.subject_body_id.label("body_id"),
-               func.count().label("incidents"),
-               func.sum(case((Incident.id.in_(late), 1), else_=0)).label("late"),
-               func.sum(case((Incident.source != "unit", 1), else_=0)).label("omitted"),
-               func.sum(case((Incident.report_finding == "false", 1), else_=0))
-               .label("false_reports"),
-               func.sum(case((Incident.report_finding == "concealed", 1), else_=0))
-               .label("concealed"))
-        .where(Incident.reported_at >= since, Incident.reported_at < until)
-        .group_by(Incident.subject_body_id).subquery())
-    overdue = (select(Duty.body_id, func.count().label("n"))
-               .where(Duty.done_at.is_(None), Duty.due_at < now, Duty.starts_at < until,
-                      Duty.starts_at >= since).group_by(Duty.body_id).subquery())
-    investigations = (select(Investigation.organizer_body_id.label("body_id"),
-                             func.count().label("n"))
-                      .where(Investigation.approved_at.is_(None), Investigation.due_at < now,
-                             Investigation.due_at >= since, Investigation.due_at < until)
-                      .group_by(Investigation.organizer_body_id).subquery())
-    stmt = (select(Body, counts, overdue.c.n, investigations.c.n.label("investigations"))
-            .outerjoin(counts, counts.c.body_id == Body.id)
-            .outerjoin(overdue, overdue.c.body_id == Body.id)
-            .outerjoin(investigations, investigations.c.body_id == Body.id)
-            .where(scoping.visible_bodies(principal.scope),
-                   (counts.c.body_id.is_not(None)) | (overdue.c.n.is_not(None))
-                   | (investigations.c.n.is_not(None)))
-            .order_by(Body.key))
-    with uow() as s:
-        rows = s.execute(stmt).all()
-        return [AccountabilityRow(
-            unit=r.Body.key, name_zh=r.Body.name_zh, name_en=r.Body.name_en,
-            incidents=r.incidents or 0, late=r.late or 0, omitted=r.omitted or 0,
-            false=r.false_reports or 0, concealed=r.concealed or 0, overdue_duties=r.n or 0,
-            overdue_investigations=r.investigations or 0)
-            for r in rows]
 
 
 # --- dead letters -----------------------------------------------------------------------------

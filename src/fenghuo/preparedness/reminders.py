@@ -3,11 +3,24 @@ and period through the same outbox and channels as every notification.
 
 Each domain says which reminders are due (``support.service.reminders_due``,
 ``preparedness.service.reminders_due``); :func:`send_due` here dedupes them against
-``reminders_sent`` and enqueues one message per 7×24 contact of the body."""
+``reminders_sent`` and enqueues a message to each first-rank contact of the body."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fenghuo.common.clock import Clock
+from fenghuo.common.periods import day_of
+from fenghuo.db.session import UnitOfWork
+from fenghuo.notify import outbox
+from fenghuo.org.models import Contact
+from fenghuo.org.rules import DELIVERABLE_CHANNELS, contact_tier
+from fenghuo.preparedness.models import ReminderSent
 
 
 @dataclass(frozen=True)
@@ -19,3 +32,40 @@ class Reminder:
     body_id: int
     subject: str  # bilingual, Chinese first: "应急预案年度评估到期 / plan evaluation due"
     text: str  # bilingual body with the clause
+
+
+#: what a domain offers: the reminders due on a day, read in the sweep's transaction
+Source = Callable[[Session, date], list["Reminder"]]
+
+
+def send_due(uow: UnitOfWork, clock: Clock, sources: Iterable[Source]) -> int:
+    """Send every reminder the ``sources`` say is due and not yet sent, each once, to the
+    body's first-rank deliverable contacts (``org.rules.contact_tier``); returns how many were
+    sent. The worker passes ``preparedness.service.reminders_due`` and
+    ``support.service.reminders_due``."""
+    now = clock.now()
+    sent = 0
+    with uow() as s:
+        due = [r for source in sources for r in source(s, day_of(now))]
+        if not due:
+            return 0
+        done = set(s.scalars(select(ReminderSent.key).where(
+            ReminderSent.key.in_([r.key for r in due]))))
+        for r in due:
+            if r.key in done:
+                continue
+            done.add(r.key)
+            s.add(ReminderSent(key=r.key, body_id=r.body_id, sent_at=now))
+            outbox.enqueue(s, now=now, messages=[
+                outbox.Message(c, r.subject, r.text, {"event": "reminder", "key": r.key},
+                               priority=150)
+                for c in _first_contacts(s, r.body_id)])
+            sent += 1
+    return sent
+
+
+def _first_contacts(s: Session, body_id: int) -> list[Contact]:
+    return contact_tier(s.scalars(select(Contact).where(
+        Contact.body_id == body_id,
+        Contact.channel.in_([c.value for c in DELIVERABLE_CHANNELS]))
+        .order_by(Contact.priority, Contact.id)).all(), 0)

@@ -2,7 +2,8 @@
 and responses, in zh_CN or en (see :mod:`fenghuo.web.i18n`).
 
 Every number comes from the services (``list_incidents``, ``list_warnings``, ``list_responses``,
-``accountability``), which apply the caller's scope; nothing here decides what a user may see.
+``accountability.reporting``), which apply the caller's scope; nothing here decides what a user
+may see.
 The session and CSRF protection are those of :mod:`fenghuo.web.session`. The province map is
 a tile-grid cartogram (:mod:`fenghuo.web.tilemap`) coloured from ``province_coverage``.
 """
@@ -19,7 +20,7 @@ from fenghuo.bootstrap import Runtime
 from fenghuo.common.errors import Forbidden
 from fenghuo.common.pagination import PageParams
 from fenghuo.common.scope import Principal
-from fenghuo.incident import handling, queries
+from fenghuo.incident import accountability, handling, queries
 from fenghuo.incident.grading import GRADE_LABELS, Grade
 from fenghuo.incident.rules import State
 from fenghuo.response import service as responses
@@ -45,7 +46,7 @@ class Dashboard:
     warnings: list[dict] = field(default_factory=list)  # per colour: level, label, count
     responses: list[dict] = field(default_factory=list)  # per level: level, label, count
     unacknowledged: int = 0  # incidents reported and not yet acknowledged
-    overdue: list[handling.AccountabilityRow] = field(default_factory=list)
+    overdue: list[accountability.ReportingRow] = field(default_factory=list)
     overdue_total: int = 0
     dead_letters: int | None = None  # None when the user may not handle incidents
     covered: list[ProvinceWarnings] = field(default_factory=list)  # provinces under warning
@@ -77,7 +78,7 @@ def dashboard(rt: Runtime, me: Principal) -> Dashboard:
     d.tiles = tilemap.tiles(d.covered)
     d.until = rt.clock.now()
     d.since = d.until - timedelta(days=ACCOUNTABILITY_DAYS)
-    rows = handling.accountability(rt.uow, rt.clock, principal=me, since=d.since, until=d.until)
+    rows = accountability.reporting(rt.uow, rt.clock, principal=me, since=d.since, until=d.until)
     d.overdue = [r for r in rows if r.overdue_duties or r.overdue_investigations]
     d.overdue_total = sum(r.overdue_duties + r.overdue_investigations for r in rows)
     try:

@@ -34,6 +34,7 @@ from fenghuo.response.schemas import (
     ShiftIn,
     SupportIn,
 )
+from fenghuo.support import service as support
 
 from . import session
 from .pages import (
@@ -168,11 +169,12 @@ def _console_page(request: Request, me: Principal, ref: str, *, action: str = ""
     try:
         c = console.console(rt.uow, rt.clock, principal=me, ref=ref)
         roster = responses.list_shifts(rt.uow, rt.clock, principal=me)
+        assigned = support.assignments_for_response(rt.uow, principal=me, ref=ref)
     except DomainError as exc:
         return error_page(request, me, exc)
     return render(request, "console_response.html", {
         "me": user(rt, me), "nav": "responses", "c": c, "r": c.response, "a": c.actions,
-        "roster": roster, "action": action, "form": form or {},
+        "roster": roster, "assigned": assigned, "action": action, "form": form or {},
         "fe": errors_by_field(errors or []), "reasons": reasons or [], "done": done,
         "now": rt.clock.now(), "L": LABELS}, status)
 

@@ -11,6 +11,7 @@ from fenghuo.web import (
     incidents,
     login,
     monitoring_form,
+    preparedness,
     responses,
     warnings,
 )
@@ -23,4 +24,5 @@ router.include_router(incidents.router)  # /web/incidents
 router.include_router(warnings.router)  # /web/warnings
 router.include_router(responses.router)  # /web/responses
 router.include_router(directory.router)  # /web/directory
+router.include_router(preparedness.router)  # /web/preparedness
 router.include_router(admin.router)  # /web/admin/users, /web/admin/tokens

@@ -1,9 +1,9 @@
-"""The delivery worker: claims outbox messages, sends them through the channel adapters, records
-the outcome, runs the watchdog (overdue clocks, unacknowledged warnings, missing progress
-reports) and chains new audit rows (about once a second). Several workers may run against one
-PostgreSQL database; a worker killed mid-delivery leaves its claim to expire and another (or the
-same, restarted) delivers the message again with the same delivery id, which receivers use to
-deduplicate."""
+"""The delivery worker: claims outbox messages, sends them through the channel adapters, records the
+outcome, runs the watchdog (overdue clocks, unacknowledged warnings, missing progress reports),
+sends the reminders of recurring duties (hourly) and chains new audit rows (about once a second).
+Several workers may run against one PostgreSQL database; a worker killed mid-delivery leaves its
+claim to expire and another (or the same, restarted) delivers the message again with the same
+delivery id, which receivers use to deduplicate."""
 
 from __future__ import annotations
 
@@ -19,7 +19,10 @@ from fenghuo.incident import handling
 from fenghuo.notify import outbox
 from fenghuo.notify.adapters.registry import build_notifiers
 from fenghuo.notify.ports import DeliveryError, Message, Notifier
+from fenghuo.preparedness import reminders
+from fenghuo.preparedness import service as preparedness
 from fenghuo.response import service as responses
+from fenghuo.support import service as support
 from fenghuo.warning import service as warnings
 
 log = structlog.get_logger()
@@ -29,13 +32,14 @@ COALESCE_SECONDS = 0.01
 class Worker:
     def __init__(self, rt: Runtime, notifiers: dict[str, Notifier], *, threads: int = 8,
                  poll_seconds: float = 0.1, watchdog_seconds: float = 30,
-                 lease_seconds: float = 60) -> None:
+                 lease_seconds: float = 60, reminder_seconds: float = 3600) -> None:
         self.rt, self.notifiers = rt, notifiers
         self.threads, self.poll, self.lease = threads, poll_seconds, lease_seconds
-        self.watchdog_seconds = watchdog_seconds
+        self.watchdog_seconds, self.reminder_seconds = watchdog_seconds, reminder_seconds
         self.stop_event = threading.Event()
         self.wake = threading.Event()
         self._last_sweep = self._last_chain = 0.0
+        self._last_reminders: float | None = None
 
     @classmethod
     def from_runtime(cls, rt: Runtime) -> Worker:
@@ -81,6 +85,17 @@ class Worker:
                 + warnings.remind_unacknowledged(self.rt.uow, self.rt.clock)
                 + responses.flag_missing_progress(self.rt.uow, self.rt.clock))
 
+    def remind_if_due(self) -> int:
+        """Reminders of the yearly, six-monthly and monthly duties (plans, exercises, CII
+        assessments, reserves, support-unit obligations), each sent once; checked at start and
+        then every ``reminder_seconds``."""
+        if (self._last_reminders is not None
+                and time.monotonic() - self._last_reminders < self.reminder_seconds):
+            return 0
+        self._last_reminders = time.monotonic()
+        return reminders.send_due(self.rt.uow, self.rt.clock,
+                                  (preparedness.reminders_due, support.reminders_due))
+
     def chain_audit_if_due(self, every_seconds: float = 1.0) -> int:
         if time.monotonic() - self._last_chain < every_seconds:
             return 0
@@ -93,6 +108,7 @@ class Worker:
             while not self.stop_event.is_set():
                 try:
                     self.sweep_if_due()
+                    self.remind_if_due()
                     self.chain_audit_if_due()
                     if self.deliver_once(pool):
                         continue

@@ -1,5 +1,5 @@
 """The reporting chain over HTTP: taxonomy, reports, supplementary reports, grading,
-acknowledgement, state, findings and the accountability view."""
+acknowledgement, state and findings (the accountability view is routers/accountability.py)."""
 
 from __future__ import annotations
 
@@ -111,15 +111,6 @@ def set_state(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: StateIn):
 def record_finding(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: FindingIn):
     """Record that the report was false (谎报) or concealing (瞒报), Plan §7.10."""
     return handling.record_finding(rt.uow, rt.clock, principal=me, ref=ref, data=data)
-
-
-@router.get("/accountability")
-def accountability(*, rt: RuntimeDep, me: CurrentUser, since: Timestamp,
-                   until: Timestamp) -> list[dict]:
-    """Per unit in your scope: late, omitted, false and concealed reports, overdue clocks."""
-    rows = handling.accountability(rt.uow, rt.clock, principal=me, since=since, until=until)
-    return [r.__dict__ for r in rows]
-
 
 
 @router.post("/incidents/{ref}/evidence", status_code=201)

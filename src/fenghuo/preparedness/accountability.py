@@ -1,0 +1,234 @@
+"""Accountability and commendation (Plan §7.10): one view per body and period of what it failed
+to do and what it was commended for, exportable as JSON or CSV.
+
+It combines, for the bodies in the caller's scope (Law art. 30):
+- the reporting record: late, omitted, false and concealed reports (迟报、漏报、谎报、瞒报),
+  clocks past due and overdue investigation reports (``incident.accountability.reporting``);
+- preparedness: plans missing or not evaluated within a year (§8.1), exercises not held or not
+  reported (§6.2), CII risk assessments (Law art. 38), reserve checks (§7.8), as of the end of
+  the period or today, whichever is earlier (``preparedness.service.noncompliance``);
+- support units' unmet monthly and six-monthly obligations in the period (Support obligations
+  4–9; ``support.service.unmet_obligations``);
+- the commendations given in the period (§7.10; Support obligation 9 通报表扬).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from fenghuo.audit import service as audit
+from fenghuo.common.clock import Clock
+from fenghuo.common.errors import FieldError, ValidationFailed
+from fenghuo.common.pagination import Page, PageParams, fetch_page
+from fenghuo.common.periods import day_of
+from fenghuo.common.scope import Principal
+from fenghuo.db.session import UnitOfWork
+from fenghuo.incident import accountability as reporting_record
+from fenghuo.org import scoping
+from fenghuo.org.models import Body
+from fenghuo.org.rules import Permission
+from fenghuo.org.service import require, visible_body
+from fenghuo.preparedness import rules
+from fenghuo.preparedness import service as preparedness
+from fenghuo.preparedness.models import Commendation
+from fenghuo.support import service as support
+
+# --- shapes ---------------------------------------------------------------------------------
+
+
+class CommendationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(min_length=1, max_length=80, description="The body commended")
+    reason: str = Field(min_length=4, max_length=4000)
+    given_on: date | None = Field(None, description="Default: today")
+
+
+class CommendationOut(BaseModel):
+    id: int
+    body: str
+    given_on: date
+    reason: str
+    source: str  # manual, support_evaluation
+    given_by_body: str
+    given_by: str
+
+
+class ReasonOut(BaseModel):
+    code: str
+    source: str
+    text_zh: str
+    text_en: str
+
+
+class AccountabilityRow(BaseModel):
+    """One body's record for the period."""
+
+    body: str
+    name_zh: str
+    name_en: str
+    kind: str
+    incidents: int = 0
+    late: int = 0  # 迟报
+    omitted: int = 0  # 漏报
+    false: int = 0  # 谎报
+    concealed: int = 0  # 瞒报
+    overdue_duties: int = 0
+    overdue_investigations: int = 0
+    preparedness: list[ReasonOut] = []  # missed exercises, overdue plans… (§6.2, §8.1, Law 38)
+    support: list[ReasonOut] = []  # unmet support-unit obligations (Support 4–9)
+    commendations: list[CommendationOut] = []
+
+    @property
+    def failures(self) -> int:
+        return (self.late + self.omitted + self.false + self.concealed + self.overdue_duties
+                + self.overdue_investigations + len(self.preparedness) + len(self.support))
+
+
+class AccountabilityOut(BaseModel):
+    since: datetime
+    until: datetime
+    #: preparedness is judged as of this day (China Standard Time): the period's last day or
+    #: today, whichever is earlier
+    as_of: date
+    rows: list[AccountabilityRow]
+
+
+# --- the view -------------------------------------------------------------------------------
+
+
+def accountability(uow: UnitOfWork, clock: Clock, *, principal: Principal, since: datetime,
+                   until: datetime) -> AccountabilityOut:
+    """Every body in scope with a failure or a commendation in [since, until) (Plan §7.10)."""
+    require(principal, Permission.INCIDENT_READ)
+    require(principal, Permission.PREPAREDNESS_READ)
+    if until <= since:
+        raise ValidationFailed([FieldError("until", "must be after since")])
+    now = clock.now()
+    # duties fall on days in China Standard Time; ``until`` is the instant after the period, so
+    # its day is the first day after it (``common.periods.window``)
+    first, after = day_of(since), day_of(until)
+    as_of = day_of(min(until - timedelta(microseconds=1), now))
+    reporting = {r.unit: r for r in reporting_record.reporting(
+        uow, clock, principal=principal, since=since, until=until)}
+    with uow() as s:
+        bodies = {b.id: b for b in s.scalars(select(Body).where(
+            scoping.visible_bodies(principal.scope)))}
+        ids = sorted(bodies)
+        prep = preparedness.noncompliance(s, body_ids=ids, today=as_of)
+        sup = support.unmet_obligations(s, body_ids=ids, since=first, until=after,
+                                        today=day_of(now))
+        praised = _commendations(s, ids, first, after)
+    rows = []
+    for body_id, b in sorted(bodies.items(), key=lambda kv: kv[1].key):
+        rep = reporting.get(b.key)
+        if not (rep or prep.get(body_id) or sup.get(body_id) or praised.get(body_id)):
+            continue
+        counts = {} if rep is None else {k: v for k, v in rep.__dict__.items()
+                                         if k not in ("unit", "name_zh", "name_en")}
+        rows.append(AccountabilityRow(
+            body=b.key, name_zh=b.name_zh, name_en=b.name_en, kind=b.kind, **counts,
+            preparedness=[ReasonOut(**r.as_dict()) for r in prep.get(body_id, [])],
+            support=[ReasonOut(**r.as_dict()) for r in sup.get(body_id, [])],
+            commendations=praised.get(body_id, [])))
+    return AccountabilityOut(since=since, until=until, as_of=as_of, rows=rows)
+
+
+def _commendations(s: Session, body_ids: list[int], since: date,
+                   until: date) -> dict[int, list[CommendationOut]]:
+    out: dict[int, list[CommendationOut]] = {}
+    for c, key, giver in s.execute(_commendation_select().where(
+            Commendation.body_id.in_(body_ids), Commendation.given_on >= since,
+            Commendation.given_on < until).order_by(Commendation.given_on, Commendation.id)):
+        out.setdefault(c.body_id, []).append(_out(c, key, giver))
+    return out
+
+
+def _commendation_select():  # noqa: ANN202 - a Select
+    giver = aliased(Body)
+    return (select(Commendation, Body.key, giver.key)
+            .join(Body, Body.id == Commendation.body_id)
+            .join(giver, giver.id == Commendation.given_by_body_id))
+
+
+def _out(c: Commendation, key: str, giver: str) -> CommendationOut:
+    return CommendationOut(id=c.id, body=key, given_on=c.given_on, reason=c.reason,
+                           source=c.source, given_by_body=giver, given_by=c.given_by)
+
+
+# --- commendations --------------------------------------------------------------------------
+
+
+def commend(uow: UnitOfWork, clock: Clock, *, principal: Principal,
+            data: CommendationIn) -> CommendationOut:
+    """Commend a body in scope for outstanding work (Plan §7.10)."""
+    require(principal, Permission.PREPAREDNESS_WRITE)
+    now = clock.now()
+    with uow() as s:
+        giver = s.get(Body, principal.body_id)
+        rules.may_commend(giver.kind).enforce()
+        target = visible_body(s, principal.scope, data.body)
+        given_on = data.given_on or day_of(now)
+        if given_on > day_of(now):
+            raise ValidationFailed([FieldError("given_on", "cannot be in the future")])
+        c = Commendation(body_id=target.id, given_on=given_on, reason=data.reason.strip(),
+                         source="manual", given_by_body_id=giver.id,
+                         given_by=principal.username, created_at=now)
+        s.add(c)
+        s.flush()
+        audit.record(s, at=now, actor=audit.Actor.of(principal), action="commendation.create",
+                     entity_type="commendation", entity_key=str(c.id),
+                     scope_path=target.jurisdiction.path,
+                     detail={"body": target.key, "given_on": given_on.isoformat(),
+                             "reason": c.reason})
+        return _out(c, target.key, giver.key)
+
+
+def list_commendations(uow: UnitOfWork, *, principal: Principal, page: PageParams,
+                       body: str | None = None) -> Page[CommendationOut]:
+    require(principal, Permission.PREPAREDNESS_READ)
+    stmt = _commendation_select().where(scoping.visible_bodies(principal.scope))
+    if body:
+        stmt = stmt.where(Body.key == body)
+    with uow() as s:
+        return fetch_page(s, stmt, page, order_by=(Commendation.given_on.desc(), Commendation.id),
+                          convert=lambda row: _out(*row))
+
+
+# --- export ---------------------------------------------------------------------------------
+
+CSV_COLUMNS = [
+    ("body", "机构 body"), ("name_zh", "名称"), ("name_en", "name"), ("kind", "类型 kind"),
+    ("incidents", "事件 incidents"), ("late", "迟报 late"), ("omitted", "漏报 omitted"),
+    ("false", "谎报 false"), ("concealed", "瞒报 concealed"),
+    ("overdue_duties", "逾期时限 overdue clocks"),
+    ("overdue_investigations", "逾期调查报告 overdue investigations"),
+    ("preparedness", "预防与保障 preparedness"), ("support", "支撑单位义务 support obligations"),
+    ("commendations", "表彰 commendations"),
+]
+
+
+def as_csv(view: AccountabilityOut) -> str:
+    """The view as CSV (UTF-8 with a BOM so spreadsheet programs read the Chinese), one row per
+    body, reasons joined with their clauses."""
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf)
+    w.writerow([label for _, label in CSV_COLUMNS])
+    for r in view.rows:
+        data = r.model_dump()
+        data["preparedness"] = _joined(r.preparedness)
+        data["support"] = _joined(r.support)
+        data["commendations"] = "; ".join(f"{c.given_on} {c.reason} ({c.given_by_body})"
+                                          for c in r.commendations)
+        w.writerow([data[k] for k, _ in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def _joined(reasons: list[ReasonOut]) -> str:
+    return "; ".join(f"{r.text_zh} / {r.text_en} [{r.source}]" for r in reasons)

@@ -1,0 +1,215 @@
+"""Preparedness pages of the console (Plan §6–§8, §7.10; Law arts. 25, 34, 38; the CNCERT
+support-unit plan): the compliance of every body in scope with its recurring duties, the support
+units with their monthly and six-monthly obligations, and the accountability and commendation
+view of a period with its CSV export.
+
+Every page reads the services (:mod:`fenghuo.preparedness.service`,
+:mod:`fenghuo.support.service`, :mod:`fenghuo.preparedness.accountability`), which apply the
+caller's scope (Law art. 30) and the rules; nothing is decided here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from fenghuo.bootstrap import Runtime
+from fenghuo.common import periods
+from fenghuo.common.errors import DomainError, FieldError, ValidationFailed
+from fenghuo.common.scope import Principal
+from fenghuo.org.rules import BODY_KIND_LABELS
+from fenghuo.preparedness import accountability as acc
+from fenghuo.preparedness import rules
+from fenghuo.preparedness import service as preparedness
+from fenghuo.support import rules as support_rules
+from fenghuo.support import service as support
+
+from . import session
+from .pages import error_page, errors_by_field, page_count, page_params, render, to_login, user
+
+router = APIRouter()
+
+#: the domain's bilingual labels, by what they label (templates: ``L.duty[d.duty] | label``)
+LABELS = {"duty": rules.DUTY_LABELS, "status": rules.STATUS_LABELS, "kind": BODY_KIND_LABELS}
+DUTIES = tuple(d.value for d in rules.Duty)
+STATUSES = tuple(s.value for s in rules.Status)
+
+
+def _local_today(rt: Runtime) -> date:
+    return rt.clock.now().astimezone(ZoneInfo(rt.settings.timezone)).date()
+
+
+# --- compliance (Plan §6.2, §6.4, §7.8, §8.1; Law arts. 25, 34, 38) ----------------------------
+
+
+@router.get("/preparedness")
+def compliance_page(request: Request, duty: str = "", status: str = "",
+                    page: int = 1) -> Response:
+    """One row per body in scope with each recurring duty, its status and the rule behind it;
+    filtered by duty and status (the service judges, the page shows)."""
+    me = session.principal(request)
+    if me is None:
+        return to_login(request)
+    rt = session.runtime(request)
+    duty = duty if duty in DUTIES else ""
+    status = status if status in STATUSES else ""
+    try:
+        found = preparedness.compliance(
+            rt.uow, rt.clock, principal=me, page=page_params(page),
+            duty=rules.Duty(duty) if duty else None,
+            status=rules.Status(status) if status else None)
+    except DomainError as exc:
+        return error_page(request, me, exc)
+    return render(request, "console_preparedness.html", {
+        "me": user(rt, me), "nav": "preparedness", "sub": "compliance", "found": found,
+        "page": max(page, 1), "pages": page_count(found.total), "f": {"duty": duty,
+                                                                        "status": status},
+        "duties": DUTIES, "statuses": STATUSES, "today": rt.clock.now().date(), "L": LABELS})
+
+
+# --- support units (Support obligations 4–9) ---------------------------------------------------
+
+#: the monthly obligations shown per unit, in the Support plan's order (4, 5, 6, 7)
+MONTHLY = (support_rules.Code.RESPONSES, support_rules.Code.HOURS, support_rules.Code.CONTACT,
+           support_rules.Code.DISCOVERED)
+
+
+@router.get("/preparedness/support")
+def support_page(request: Request, round: str = "", page: int = 1) -> Response:  # noqa: A002
+    """The members of a selection round (the latest by default) in scope, each with its
+    membership and this month's obligations 4–7 (met, unmet or in progress)."""
+    me = session.principal(request)
+    if me is None:
+        return to_login(request)
+    rt = session.runtime(request)
+    try:
+        rounds = sorted(support.list_rounds(rt.uow, principal=me), key=lambda r: -r.number)
+        asked = int(round) if round.isdigit() else None
+        number = asked if asked in {r.number for r in rounds} else (
+            rounds[0].number if rounds else None)
+        found = None if number is None else support.round_status(
+            rt.uow, rt.clock, principal=me, number=number, page=page_params(page))
+    except DomainError as exc:
+        return error_page(request, me, exc)
+    return render(request, "console_preparedness_support.html", {
+        "me": user(rt, me), "nav": "preparedness", "sub": "support", "rounds": rounds,
+        "number": number, "found": found, "page": max(page, 1),
+        "pages": page_count(found.total if found else 0), "monthly": MONTHLY,
+        "obligations": support_rules.OBLIGATIONS,
+        "month": str(periods.Month.of(support_rules.day_of(rt.clock.now())))})
+
+
+def _halves(today: date) -> list[str]:
+    """This half-year and the three before it, for the picker."""
+    h, out = periods.Half.of(today), []
+    for _ in range(4):
+        out.append(str(h))
+        h = h.previous()
+    return out
+
+
+@router.get("/preparedness/support/{key}")
+def unit_page(request: Request, key: str, half: str = "") -> Response:
+    """A support unit's half-year: each month's obligations 4–7, the six-month averages (平均
+    每月), the work report (obligation 8), the rubric of the comprehensive evaluation and the
+    evaluations recorded (obligation 9)."""
+    me = session.principal(request)
+    if me is None:
+        return to_login(request)
+    rt = session.runtime(request)
+    today = support_rules.day_of(rt.clock.now())
+    half = half.strip().upper() or str(periods.Half.of(today))
+    ctx = {"me": user(rt, me), "nav": "preparedness", "sub": "support", "half": half,
+           "halves": _halves(today), "monthly": MONTHLY, "obligations": support_rules.OBLIGATIONS}
+    try:
+        view = support.obligations(rt.uow, rt.clock, principal=me, unit=key, half=half)
+    except ValidationFailed as exc:
+        return render(request, "console_preparedness_unit.html", {
+            **ctx, "view": None, "fe": errors_by_field(exc.errors), "unit": key}, 422)
+    except DomainError as exc:
+        return error_page(request, me, exc)
+    try:
+        memberships = support.list_memberships(rt.uow, principal=me, unit=key,
+                                               page=page_params(1, 50)).items
+        reports = support.list_reports(rt.uow, principal=me, unit=key)
+        evaluations = support.list_evaluations(rt.uow, principal=me, unit=key,
+                                               page=page_params(1, 50)).items
+        rubric = None
+        if periods.Half.parse(half).end <= today and not any(e.half == half
+                                                              for e in evaluations):
+            rubric = support.preview_evaluation(rt.uow, rt.clock, principal=me, unit=key,
+                                                half=half)
+    except DomainError as exc:
+        return error_page(request, me, exc)
+    return render(request, "console_preparedness_unit.html", {
+        **ctx, "view": view, "fe": {}, "unit": key, "memberships": memberships,
+        "report": next((r for r in reports if r.half == half), None),
+        "evaluations": evaluations, "rubric": rubric})
+
+
+# --- accountability and commendation (Plan §7.10) ---------------------------------------------
+
+
+def _period(rt: Runtime, text: str) -> periods.Month | periods.Half | periods.Year:
+    """The period asked for; the current half-year when none is given."""
+    if not text.strip():
+        return periods.Half.of(_local_today(rt))
+    try:
+        return periods.parse_period(text)
+    except ValueError as exc:
+        raise ValidationFailed([FieldError("period", str(exc))]) from None
+
+
+def _choices(today: date) -> list[str]:
+    """The periods offered by the picker: this and last month, half-year and year."""
+    month, half = periods.Month.of(today), periods.Half.of(today)
+    return [str(month), str(month.previous()), str(half), str(half.previous()),
+            str(today.year), str(today.year - 1)]
+
+
+def _accountability(rt: Runtime, me: Principal, text: str) -> tuple[str, acc.AccountabilityOut]:
+    period = _period(rt, text)
+    since, until = periods.window(period, ZoneInfo(rt.settings.timezone))
+    return str(period), acc.accountability(rt.uow, rt.clock, principal=me, since=since,
+                                           until=until)
+
+
+@router.get("/preparedness/accountability")
+def accountability_page(request: Request, period: str = "") -> Response:
+    """Per body in scope and period: late, omitted, false and concealed reports, overdue clocks
+    and investigations, missed exercises, overdue plans, unmet support-unit obligations, and
+    the commendations given (Plan §7.10)."""
+    me = session.principal(request)
+    if me is None:
+        return to_login(request)
+    rt = session.runtime(request)
+    ctx = {"me": user(rt, me), "nav": "preparedness", "sub": "accountability",
+           "choices": _choices(_local_today(rt)), "L": LABELS}
+    try:
+        shown, view = _accountability(rt, me, period)
+    except ValidationFailed as exc:
+        return render(request, "console_preparedness_accountability.html", {
+            **ctx, "period": period, "view": None, "fe": errors_by_field(exc.errors)}, 422)
+    except DomainError as exc:
+        return error_page(request, me, exc)
+    return render(request, "console_preparedness_accountability.html", {
+        **ctx, "period": shown, "view": view, "fe": {}})
+
+
+@router.get("/preparedness/accountability.csv")
+def accountability_csv(request: Request, period: str = "") -> Response:
+    """The accountability view as CSV (the API's export needs a bearer token; the console's
+    session cookie is not one)."""
+    me = session.principal(request)
+    if me is None:
+        return to_login(request)
+    rt = session.runtime(request)
+    try:
+        shown, view = _accountability(rt, me, period)
+    except DomainError as exc:
+        return error_page(request, me, exc)
+    return Response(acc.as_csv(view), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="accountability-{shown}.csv"'})
