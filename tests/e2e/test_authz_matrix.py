@@ -26,6 +26,13 @@ ENDPOINTS = {
                    {"administrator", "operator_reporter"}),
     "list users of body": ("GET", "/api/v1/users?body={key}", None,
                            {"administrator", "duty_officer"}),
+    # preparedness (Plan §6–§8): read by all; kept by offices, departments and the unit itself
+    "body compliance": ("GET", "/api/v1/preparedness/compliance/{key}", None, ALL),
+    "list commendations of body": ("GET", "/api/v1/commendations?body={key}", None, ALL),
+    "add training": ("POST", "/api/v1/preparedness/trainings",
+                     {"body": "{key}", "title": "应急演练培训 drill training",
+                      "held_on": "2026-10-20", "hours": 4, "participants": 12},
+                     {"administrator", "duty_officer", "analyst", "operator_reporter"}),
 }
 
 #: user → (role, body inside scope, body outside scope)
@@ -44,7 +51,9 @@ def expected(role: str, allowed: set[str], inside: bool, endpoint: str, body: st
     if role not in allowed:
         return 403
     if not inside:
-        return 404
+        # out of scope reads as missing: 404 for a path, an empty list for a filter, a 422
+        # naming the field for a reference in the request body
+        return {"list commendations of body": 200, "add training": 422}.get(endpoint, 404)
     if endpoint == "add system" and body == "bj-support":
         return 422  # only operator units register systems
     return 201 if endpoint.startswith("add") else 200
@@ -57,10 +66,15 @@ def test_matrix(client, headers, username):
     wrong = []
     for endpoint, (method, path, body, allowed) in ENDPOINTS.items():
         for inside, key in ((True, inside_body), (False, outside_body)):
-            r = client.request(method, path.format(key=key), json=body, headers=h)
+            data = body and {k: v.format(key=key) if isinstance(v, str) else v
+                             for k, v in body.items()}
+            r = client.request(method, path.format(key=key), json=data, headers=h)
             want = expected(role, allowed, inside, endpoint, key)
-            if r.status_code != want:
-                wrong.append(f"{endpoint} on {key}: got {r.status_code}, want {want}: {r.text}")
+            got = r.status_code
+            if got == 200 and not inside and "items" in r.json() and r.json()["items"]:
+                got = "a list with rows"  # a filter on an out-of-scope body lists nothing
+            if got != want:
+                wrong.append(f"{endpoint} on {key}: got {got}, want {want}: {r.text}")
     assert not wrong, "\n".join(wrong)
 
 

@@ -15,12 +15,14 @@ from pathlib import Path
 from fenghuo.org import interchange
 from fenghuo.org.accounts import put_user
 from fenghuo.org.schemas import UserIn
+from fenghuo.support import service as support
+from fenghuo.support.schemas import AssignmentIn, AssignmentWorkIn
 from fenghuo.web import i18n
 from tests.conftest import PASSWORD
 from tests.e2e.test_api_incidents import report
 from tests.e2e.test_api_responses import hq_member
 from tests.e2e.test_web_form import csrf, login
-from tests.integration.test_responses import SECTIONS
+from tests.integration.test_responses import SECTIONS, level_one
 from tests.integration.test_warnings import TEAMS
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -278,3 +280,22 @@ def test_login_csrf_and_unknown_responses(client, headers):
     ro = web(client, "bj_ro")
     page = ro.get(f"/web/responses/new?incident={inc}")
     assert "role.permission" in page.text
+
+
+def test_teams_and_experts_on_a_response_with_their_hours(client, rt, principal, clock):
+    """Plan §7.2–7.3: what was dispatched to the response and the time it logged."""
+    r = level_one(rt, principal, clock)
+    interchange.import_document(rt.uow, rt.clock, principal=None,
+                                doc=interchange.parse_yaml(TEAMS.read_text(), TEAMS.name))
+    nat = principal("nat_admin")
+    page = web(client, "bj_duty").get(f"/web/responses/{r.ref}")
+    assert "尚未向本响应派出队伍或专家" in page.text
+    a = support.dispatch(rt.uow, rt.clock, principal=nat, data=AssignmentIn(
+        body="cn.team-incident", response=r.ref, task=f"现场处置 on-site {SCRIPT}"))
+    support.log_assignment_work(rt.uow, rt.clock, principal=nat, ref=a.ref,
+                                data=AssignmentWorkIn(worked_on=clock.now().date(),
+                                                      minutes=180))
+    page = web(client, "bj_duty").get(f"/web/responses/{r.ref}")
+    section = text(page.text.split('id="assigned"')[1].split("</section>")[0])
+    assert a.ref in section and "合计工时" in section and "3.0" in section
+    assert SCRIPT not in page.text

@@ -30,7 +30,7 @@ from fenghuo.cli.common import (
 from fenghuo.cli.org import org_app
 from fenghuo.cli.preparedness import (
     assessment_app,
-    compliance_app,
+    compliance_command,
     exercise_app,
     plan_app,
     reserve_app,
@@ -57,10 +57,10 @@ for sub, name in ((db_app, "db"), (user_app, "user"), (org_app, "org"), (audit_a
                   (response_app, "response"), (duty_app, "duty")):
     app.add_typer(sub, name=name)
 for sub, name in ((plan_app, "plan"), (exercise_app, "exercise"), (assessment_app, "assessment"),
-                  (training_app, "training"), (reserve_app, "reserve"),
-                  (compliance_app, "compliance")):
+                  (training_app, "training"), (reserve_app, "reserve")):
     app.add_typer(sub, name=name)
 app.add_typer(support_app, name="support")
+app.command("compliance")(compliance_command)
 app.command("accountability")(accountability_command)
 app.command("commend")(commend_command)
 

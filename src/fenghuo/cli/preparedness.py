@@ -44,8 +44,6 @@ exercise_app = typer.Typer(help="Exercises, reported to the Central Cyberspace O
 assessment_app = typer.Typer(help="CII risk assessments (Law art. 38).", no_args_is_help=True)
 training_app = typer.Typer(help="Trainings (Plan §6.4, Law art. 34(2)).", no_args_is_help=True)
 reserve_app = typer.Typer(help="Equipment and tool reserves (Plan §7.8).", no_args_is_help=True)
-compliance_app = typer.Typer(help="Compliance with every preparedness duty, per body.")
-
 Body = Annotated[str, typer.Option("--body", help="Key of the body")]
 BodyFilter = Annotated[str | None, typer.Option("--body", help="Only this body's")]
 Day = Annotated[str, typer.Option(help="A day, YYYY-MM-DD")]
@@ -311,8 +309,7 @@ def reserve_list(as_user: ActAs, body: BodyFilter = None, limit: Limit = 50) -> 
 # --- compliance -------------------------------------------------------------------------------
 
 
-@compliance_app.callback(invoke_without_command=True)
-def compliance(
+def compliance_command(
     as_user: ActAs,
     duty: Annotated[Duty | None, typer.Option(help="Only this duty")] = None,
     kind: Annotated[BodyKind | None, typer.Option(help="Only bodies of this kind")] = None,

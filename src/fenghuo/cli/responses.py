@@ -26,6 +26,7 @@ from fenghuo.cli.common import (
     out,
 )
 from fenghuo.common.pagination import PageParams
+from fenghuo.common.scope import Principal
 from fenghuo.org import accounts
 from fenghuo.response import investigation as response_investigation
 from fenghuo.response import rules as response_rules
@@ -42,6 +43,7 @@ from fenghuo.response.schemas import (
     ShiftIn,
     SupportIn,
 )
+from fenghuo.support import service as support_service
 
 # --- emergency response (Plan §4.2–§4.3, §5; City §3.3) ---------------------------------------
 
@@ -160,11 +162,12 @@ def response_list(
 @response_app.command("show")
 def response_show(ref: ResponseRef, as_user: ActAs) -> None:
     """Show a response: level, state, headquarters, participants with their duty and progress,
-    support requests, ending and the investigation with its 30-day clock."""
+    support requests, teams and experts with their hours, ending and the investigation with its
+    30-day clock."""
     rt = _runtime()
     with _errors():
-        r = responses.get_response(rt.uow, rt.clock, principal=accounts.principal_for(
-            rt.uow, username=as_user), ref=ref)
+        me = accounts.principal_for(rt.uow, username=as_user)
+        r = responses.get_response(rt.uow, rt.clock, principal=me, ref=ref)
     lines = [
         f"级别 level: [bold]{r.level_label['zh']} {r.level_label['en']}[/]    "
         f"状态 state: [bold]{_label(RESPONSE_STATE_LABELS, r.state)}[/]",
@@ -223,6 +226,7 @@ def response_show(ref: ResponseRef, as_user: ActAs) -> None:
                         _label(response_rules.SUPPORT_STATE_LABELS, q.state),
                         q.coordinator or "—", sent or "—")
     out.print(support if r.support else "no support requests")
+    _assigned(rt, me, r.ref)
 
     inv = r.investigation
     if inv is None:
@@ -246,6 +250,23 @@ def response_show(ref: ResponseRef, as_user: ActAs) -> None:
     ]
     out.print(Panel("\n".join(lines), title="调查评估 Investigation (Plan §5)",
                     title_align="left"))
+
+
+def _assigned(rt: bootstrap.Runtime, me: Principal, ref: str) -> None:
+    """Teams, support units and experts dispatched to the response, with their hours (Plan
+    §7.2, §7.3)."""
+    rows = support_service.assignments_for_response(rt.uow, principal=me, ref=ref)
+    if not rows:
+        out.print("no teams or experts dispatched 未派出队伍或专家")
+        return
+    t = Table(_ref_column(), "who 派出对象", "task 任务", "dispatched 派出", "state 状态",
+              "hours 工时", title="派出的队伍和专家 Teams and experts")
+    for a in rows:
+        t.add_row(a.ref, escape(a.name), escape(a.task + (f" → {a.outcome}" if a.outcome else "")),
+                  f"{_when(rt, a.dispatched_at)} {a.dispatched_by}",
+                  f"{a.state_label.zh} {a.state_label.en}", f"{a.hours:.1f}")
+    t.add_row("", "", "", "", "合计 total", f"{sum(a.hours for a in rows):.1f}")
+    out.print(t)
 
 
 @response_app.command("progress")

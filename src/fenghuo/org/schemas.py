@@ -6,12 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from fenghuo.common.schemas import Label  # noqa: F401 - re-exported
 from fenghuo.org.rules import BodyFunction, BodyKind, Channel, JurisdictionLevel, Role, key_problem
-
-
-class Label(BaseModel):
-    zh: str
-    en: str
 
 
 def _check_key(value: str) -> str:

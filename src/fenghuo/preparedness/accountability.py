@@ -27,6 +27,7 @@ from fenghuo.common.clock import Clock
 from fenghuo.common.errors import FieldError, ValidationFailed
 from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.periods import day_of
+from fenghuo.common.schemas import ReasonOut
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident import accountability as reporting_record
@@ -58,12 +59,6 @@ class CommendationOut(BaseModel):
     given_by_body: str
     given_by: str
 
-
-class ReasonOut(BaseModel):
-    code: str
-    source: str
-    text_zh: str
-    text_en: str
 
 
 class AccountabilityRow(BaseModel):

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fenghuo.common.schemas import ReasonOut  # noqa: F401 - re-exported
 from fenghuo.org.schemas import Label
 from fenghuo.preparedness.rules import (
     RESERVE_CHECK_DEFAULT_DAYS,
@@ -61,12 +62,6 @@ class EvaluationOut(BaseModel):
     version_after: str
     recorded_at: datetime
 
-
-class ReasonOut(BaseModel):
-    code: str
-    source: str
-    text_zh: str
-    text_en: str
 
 
 class PlanOut(BaseModel):

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fenghuo.common.schemas import Label, ReasonOut  # noqa: F401 - re-exported
+
 KEY = Field(min_length=1, max_length=80)
 REF = Field(default=None, min_length=1, max_length=64)
 HALF = r"^[12]\d{3}-[Hh][12]$"
@@ -124,16 +126,6 @@ class ReleaseIn(_In):
 # --- outputs ----------------------------------------------------------------------------------
 
 
-class Label(BaseModel):
-    zh: str
-    en: str
-
-
-class ReasonOut(BaseModel):
-    code: str
-    source: str
-    text_zh: str
-    text_en: str
 
 
 class RoundOut(BaseModel):

@@ -30,6 +30,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from fenghuo.common.schemas import Label
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 LOCALES = ("zh_CN", "en")
 DEFAULT = "zh_CN"
@@ -133,10 +135,13 @@ def format_dt(value: datetime | None, fmt: str = "medium") -> str:
                            locale=Locale.parse(current()))
 
 
-def label(pair: dict | tuple | None) -> str:
-    """The current language's side of a domain label (``{"zh": …, "en": …}`` or a pair)."""
+def label(pair: dict | tuple | Label | None) -> str:
+    """The current language's side of a domain label (``{"zh": …, "en": …}``, a ``Label`` or a
+    pair)."""
     if not pair:
         return ""
+    if isinstance(pair, Label):
+        return pair.en if current() == "en" else pair.zh
     if isinstance(pair, dict):
         return str(pair.get("en" if current() == "en" else "zh", ""))
     return str(pair[1] if current() == "en" else pair[0])
