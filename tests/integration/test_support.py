@@ -327,3 +327,16 @@ def test_standby_search_dispatch_and_time_on_a_response(rt, principal, clock):
     with pytest.raises(NotFound):  # Shanghai does not see the Beijing response's assignment
         support.release(rt.uow, rt.clock, principal=principal("sh_admin"), ref=a.ref,
                         data=ReleaseIn(outcome="x"))
+
+
+def test_months_before_admission_are_not_owed(rt, principal, clock):
+    """A unit admitted on 1 March owes March to June of 2026-H1, not January and February:
+    the half view and the evaluation count only those months (Support obligations 4–5, 9)."""
+    member(rt, principal, admitted_on=date(2026, 3, 1))
+    out = support.obligations(rt.uow, rt.clock, principal=principal("bj_ro"), unit="bj-support",
+                              half="2026-H1")
+    assert [m.month for m in out.months] == ["2026-03", "2026-04", "2026-05", "2026-06"]
+    preview = support.preview_evaluation(rt.uow, rt.clock, principal=principal("cncert_duty"),
+                                         unit="bj-support", half="2026-H1")
+    grounds = " ".join(g.text_en for g in preview.grounds)
+    assert "4 month(s) unmet" in grounds and "6 month(s)" not in grounds

@@ -70,8 +70,20 @@ def report_submitted_on(s: Session, body_id: int, half: Half):  # noqa: ANN201 -
     return rules.day_of(at) if at else None
 
 
+def owed_months(s: Session, body_id: int, months: Sequence[Month]) -> list[Month]:
+    """The months among ``months`` the unit owed its obligations: from the first whole month of
+    its latest membership (``rules.first_obligated_month``); all of them when it has none."""
+    admitted = s.scalar(select(SupportMembership.admitted_on).where(
+        SupportMembership.body_id == body_id).order_by(SupportMembership.admitted_on.desc())
+        .limit(1))
+    if admitted is None:
+        return list(months)
+    first = rules.first_obligated_month(admitted)
+    return [m for m in months if m >= first]
+
+
 def half_facts(s: Session, body_id: int, half: Half, now: datetime) -> rules.HalfFacts:
-    facts = month_facts(s, body_id, half.months())
+    facts = month_facts(s, body_id, owed_months(s, body_id, half.months()))
     months = tuple(rules.assess_month(f, now) for f in facts)
     states = [rules.check_state(c, now) for f in facts for c in f.checks]
     return rules.HalfFacts(

@@ -42,6 +42,7 @@ from fenghuo.support.facts import (
     label,
     month_facts,
     obligation_out,
+    owed_months,
     report_submitted_on,
 )
 from fenghuo.support.models import SupportMembership
@@ -89,7 +90,7 @@ def obligations(uow: UnitOfWork, clock: Clock, *, principal: Principal, unit: st
                                    else Month.of(today)]
     with uow() as s:
         body = support_unit(s, principal, unit)
-        facts = month_facts(s, body.id, months)
+        facts = month_facts(s, body.id, owed_months(s, body.id, months) if h else months)
         out = ObligationsOut(unit=body.key, name_zh=body.name_zh, name_en=body.name_en,
                              period=str(h or months[0]),
                              months=[_month_out(rules.assess_month(f, now)) for f in facts])
