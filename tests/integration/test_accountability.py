@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
+from fenghuo.common.errors import Conflict
 from fenghuo.common.periods import Month, window
 from fenghuo.dossier import service as dossier
 from fenghuo.notify.models import OutboxMessage
@@ -17,7 +19,7 @@ from fenghuo.org.schemas import ExpertIn
 from fenghuo.preparedness import accountability, reminders
 from fenghuo.preparedness import service as preparedness
 from fenghuo.support import service as support
-from fenghuo.support.schemas import AssignmentIn, AssignmentWorkIn
+from fenghuo.support.schemas import AssignmentIn, AssignmentWorkIn, EvaluationIn
 from tests.integration.test_responses import level_one
 from tests.integration.test_support import OCT, member, work
 
@@ -102,6 +104,9 @@ def test_an_experts_time_shows_on_the_response_and_in_the_dossier(rt, principal,
         key="e-zhao", body="cn.emergency-office", name="赵工", specialties=["forensics"]))
     a = support.dispatch(rt.uow, rt.clock, principal=nat, data=AssignmentIn(
         expert="e-zhao", response=r.ref, task="取证 forensics"))
+    with pytest.raises(Conflict):  # the same expert twice to the same response
+        support.dispatch(rt.uow, rt.clock, principal=nat, data=AssignmentIn(
+            expert="e-zhao", response=r.ref, task="again"))
     for minutes in (120, 150):
         support.log_assignment_work(rt.uow, rt.clock, principal=nat, ref=a.ref,
                                     data=AssignmentWorkIn(worked_on=date(2026, 11, 1),
@@ -109,3 +114,13 @@ def test_an_experts_time_shows_on_the_response_and_in_the_dossier(rt, principal,
     d = dossier.build(rt.uow, rt.clock, principal=principal("bj_admin"), ref=r.incident)
     assert [(x.name, x.hours) for x in d.assignments] == [("赵工", 4.5)]
     assert d.assignments[0].response == r.ref
+
+
+def test_a_unit_that_lost_its_status_still_answers_for_its_months(rt, principal):
+    """Support obligation 9: disqualified in November for 2026-H1, the unit's unmet October
+    still shows in October's view."""
+    member(rt, principal, admitted_on=date(2026, 3, 1))
+    support.evaluate(rt.uow, rt.clock, principal=principal("cncert_duty"), data=EvaluationIn(
+        unit="bj-support", half="2026-H1", cooperation=0, disqualify=True, confirm=True))
+    row, _ = _row(rt, principal, "bj_admin", "bj-support")
+    assert "Support obligation 5" in {r.source for r in row.support}

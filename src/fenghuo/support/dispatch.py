@@ -344,6 +344,10 @@ def dispatch(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: Assig
                 != rules.Availability.UNAVAILABLE.value
             kind, who, name = None, {"expert_id": e.id}, e.key
         rules.may_dispatch(rules.DispatchFacts(BodyKind(me.kind), kind, available)).enforce()
+        already = s.scalar(select(Assignment.ref).filter_by(
+            **who, **target, state=rules.AssignmentState.DISPATCHED.value).limit(1))
+        if already:
+            raise Conflict(f"{name} is already dispatched there ({already}); release it first")
         a = Assignment(ref=new_ref("SA", now), dispatched_by_body_id=me.id,
                        dispatched_by=principal.username, dispatched_at=now, task=data.task,
                        state=rules.AssignmentState.DISPATCHED.value, jurisdiction_path=path,

@@ -103,9 +103,18 @@ def active_membership(s: Session, body_id: int) -> SupportMembership | None:
         .order_by(SupportMembership.admitted_on.desc()).limit(1))
 
 
-def active_memberships(s: Session, body_ids=None) -> list[SupportMembership]:  # noqa: ANN001
-    stmt = select(SupportMembership).where(
-        SupportMembership.status == rules.MembershipStatus.ACTIVE.value)
+def active_memberships(s: Session, body_ids=None, *, since=None,  # noqa: ANN001
+                       until=None) -> list[SupportMembership]:  # noqa: ANN001
+    """The latest membership of each unit: active now, or — given ``since`` and ``until`` —
+    active at some time in ``[since, until)`` (admitted before its end and not ended before
+    its start), so a unit that lost its status later still answers for the period."""
+    if since is None:
+        stmt = select(SupportMembership).where(
+            SupportMembership.status == rules.MembershipStatus.ACTIVE.value)
+    else:
+        stmt = select(SupportMembership).where(
+            SupportMembership.admitted_on < until,
+            (SupportMembership.ended_on.is_(None)) | (SupportMembership.ended_on > since))
     if body_ids is not None:
         stmt = stmt.where(SupportMembership.body_id.in_(sorted(body_ids)))
     latest: dict[int, SupportMembership] = {}

@@ -142,16 +142,18 @@ def _months(first: date, last: date) -> list[Month]:
 
 def unmet_obligations(s: Session, *, body_ids: Collection[int] | None, since: date,
                       until: date, today: date) -> dict[int, list[Reason]]:
-    """For support units with an active membership: every unmet obligation (Support obligations
-    4, 5, 6 by month; 8 by half) in the complete months and halves that fall in
+    """For support units that were members during the period: every unmet obligation (Support
+    obligations 4, 5, 6 by month; 8 by half) in the complete months and halves that fall in
     ``[since, until)``, from the first month the unit owed (a month not yet over is not unmet;
     an untested channel is not unmet). ``body_ids`` None = all units."""
     now = rules.start_of(today)
     out: dict[int, list[Reason]] = {}
-    for m in active_memberships(s, body_ids):
+    for m in active_memberships(s, body_ids, since=since, until=until):
         first = rules.first_obligated_month(m.admitted_on)
+        ended = m.ended_on or until
         months = [x for x in _months(since, until)
-                  if x.start >= since and x.end <= until and x.end <= today and x >= first]
+                  if x.start >= since and x.end <= min(until, ended) and x.end <= today
+                  and x >= first]
         reasons = [r for f in month_facts(s, m.body_id, months)
                    for r in rules.assess_month(f, now).unmet()]
         h = Half.of(since)
