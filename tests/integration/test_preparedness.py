@@ -123,7 +123,7 @@ def test_a_plan_evaluated_thirteen_months_ago_is_overdue_and_eleven_is_not(rt, p
         ("1.0", "2.0"), ("1.0", "1.0")]
     with rt.uow() as s:
         codes = {r.code for r in prep.noncompliance(s, body_ids=[office], today=TODAY)[office]}
-    assert codes == {"exercise.missing", "exercise.yearly"}  # the plan is no longer one
+    assert codes == {"exercise.missing"}  # the plan is no longer one
 
 
 def test_validation_errors_name_the_field(rt, principal):

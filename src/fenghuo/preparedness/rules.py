@@ -222,6 +222,11 @@ RESERVE_BASIS = Reason(
     "equipment and tools are held in reserve and kept up to date, software and hardware alike")
 
 
+#: the rules that set each duty: a check lists its basis after the reasons for its status
+DUTY_BASES = frozenset({PLAN_BASIS_OFFICE, PLAN_BASIS_OPERATOR, EXERCISE_BASIS,
+                        CII_EXERCISE_BASIS, ASSESSMENT_BASIS, TRAINING_BASIS, RESERVE_BASIS})
+
+
 def plan_duty(holder: Holder) -> Reason | None:
     """Offices of every jurisdiction, departments and operator units keep an emergency plan
     (Plan §8.1 各地区、各部门、各单位; Law art. 25 网络运营者); other kinds do not have to."""
@@ -277,6 +282,11 @@ class Check:
     @property
     def compliant(self) -> bool:
         return self.status not in NONCOMPLIANT
+
+    @property
+    def findings(self) -> tuple[Reason, ...]:
+        """The reasons for this status without the rule that sets the duty (``DUTY_BASES``)."""
+        return tuple(r for r in self.reasons if r not in DUTY_BASES)
 
 
 def due_after(last: date, months: int) -> date:

@@ -201,14 +201,15 @@ def noncompliance(s: Session, *, body_ids: Collection[int] | None,
                   today: date) -> dict[int, list[Reason]]:
     """Every body with a current non-compliance on ``today`` — a missing or overdue plan (Plan
     §8.1, Law 25), a missed or unreported exercise (Plan §6.2, Law 34(4)), a missing or
-    unreported CII assessment (Law 38), overdue reserve checks (Plan §7.8) — with the Reasons.
+    unreported CII assessment (Law 38), overdue reserve checks (Plan §7.8) — with the reasons
+    for each status (not the rule that sets the duty, which each reason cites).
     ``body_ids`` None means every body. Training is advisory and never listed."""
     where = Body.id.in_(sorted(body_ids)) if body_ids is not None else Body.id.is_not(None)
     if body_ids is not None and not body_ids:
         return {}
     out: dict[int, list[Reason]] = {}
     for body_id, checks in _checks(s, _subjects(s, where), today).items():
-        reasons = [r for c in checks if not c.compliant for r in c.reasons]
+        reasons = [r for c in checks if not c.compliant for r in c.findings]
         if reasons:
             out[body_id] = reasons
     return out
