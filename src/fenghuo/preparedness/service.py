@@ -182,8 +182,9 @@ def compliance(uow: UnitOfWork, clock: Clock, *, principal: Principal, page: Pag
                 continue
             if noncompliant and all(c.compliant for c in mine):
                 continue
-            rows.append(_row(body, mine))
-        return Page[ComplianceRow](items=rows[page.offset:page.offset + page.limit],
+            rows.append((body, mine))
+        shown = rows[page.offset:page.offset + page.limit]  # only the page is built for output
+        return Page[ComplianceRow](items=[_row(b, mine) for b, mine in shown],
                                    total=len(rows), limit=page.limit, offset=page.offset)
 
 
