@@ -11,7 +11,8 @@ from tests.browser.conftest import SQLITE_ONLY, log_in
 pytestmark = SQLITE_ONLY
 PAGES = ["/web/", "/web/incidents", "/web/report", "/web/monitoring", "/web/warnings",
          "/web/warnings/new", "/web/responses", "/web/directory", "/web/admin/users",
-         "/web/preparedness", "/web/preparedness/support", "/web/preparedness/accountability"]
+         "/web/preparedness", "/web/preparedness/support", "/web/preparedness/accountability",
+         "/web/preparedness/body/110000.office"]
 #: form controls the user can reach that have no accessible name
 UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
   .filter(el => el.type !== 'hidden' && !el.disabled && el.offsetParent !== null)

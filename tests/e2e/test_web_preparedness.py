@@ -2,23 +2,29 @@
 Support obligations 4–9): compliance with a Beijing plan not evaluated for thirteen months and
 no exercise, a Shanghai plan in time; a support unit with 39 hours of support in October (unmet)
 and a missing work report; the accountability view with a commendation, its CSV export; scope
-(Law art. 30), both languages and escaping."""
+(Law art. 30), both languages and escaping. The forms: a body's plans and their yearly
+evaluation (Plan §8.1), its exercises held and reported (Plan §6.2), a support unit's time
+(Support obligations 4–5), each with its errors at the fields, refusals with their clauses,
+scope and CSRF."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
+from fenghuo.common.pagination import PageParams
 from fenghuo.org.accounts import principal_for
 from fenghuo.preparedness import accountability as acc
 from fenghuo.preparedness import service as preparedness
 from fenghuo.preparedness.schemas import ExerciseIn, HeldIn, PlanIn
 from fenghuo.support import service as support
 from fenghuo.support.schemas import AdmitIn, RoundIn, WorkIn, WorkReportIn
-from tests.e2e.test_web_form import login
+from tests.e2e.test_web_form import csrf, login
 from tests.e2e.test_web_responses import text
 
 SCRIPT = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+PAGE = PageParams(limit=50, offset=0)
 
 
 def web(client, username: str, lang: str = "zh_CN"):
@@ -168,6 +174,214 @@ def test_accountability_page_and_csv(client, rt):
 def test_login_required(client):
     for path in ("/web/preparedness", "/web/preparedness/support",
                  "/web/preparedness/support/bj-support", "/web/preparedness/accountability",
-                 "/web/preparedness/accountability.csv"):
+                 "/web/preparedness/accountability.csv", "/web/preparedness/body/bj-bank"):
         r = client.get(path, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/web/login"), path
+
+
+# --- the forms ----------------------------------------------------------------------------------
+
+BODY = "/web/preparedness/body/110000.office"
+UNIT = "/web/preparedness/support/bj-support"
+
+
+def post(browser, path: str, page: str, **data):
+    """Submit a form of ``page`` with the browser's CSRF token."""
+    return browser.post(path, data={"csrf": csrf(browser.get(page).text), **data},
+                        follow_redirects=False)
+
+
+def plan_id(html: str, key: str) -> str:
+    return re.search(rf'<tr id="plan-(\d+)"[^>]*>\s*<th scope="row">[^<]*<br><span '
+                     rf'class="muted">{key}</span>', html).group(1)
+
+
+def test_a_bodys_plans_registered_and_evaluated(client, rt):
+    """Plan §8.1: a plan registered in the console falls due twelve months after adoption; the
+    one evaluated thirteen months late turns ok once its yearly evaluation is recorded."""
+    world(rt)
+    duty = web(client, "bj_duty")
+    page = duty.get("/web/preparedness")
+    assert f'href="{BODY}"' in page.text  # each compliance row leads to the body's page
+    page = duty.get(BODY)
+    assert page.status_code == 200, page.text
+    assert "st-overdue" in re.search(r'<tr id="duty-plan".*?</tr>', page.text, re.S).group(0)
+    assert "plan.evaluation_overdue" in page.text and "Plan §8.1" in page.text
+    assert f"北京预案 {SCRIPT}" in text(page.text) and SCRIPT not in page.text
+    assert 'action="/web/preparedness/body/110000.office/plans"' in page.text
+
+    # invalid: what was typed comes back, escaped, with each error at its field
+    r = post(duty, f"{BODY}/plans", BODY, key="Bad Key", title=SCRIPT, version="1",
+             owner="", document="d.pdf", adopted_on="")
+    assert r.status_code == 422 and SCRIPT not in r.text
+    assert f'value="{ESCAPED}"' in r.text
+    assert 'id="err-plan-key"' in r.text and 'id="err-plan-owner"' in r.text
+    assert "此项必填" in re.search(r'id="err-plan-adopted_on">[^<]*', r.text).group(0)
+    assert 'value="Bad Key"' in r.text and 'aria-invalid="true"' in r.text
+    r = post(duty, f"{BODY}/plans", BODY, key="bj-plan", title="重复", version="1", owner="王",
+             document="d.pdf", adopted_on="2026-10-01")
+    assert r.status_code == 422 and "already keeps a plan" in text(r.text)
+    r = post(duty, f"{BODY}/plans", BODY, key="bj-next", title="明年", version="1", owner="王",
+             document="d.pdf", adopted_on="2027-01-01")
+    assert r.status_code == 422 and "is in the future" in r.text
+    assert len(preparedness.list_plans(rt.uow, rt.clock, principal=principal_for(
+        rt.uow, username="bj_duty"), page=PAGE, body="110000.office").items) == 1
+
+    r = post(duty, f"{BODY}/plans", BODY, key="bj-ddos", title="北京 DDoS 专项预案",
+             version="1.0", owner="网络安全处", document="ddos.pdf", adopted_on="2026-10-01")
+    assert r.status_code == 303 and r.headers["location"] == f"{BODY}?done=plan#plan"
+    page = duty.get(r.headers["location"])
+    assert 'id="done"' in page.text and "预案已登记" in page.text
+    assert "2027-10-01" in re.search(rf'<tr id="plan-{plan_id(page.text, "bj-ddos")}".*?</tr>',
+                                      page.text, re.S).group(0)
+
+    # the yearly evaluation: a revision needs a new version (a rule, with its clause)
+    pid = plan_id(page.text, "bj-plan")
+    r = post(duty, f"{BODY}/plans/{pid}/evaluation", BODY, evaluated_on="2026-10-30",
+             outcome="revised", new_version="", findings=f"补充 {SCRIPT}")
+    assert r.status_code == 422
+    err = text(re.search(rf'id="err-evaluate-{pid}-new_version">[^<]*', r.text).group(0))
+    assert "Plan §8.1" in err and "new version" in err
+    assert f'id="evaluate-{pid}" open' in r.text and SCRIPT not in r.text
+    assert f"补充 {SCRIPT}" in text(r.text)  # the findings typed are kept
+    r = post(duty, f"{BODY}/plans/{pid}/evaluation", BODY, evaluated_on="2026-10-30",
+             outcome="revised", new_version="2.0", findings="补充勒索场景")
+    assert r.status_code == 303 and f"done=evaluate-{pid}" in r.headers["location"]
+    page = duty.get(BODY)
+    row = re.search(rf'<tr id="plan-{pid}".*?</tr>', page.text, re.S).group(0)
+    assert "st-ok" in row and "2.0" in text(row) and "2027-10-30" in row
+    assert "st-ok" in re.search(r'<tr id="duty-plan".*?</tr>', page.text, re.S).group(0)
+
+
+def test_a_bodys_exercise_planned_held_and_reported(client, rt):
+    """Plan §6.2 (并将演练情况报中央网信办): an exercise is planned, held with its findings, then
+    reported; reporting one not held is refused with the rule; the duty turns ok."""
+    world(rt)
+    duty = web(client, "bj_duty", "en")
+    r = post(duty, f"{BODY}/exercises", BODY, title="DDoS 演练", scope="全市", scenario="勒索",
+             form="tabletop", participants="cn.cncert, nobody-here", planned_for="2026-11-20")
+    assert r.status_code == 422 and 'id="err-exercise-participants"' in r.text
+    assert "nobody-here" in text(re.search(r'id="err-exercise-participants">[^<]*',
+                                           r.text).group(0))
+    assert 'value="cn.cncert, nobody-here"' in r.text  # kept as typed
+    r = post(duty, f"{BODY}/exercises", BODY, title="DDoS 演练", scope="全市", scenario="",
+             form="drill", participants="", planned_for="2026-13-01")
+    assert r.status_code == 422 and "This field is required." in r.text
+    assert 'id="err-exercise-form"' in r.text and "Enter a valid date." in r.text
+
+    r = post(duty, f"{BODY}/exercises", BODY, title=f"DDoS 演练 {SCRIPT}", scope="全市",
+             scenario="勒索", form="functional", participants="cn.cncert bj-bank",
+             planned_for="2026-11-20")
+    assert r.status_code == 303, r.text
+    page = duty.get(BODY)
+    ref = re.search(r'<tr id="exercise-(EX-[^"]+)"', page.text).group(1)
+    row = re.search(rf'<tr id="exercise-{ref}".*?</tr>', page.text, re.S).group(0)
+    assert "planned" in text(row) and "bj-bank, cn.cncert" in text(row) and SCRIPT not in row
+
+    r = post(duty, f"{BODY}/exercises/{ref}/report", BODY)  # not held yet: the rule refuses
+    assert r.status_code == 403
+    refused = text(re.search(rf'id="refused-report-{ref}".*?</div>', r.text, re.S).group(0))
+    assert "exercise.report_not_held" in refused and "Plan §6.2" in refused
+    r = post(duty, f"{BODY}/exercises/{ref}/held", BODY, held_on="2026-11-02", findings="")
+    assert r.status_code == 422 and "in the future" in r.text
+    assert f'id="held-{ref}" open' in r.text and 'value="2026-11-02"' in r.text
+    r = post(duty, f"{BODY}/exercises/{ref}/held", BODY, held_on="2026-10-28",
+             findings="联络表过期")
+    assert r.status_code == 303 and f"done=held-{ref}" in r.headers["location"]
+    page = duty.get(BODY)
+    assert "st-not_reported" in re.search(r'<tr id="duty-exercise".*?</tr>', page.text,
+                                          re.S).group(0)
+    assert f'action="{BODY}/exercises/{ref}/report"' in page.text
+    r = post(duty, f"{BODY}/exercises/{ref}/held", BODY, held_on="2026-10-29")
+    assert r.status_code == 403 and "Plan §6.2" in text(  # held once: nothing follows
+        re.search(rf'id="held-{ref}".*?</details>', r.text, re.S).group(0))
+    r = post(duty, f"{BODY}/exercises/{ref}/report", BODY)
+    assert r.status_code == 303
+    page = duty.get(r.headers["location"])
+    assert "reported to the Central Cyberspace Office" in page.text
+    row = re.search(rf'<tr id="exercise-{ref}".*?</tr>', page.text, re.S).group(0)
+    assert "bj_duty" in text(row) and f'action="{BODY}/exercises/{ref}/report"' not in page.text
+    assert "st-ok" in re.search(r'<tr id="duty-exercise".*?</tr>', page.text, re.S).group(0)
+
+
+def test_body_page_scope_permission_and_csrf(client, rt):
+    """Law art. 30: another province's body is not found, and nothing is written there; a
+    read-only user sees no form and is refused the write; a form without its CSRF token is
+    refused and stores nothing."""
+    world(rt)
+    sh, ro, duty = web(client, "sh_admin"), web(client, "bj_ro"), web(client, "bj_duty")
+    data = {"key": "x-plan", "title": "t", "version": "1", "owner": "o", "document": "d",
+            "adopted_on": "2026-10-01"}
+    assert sh.get(BODY).status_code == 404
+    r = post(sh, f"{BODY}/plans", "/web/preparedness", **data)
+    assert r.status_code == 404
+    page = ro.get(BODY)
+    assert page.status_code == 200 and "<form" not in page.text.split('id="duties"')[1]
+    r = post(ro, f"{BODY}/plans", BODY, **data)
+    assert r.status_code == 403 and "preparedness:write" in r.text
+    r = duty.post(f"{BODY}/plans", data=data, follow_redirects=False)  # no CSRF token
+    assert r.status_code == 401
+    r = duty.post(f"{BODY}/plans", data={**data, "csrf": "forged"}, follow_redirects=False)
+    assert r.status_code == 401
+    assert post(duty, f"{BODY}/plans/999999/evaluation", BODY, evaluated_on="2026-10-01",
+                outcome="adequate").status_code == 404
+    keys = [p.key for p in preparedness.list_plans(
+        rt.uow, rt.clock, principal=principal_for(rt.uow, username="bj_admin"), page=PAGE,
+        body="110000.office").items]
+    assert keys == ["bj-plan"]
+    r = client.post(f"{BODY}/plans", data=data, follow_redirects=False)  # no session
+    assert r.status_code == 303 and r.headers["location"].startswith("/web/login")
+
+
+def test_support_unit_logs_its_time(client, rt):
+    """Support obligations 4–5: the unit logs one more hour with the Beijing branch and October
+    reaches 5×8 = 40 hours (met); an incident response names its incident or response; an office
+    is refused by the rule; another province does not find the unit (Law art. 30)."""
+    world(rt)
+    unit, office = web(client, "bj_support"), web(client, "bj_admin")
+    branch, sh, ro = web(client, "bj_cert"), web(client, "sh_admin"), web(client, "bj_ro")
+    page = unit.get(UNIT)
+    assert 'id="log-work"' in page.text and 'type="date"' in page.text
+    assert "漏洞分析 analysis" in re.search(r'id="work-log".*?</table>', page.text, re.S).group(0)
+
+    r = post(unit, f"{UNIT}/work", UNIT, kind="incident_response", worked_on="2026-10-20",
+             hours="2", minutes="", with_body="110000.cncert", incident="", response="",
+             task=f"应急 {SCRIPT}")
+    assert r.status_code == 422 and SCRIPT not in r.text
+    err = text(re.search(r'id="err-work-incident">[^<]*', r.text).group(0))
+    assert "Support obligation 4" in err
+    assert 'id="log-work" open' in r.text and f'value="应急 {ESCAPED}"' in r.text
+    r = post(unit, f"{UNIT}/work", UNIT, kind="technical_support", worked_on="2026-10-20",
+             hours="two", minutes="", with_body="110000.cncert")
+    assert r.status_code == 422 and 'id="err-work-hours"' in r.text and 'value="two"' in r.text
+    r = post(unit, f"{UNIT}/work", UNIT, kind="technical_support", worked_on="2026-10-20",
+             hours="", minutes="", with_body="110000.cncert")
+    assert r.status_code == 422 and "此项必填" in r.text
+
+    r = post(unit, f"{UNIT}/work", UNIT, kind="technical_support", worked_on="2026-10-20",
+             hours="0.5", minutes="30", with_body="110000.cncert", task="日志分析")
+    assert r.status_code == 303
+    assert r.headers["location"] == f"{UNIT}?half=2026-H2&done=work#work"
+    page = unit.get(r.headers["location"])
+    assert 'id="done"' in page.text
+    october = re.search(r'<tr id="month-2026-10".*?</tr>', page.text, re.S).group(0)
+    hours = re.search(r'class="ob-hours">.*?</td>', october, re.S).group(0)
+    assert "st-met" in hours and "40 / 40" in text(hours)
+
+    r = post(office, f"{UNIT}/work", UNIT, kind="technical_support", worked_on="2026-10-21",
+             hours="1", with_body="110000.cncert")
+    assert r.status_code == 403
+    refused = text(re.search(r'id="refused-work".*?</div>', r.text, re.S).group(0))
+    assert "log.not_unit_or_cert" in refused and "Support obligation 4–5" in refused
+    r = post(branch, f"{UNIT}/work", UNIT, kind="technical_support", worked_on="2026-10-21",
+             minutes="45")  # the branch logs for the unit, with itself by default
+    assert r.status_code == 303
+    assert "110000.cncert" in re.search(r'id="work-log".*?</tr>\s*<tr', branch.get(
+        UNIT).text, re.S).group(0)
+    assert post(sh, f"{UNIT}/work", "/web/preparedness", kind="technical_support",
+                worked_on="2026-10-21", hours="1").status_code == 404
+    assert 'id="log-work"' not in ro.get(UNIT).text  # no support:log, no form
+    assert post(ro, f"{UNIT}/work", UNIT, kind="technical_support", worked_on="2026-10-21",
+                hours="1").status_code == 403
+    assert unit.post(f"{UNIT}/work", data={"kind": "technical_support"},
+                     follow_redirects=False).status_code == 401
