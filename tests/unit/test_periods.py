@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fenghuo.common.periods import Half, Month, Year, add_months, parse_period, window
+from fenghuo.common.periods import Half, Month, Week, Year, add_months, parse_period, window
 
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
 
@@ -60,3 +60,22 @@ def test_window_is_local_midnight_in_utc():
     since, until = window(Month(2026, 11), ZoneInfo("Asia/Shanghai"))
     assert since == datetime(2026, 10, 31, 16, tzinfo=UTC)
     assert until == datetime(2026, 11, 30, 16, tzinfo=UTC)
+
+
+@given(days)
+def test_every_day_lies_in_its_iso_week(d):
+    w = Week.of(d)
+    assert w.start <= d < w.end and w.start.weekday() == 0
+    assert w.next().start == w.end and w.next().previous() == w
+    assert Week.parse(str(w)) == w
+
+
+@pytest.mark.parametrize("text", ["2026-W00", "2026-W54", "2026-47", "2026W47"])
+def test_bad_weeks_are_refused(text):
+    with pytest.raises(ValueError, match="is not a"):
+        Week.parse(text)
+
+
+def test_a_week_that_starts_in_the_previous_year():
+    assert Week.parse("2026-W01").start == date(2025, 12, 29)
+    assert str(Week.of(date(2027, 1, 1))) == "2026-W53"

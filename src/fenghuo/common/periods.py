@@ -1,8 +1,9 @@
-"""Reporting periods of recurring duties: a month (support-unit obligations 4–5), a half-year
-(work reports and evaluations, Support obligations 8–9) and a year (plans, exercises, CII risk
-assessments, Plan §6.2, §8.1, Law art. 38). Pure; dates, not times.
+"""Reporting periods of recurring duties and bulletins: an ISO week (the weekly bulletin), a
+month (support-unit obligations 4–5; the monthly bulletin), a half-year (work reports and
+evaluations, Support obligations 8–9) and a year (plans, exercises, CII risk assessments, Plan
+§6.2, §8.1, Law art. 38). Pure; dates, not times.
 
-Written as ``2026-11``, ``2026-H2`` and ``2026``; each has ``start`` (first day) and ``end``
+Written as ``2026-W47``, ``2026-11``, ``2026-H2`` and ``2026``; each has ``start`` (first day) and ``end``
 (the day after its last day), so ``start <= d < end`` tests membership."""
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def start_of(day: date) -> datetime:
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _HALF = re.compile(r"^(\d{4})-H([12])$")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 
 
@@ -72,6 +74,48 @@ class Month:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+
+@dataclass(frozen=True, order=True)
+class Week:
+    """An ISO 8601 week, Monday to Sunday (the weekly bulletin's period)."""
+
+    year: int
+    week: int
+
+    @classmethod
+    def parse(cls, text: str) -> Week:
+        m = _WEEK.match(text.strip().upper())
+        if not m:
+            raise ValueError(f"{text!r} is not a week like 2026-W47")
+        year, week = int(m[1]), int(m[2])
+        try:
+            date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a week of {year}") from None
+        return cls(year, week)
+
+    @classmethod
+    def of(cls, d: date) -> Week:
+        iso = d.isocalendar()
+        return cls(iso.year, iso.week)
+
+    @property
+    def start(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=7)
+
+    def previous(self) -> Week:
+        return Week.of(self.start - timedelta(days=7))
+
+    def next(self) -> Week:
+        return Week.of(self.end)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-W{self.week:02d}"
 
 
 @dataclass(frozen=True, order=True)
@@ -135,17 +179,17 @@ class Year:
         return f"{self.year:04d}"
 
 
-def parse_period(text: str) -> Month | Half | Year:
-    """Any of ``2026-11``, ``2026-H2`` or ``2026``."""
-    for cls in (Month, Half, Year):
+def parse_period(text: str) -> Week | Month | Half | Year:
+    """Any of ``2026-W47``, ``2026-11``, ``2026-H2`` or ``2026``."""
+    for cls in (Week, Month, Half, Year):
         try:
             return cls.parse(text)
         except ValueError:
             continue
-    raise ValueError(f"{text!r} is not a period like 2026-11, 2026-H2 or 2026")
+    raise ValueError(f"{text!r} is not a period like 2026-W47, 2026-11, 2026-H2 or 2026")
 
 
-def window(period: Month | Half | Year, tz: tzinfo) -> tuple[datetime, datetime]:
+def window(period: Week | Month | Half | Year, tz: tzinfo) -> tuple[datetime, datetime]:
     """The period as aware UTC datetimes, from local midnight of its first day to local midnight
     of the day after its last, in the deployment's time zone ``tz``."""
     def at(d: date) -> datetime:

@@ -57,6 +57,8 @@ class Incident(Base):
     grade_reasons: Mapped[str] = mapped_column(Text, default="[]")
     #: an office's finding on the report itself (Plan §7.10): "false" (谎报) or "concealed" (瞒报)
     report_finding: Mapped[str | None] = mapped_column(String(20))
+    #: TLP 2.0 label (sharing.tlp): who may receive it in shares and exports
+    tlp: Mapped[str] = mapped_column(String(20), default="amber", server_default="amber")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -24,11 +24,13 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-# Decision and decide live in common.reasons; imported here so that
-# ``from fenghuo.warning.rules import Decision, decide`` keeps working.
 from fenghuo.common.reasons import Decision, Reason, decide, transition_decision
 from fenghuo.incident.grading import Grade
 from fenghuo.org.rules import path_ids
+
+# Decision and decide live in common.reasons; imported here so that
+# ``from fenghuo.warning.rules import Decision, decide`` keeps working.
+from fenghuo.sharing.tlp import Tlp  # noqa: F401 - re-exported (TLP 2.0)
 
 # --- levels (Plan §3.1) -----------------------------------------------------------------------
 
@@ -302,22 +304,6 @@ def can_transition(current: WarningState | str, target: WarningState | str) -> D
 
 # --- public warnings (Law arts. 54(3), 55) ----------------------------------------------------
 
-
-class Tlp(StrEnum):
-    """Traffic Light Protocol 2.0 (FIRST); ``white`` and ``TLP:...`` spellings are accepted."""
-
-    CLEAR = "clear"
-    GREEN = "green"
-    AMBER = "amber"
-    AMBER_STRICT = "amber+strict"
-    RED = "red"
-
-    @classmethod
-    def _missing_(cls, value: object) -> Tlp | None:
-        text = str(value).strip().lower().removeprefix("tlp:")
-        if text == "white":  # TLP 1.0 name of CLEAR
-            return cls.CLEAR
-        return next((m for m in cls if m.value == text), None)
 
 
 #: states in which a public warning is shown (a lifted one is shown as lifted)
