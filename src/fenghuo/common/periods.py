@@ -3,8 +3,8 @@ month (support-unit obligations 4–5; the monthly bulletin), a half-year (work 
 evaluations, Support obligations 8–9) and a year (plans, exercises, CII risk assessments, Plan
 §6.2, §8.1, Law art. 38). Pure; dates, not times.
 
-Written as ``2026-W47``, ``2026-11``, ``2026-H2`` and ``2026``; each has ``start`` (first day) and ``end``
-(the day after its last day), so ``start <= d < end`` tests membership."""
+Written as ``2026-W47``, ``2026-11``, ``2026-H2`` and ``2026``; each has ``start`` (first day)
+and ``end`` (the day after its last day), so ``start <= d < end`` tests membership."""
 
 from __future__ import annotations
 
