@@ -33,8 +33,9 @@ def test_round_admission_work_and_obligations_over_http(client, headers):
     assert {e["field"] for e in r.json()["errors"]} == {"minutes", "worked_on"}
     r = client.get("/api/v1/support/units/bj-support/obligations?half=2026-H2",
                    headers=headers("bj_ro"))
-    assert r.status_code == 200 and len(r.json()["months"]) == 6
-    assert r.json()["averages"]["months"] == 5  # July–November have begun
+    # admitted on 1 October: October to December are owed, October and November have begun
+    assert r.status_code == 200 and len(r.json()["months"]) == 3
+    assert r.json()["averages"]["months"] == 2
     assert client.get("/api/v1/support/units/bj-support/obligations",
                       headers=headers("sh_admin")).status_code == 404
     r = client.get("/api/v1/support/rounds/4/members", headers=headers("bj_ro"))
