@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = Field(
         default=60, gt=0, description="How long a claimed delivery stays with its worker before "
         "another may take it over (a worker that died mid-delivery)")
+    bulletin_issuer: str = Field(
+        default="cn.cncert", description="The body whose weekly and monthly bulletins the "
+        "worker generates and sends (Monday, the 1st; China Standard Time)")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -19,8 +19,12 @@ from fenghuo import __version__
 from fenghuo.api import problems
 from fenghuo.api.routers import accountability as accountability_router
 from fenghuo.api.routers import audit, auth, dossier, incidents, org, responses, users, warnings
+from fenghuo.api.routers import bulletins as bulletins_router
+from fenghuo.api.routers import misp as misp_router
 from fenghuo.api.routers import preparedness as preparedness_router
+from fenghuo.api.routers import sharing as sharing_router
 from fenghuo.api.routers import support as support_router
+from fenghuo.api.routers import taxii as taxii_router
 from fenghuo.bootstrap import Runtime
 from fenghuo.web import public
 from fenghuo.web import routes as web
@@ -47,6 +51,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(accountability_router.router, prefix=API_PREFIX)
     app.include_router(preparedness_router.router, prefix=API_PREFIX)
     app.include_router(support_router.router, prefix=API_PREFIX)
+    app.include_router(bulletins_router.router, prefix=API_PREFIX)
+    app.include_router(sharing_router.router, prefix=API_PREFIX)
+    app.include_router(misp_router.router, prefix=API_PREFIX)
+    app.include_router(taxii_router.router)  # /taxii2/: TAXII 2.1, its own media type
     app.include_router(web.router)
     app.include_router(public.router)  # /public/warnings…: no login
     _install_metrics(app)

@@ -18,6 +18,7 @@ from rich.progress import Progress
 from fenghuo import bootstrap, dossier
 from fenghuo.audit import service as audit
 from fenghuo.cli.accountability import accountability_command, commend_command
+from fenghuo.cli.bulletins import bulletin_app
 from fenghuo.cli.common import (
     AsUser,
     _errors,
@@ -27,6 +28,8 @@ from fenghuo.cli.common import (
     err,
     out,
 )
+from fenghuo.cli.exchange import stix_app
+from fenghuo.cli.misp import misp_app
 from fenghuo.cli.org import org_app
 from fenghuo.cli.preparedness import (
     assessment_app,
@@ -37,6 +40,7 @@ from fenghuo.cli.preparedness import (
     training_app,
 )
 from fenghuo.cli.responses import duty_app, response_app
+from fenghuo.cli.sharing import share_app
 from fenghuo.cli.support import support_app
 from fenghuo.cli.warnings import monitoring_app, warning_app
 from fenghuo.common.errors import DomainError
@@ -60,6 +64,10 @@ for sub, name in ((plan_app, "plan"), (exercise_app, "exercise"), (assessment_ap
                   (training_app, "training"), (reserve_app, "reserve")):
     app.add_typer(sub, name=name)
 app.add_typer(support_app, name="support")
+app.add_typer(bulletin_app, name="bulletin")
+app.add_typer(share_app, name="share")
+app.add_typer(misp_app, name="misp")
+app.add_typer(stix_app, name="stix")
 app.command("compliance")(compliance_command)
 app.command("accountability")(accountability_command)
 app.command("commend")(commend_command)

@@ -33,8 +33,11 @@ from fenghuo.org.rules import Permission
 from fenghuo.org.service import require
 
 
-def visible_incident(s: Session, scope: Scope, ref: str) -> Incident:
-    incident = s.scalar(select(Incident).where(Incident.ref == ref, visible_incidents(scope)))
+def visible_incident(s: Session, scope: Scope, ref: str, *, shared: bool = False) -> Incident:
+    """The incident ``ref`` in ``scope``; ``shared`` (for reads) also one shared with the
+    caller's body (Plan §3.2)."""
+    incident = s.scalar(select(Incident).where(Incident.ref == ref,
+                                               visible_incidents(scope, shared=shared)))
     if incident is None:
         raise NotFound(f"no incident {ref!r}")
     return incident
@@ -54,6 +57,7 @@ def summary(incident: Incident, unit: Body) -> dict:
         "grade_label": _label(grading.GRADE_LABELS[grading.Grade(incident.grade)]),
         "state": incident.state, "found_at": incident.found_at,
         "reported_at": incident.reported_at, "source": incident.source,
+        "tlp": incident.tlp,
     }
 
 
@@ -106,7 +110,7 @@ def get_incident(uow: UnitOfWork, *, principal: Principal, ref: str, now: dateti
                  ) -> IncidentOut:
     require(principal, Permission.INCIDENT_READ)
     with uow() as s:
-        return incident_out(s, visible_incident(s, principal.scope, ref), now)
+        return incident_out(s, visible_incident(s, principal.scope, ref, shared=True), now)
 
 
 def _search(q: str):  # noqa: ANN202 - a WHERE clause
@@ -128,7 +132,7 @@ def list_incidents(
     (``until`` excluded); every filter combines with the others and with the scope."""
     require(principal, Permission.INCIDENT_READ)
     stmt = select(Incident, Body).join(Body, Body.id == Incident.subject_body_id).where(
-        visible_incidents(principal.scope))
+        visible_incidents(principal.scope, shared=True))
     for column, value in ((Incident.grade, grade), (Incident.category, category),
                           (Incident.subcategory, subcategory), (Incident.state, state),
                           (Incident.sector_code, sector), (Body.key, unit)):

@@ -253,13 +253,18 @@ class IncidentFacts:
     jurisdiction_path: str
     sector: str | None
     routed_body_ids: frozenset[int]
+    #: bodies the Emergency Office shared it with (Plan §3.2): they read it, they don't handle it
+    shared_body_ids: frozenset[int] = frozenset()
 
 
-def incident_visible(scope, incident: IncidentFacts) -> bool:  # noqa: ANN001 - a Scope
+def incident_visible(scope, incident: IncidentFacts, *,  # noqa: ANN001 - a Scope
+                     shared: bool = False) -> bool:
     """An incident is visible to the bodies it concerns (its unit, its reporter, the bodies it
-    was routed to) and to those whose subtree and sectors cover its unit (Law art. 30)."""
+    was routed to) and to those whose subtree and sectors cover its unit (Law art. 30); for
+    reading (``shared``), also to the bodies it was shared with (Plan §3.2)."""
     if scope.body_id in {incident.subject_body_id, incident.reporting_body_id} or (
-            scope.body_id in incident.routed_body_ids):
+            scope.body_id in incident.routed_body_ids) or (
+            shared and scope.body_id in incident.shared_body_ids):
         return True
     if scope.own_body_only or not incident.jurisdiction_path.startswith(scope.jurisdiction_path):
         return False

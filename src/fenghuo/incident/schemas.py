@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fenghuo.common.types import Timestamp
 from fenghuo.incident.grading import Degree
+from fenghuo.sharing.tlp import Tlp
 
 
 class FactsIn(BaseModel):
@@ -57,6 +58,8 @@ class ReportIn(BaseModel):
     impact: str = Field(min_length=1, max_length=20000, description="Impact so far")
     measures: str = Field(min_length=1, max_length=20000, description="Measures taken")
     facts: FactsIn = Field(default_factory=FactsIn)
+    tlp: Tlp = Field(default=Tlp.AMBER, description="TLP 2.0 label: who may receive it in "
+                     "shares and exports (clear, green, amber, amber+strict, red)")
 
 
 class SupplementIn(BaseModel):
@@ -155,6 +158,7 @@ class IncidentSummary(BaseModel):
     found_at: datetime
     reported_at: datetime
     source: str
+    tlp: Tlp
 
 
 class IncidentOut(IncidentSummary):

@@ -236,8 +236,8 @@ def file_report(s: Session, now: datetime, principal: Principal, data: ReportIn,
         impact=data.impact, measures=data.measures, found_at=data.found_at, reported_at=now,
         state=rules.State.REPORTED.value, grade=result.grade.value,
         grading_profile=profile.name, facts=data.facts.model_dump_json(),
-        grade_reasons=reasons_json(result), report_finding=None, created_at=now,
-        updated_at=now)
+        grade_reasons=reasons_json(result), report_finding=None, tlp=data.tlp.value,
+        created_at=now, updated_at=now)
     incident_id = s.connection().execute(_INSERT_INCIDENT, row).scalar_one()
     incident = IncidentFacts(id=incident_id, **{k: row[k] for k in IncidentFacts.FIELDS})
     events = [_event_row(incident_id, now, "reported", principal.username,

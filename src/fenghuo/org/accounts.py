@@ -109,6 +109,16 @@ def _password_ok(user: User | None, password: str) -> bool:
         return False
 
 
+def principal_by_password(uow: UnitOfWork, *, username: str, password: str) -> Principal:
+    """The caller named by a username and password (HTTP Basic, e.g. TAXII clients); the same
+    check as login, no session created. Wrong or unknown credentials are ``Unauthorized``."""
+    with uow() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if not _password_ok(user, password):
+            raise Unauthorized("wrong username or password")
+        return principal_of(user)
+
+
 _TOKEN = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
                  User.id.label("user_id"), User.username, User.active, User.body_id, Body.kind,
                  Jurisdiction.path)

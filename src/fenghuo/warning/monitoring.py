@@ -101,7 +101,7 @@ def submit(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: Monitor
                         raise Conflict("this Idempotency-Key was already used for different "
                                        "monitoring information")
                     return item_out(s, existing)
-            item = _write_item(s, principal, data, now, idempotency_key)
+            item = write_item(s, principal, data, now, idempotency_key)
             return item_out(s, item)
     except IntegrityError as exc:
         raise Conflict("this Idempotency-Key is being used by a concurrent submission") from exc
@@ -112,8 +112,10 @@ def _request_hash(data: MonitoringIn) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _write_item(s: Session, principal: Principal, data: MonitoringIn, now: datetime,
-                key: str | None) -> MonitoringItem:
+def write_item(s: Session, principal: Principal, data: MonitoringIn, now: datetime,
+               key: str | None) -> MonitoringItem:
+    """Write one monitoring item in the caller's transaction ``s`` (submission, and imports
+    from STIX and MISP that record what they imported in the same transaction)."""
     places.check_category(data.category)
     places.jurisdictions(s, data.jurisdictions)
     places.sectors(s, data.sectors)

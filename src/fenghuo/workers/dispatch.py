@@ -22,6 +22,7 @@ from fenghuo.notify.ports import DeliveryError, Message, Notifier
 from fenghuo.preparedness import reminders
 from fenghuo.preparedness import service as preparedness
 from fenghuo.response import service as responses
+from fenghuo.sharing import bulletins
 from fenghuo.support import service as support
 from fenghuo.warning import service as warnings
 
@@ -40,6 +41,8 @@ class Worker:
         self.wake = threading.Event()
         self._last_sweep = self._last_chain = 0.0
         self._last_reminders: float | None = None
+        #: the first bulletin check waits a minute, so a starting worker delivers first
+        self._next_bulletins = time.monotonic() + 60
 
     @classmethod
     def from_runtime(cls, rt: Runtime) -> Worker:
@@ -96,6 +99,17 @@ class Worker:
         return reminders.send_due(self.rt.uow, self.rt.clock,
                                   (preparedness.reminders_due, support.reminders_due))
 
+    def bulletins_if_due(self) -> int:
+        """Last week's bulletin on Monday and last month's on the 1st (China Standard Time), by
+        the ``bulletin_issuer`` setting, generated and sent once; checked a minute after start
+        and then every ``reminder_seconds``."""
+        if time.monotonic() < self._next_bulletins:
+            return 0
+        self._next_bulletins = time.monotonic() + self.reminder_seconds
+        return len(bulletins.generate_scheduled(
+            self.rt.uow, self.rt.clock, issuer_key=self.rt.settings.bulletin_issuer,
+            timezone=self.rt.settings.timezone))
+
     def chain_audit_if_due(self, every_seconds: float = 1.0) -> int:
         if time.monotonic() - self._last_chain < every_seconds:
             return 0
@@ -109,6 +123,7 @@ class Worker:
                 try:
                     self.sweep_if_due()
                     self.remind_if_due()
+                    self.bulletins_if_due()
                     self.chain_audit_if_due()
                     if self.deliver_once(pool):
                         continue

@@ -1,0 +1,602 @@
+"""Use cases of the weekly 《网络安全信息与动态周报》 and monthly 《网络安全月报》 (Plan §3.2;
+Support rights 2): generate a bulletin for a period and the issuer's scope (Law art. 30), keep
+its HTML and PDF (one per kind, period and issuer: regenerating replaces it), list and read
+them, and send them to the support units (by right) and a recipient list through the outbox.
+
+Figures count every incident, warning and response in the issuer's scope; items are listed
+individually only when TLP 2.0 lets the bulletin's readers have them (``bulletin_data``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from fenghuo.audit import service as audit
+from fenghuo.common.clock import Clock
+from fenghuo.common.errors import FieldError, NotFound, ValidationFailed
+from fenghuo.common.periods import CST, Month, Week, day_of, start_of
+from fenghuo.common.refs import new_ref
+from fenghuo.common.scope import Principal, Scope
+from fenghuo.db.session import UnitOfWork
+from fenghuo.incident import grading
+from fenghuo.incident.models import Incident
+from fenghuo.incident.scoping import visible_incidents
+from fenghuo.incident.taxonomy import get_taxonomy
+from fenghuo.notify import outbox
+from fenghuo.org import scoping
+from fenghuo.org.models import Body, Contact, Jurisdiction, Sector
+from fenghuo.org.rules import DELIVERABLE_CHANNELS, Permission, contact_tier, path_ids, scope_for
+from fenghuo.org.service import facts, require
+from fenghuo.response.models import Response
+from fenghuo.response.rules import LEVEL_LABELS as RESPONSE_LEVEL_LABELS
+from fenghuo.sharing import bulletin_data as rules
+from fenghuo.sharing.bulletin_data import Kind, Row
+from fenghuo.sharing.models import Bulletin, BulletinDelivery
+from fenghuo.sharing.tlp import TLP_LABELS, Tlp
+from fenghuo.support.facts import active_memberships
+from fenghuo.support.models import WorkEntry
+from fenghuo.warning.models import EarlyWarning
+from fenghuo.warning.rules import LEVEL_LABELS as WARNING_LEVEL_LABELS
+from fenghuo.warning.views import visible_warnings
+
+#: a long generation reports its steps: ``progress(step, total, what)``
+Progress = Callable[[int, int, str], None]
+STEPS = ("incidents", "warnings", "responses", "support", "html", "pdf", "store")
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+# --- schemas ----------------------------------------------------------------------------------
+
+
+class BulletinIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["weekly", "monthly"]
+    period: str = Field(min_length=1, max_length=10,
+                        description="2026-W47 (weekly) or 2026-11 (monthly)")
+
+
+class SendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    recipients: list[str] = Field(default_factory=list, max_length=500,
+                                  description="Keys of further bodies; the support units with "
+                                  "an active membership receive it by right")
+
+
+class BulletinSummary(BaseModel):
+    ref: str
+    kind: str
+    period: str
+    issuer: str
+    title: str
+    tlp: str
+    generated_by: str
+    generated_at: datetime
+    pdf_sha256: str | None
+    delivered_to: list[str]
+
+
+class BulletinOut(BulletinSummary):
+    data: dict[str, Any]
+
+
+class SendOut(BaseModel):
+    ref: str
+    sent_to: list[str]
+    already_sent: list[str]
+    without_contact: list[str]
+    messages: int
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _period(kind: str, text: str) -> Week | Month:
+    try:
+        return rules.parse_period(kind, text)
+    except ValueError as exc:
+        raise ValidationFailed([FieldError("period", str(exc))]) from exc
+
+
+def _window(period: Week | Month) -> tuple[datetime, datetime]:
+    """The period's first and last instant, days in China Standard Time, in UTC."""
+    return start_of(period.start), start_of(period.end)
+
+
+def _issuer(s: Session, principal: Principal) -> Body:
+    body = s.get(Body, principal.body_id)
+    rules.may_issue(body.kind).enforce()
+    return body
+
+
+def _label(pair: tuple[str, str]) -> dict:
+    return {"zh": pair[0], "en": pair[1]}
+
+
+def _tlp(tlp: str) -> dict:
+    t = Tlp(tlp)
+    return {"code": t.value, "marking": t.marking, **_label(TLP_LABELS[t])}
+
+
+def _day(moment: datetime | None) -> str:
+    return day_of(moment).isoformat() if moment else "—"
+
+
+# --- assembling the figures -------------------------------------------------------------------
+
+
+def _incidents(s: Session, scope: Scope, start: datetime, end: datetime) -> list[Incident]:
+    return list(s.scalars(select(Incident).where(
+        visible_incidents(scope), Incident.reported_at >= start, Incident.reported_at < end)
+        .order_by(Incident.reported_at, Incident.id)))
+
+
+def _province(path: str) -> int | None:
+    ids = path_ids(path)
+    return ids[1] if len(ids) > 1 else None
+
+
+def _incident_item(i: Incident, regions: dict[int | None, Row], units: dict[int, Body]) -> dict:
+    unit = units.get(i.subject_body_id)
+    region = regions.get(_province(i.jurisdiction_path))
+    return {"ref": i.ref, "title": i.title, "category": _label(get_taxonomy().label(i.category)),
+            "grade": i.grade, "grade_label": _label(grading.GRADE_LABELS[grading.Grade(i.grade)]),
+            "region": {"zh": region.zh, "en": region.en} if region else None,
+            "unit": {"zh": unit.name_zh, "en": unit.name_en} if unit else None,
+            "reported_on": _day(i.reported_at), "state": i.state, "tlp": i.tlp}
+
+
+def assemble(s: Session, *, issuer: Body, kind: Kind | str, period: Week | Month,
+             now: datetime, progress: Progress | None = None) -> dict:
+    """The bulletin's figures and items for ``period`` within the issuer's scope (Law art. 30),
+    each count with the change against the previous period; items listed only where TLP lets
+    the bulletin's readers have them."""
+    step = progress or (lambda *_: None)
+    scope = scope_for(facts(issuer))
+    kind = Kind(kind)
+    previous = period.previous()
+    start, end = _window(period)
+    p_start, p_end = _window(previous)
+
+    step(0, len(STEPS), "incidents")
+    now_i = _incidents(s, scope, start, end)
+    before_i = _incidents(s, scope, p_start, p_end)
+    taxonomy = get_taxonomy()
+    categories = [Row(c.code, c.name_zh, c.name_en) for c in taxonomy.categories]
+    grades = [Row(g.value, *grading.GRADE_LABELS[g]) for g in sorted(
+        grading.Grade, key=lambda g: -g.rank)]
+    province_ids = {_province(i.jurisdiction_path) for i in [*now_i, *before_i]}
+    regions: dict[int | None, Row] = {None: Row("national", "中央及全国", "central / national")}
+    for j in s.scalars(select(Jurisdiction).where(Jurisdiction.id.in_(
+            sorted(x for x in province_ids if x is not None)))):
+        regions[j.id] = Row(j.code, j.name_zh, j.name_en)
+    region_rows = sorted({regions[x] for x in province_ids if x in regions},
+                         key=lambda r: (r.code == "national", r.code))
+    sectors = [Row(x.code, x.name_zh, x.name_en) for x in s.scalars(
+        select(Sector).order_by(Sector.code))] + [Row("unspecified", "未注明", "unspecified")]
+
+    def region_of(i: Incident) -> str:
+        r = regions.get(_province(i.jurisdiction_path))
+        return r.code if r else "national"
+
+    units = {b.id: b for b in s.scalars(select(Body).where(
+        Body.id.in_(sorted({i.subject_body_id for i in now_i}))))}
+    notable_all = [i for i in now_i if i.grade in rules.NOTABLE_GRADES]
+    notable_all.sort(key=lambda i: (-grading.Grade(i.grade).rank, i.reported_at))
+    notable = [i for i in notable_all if rules.listable(i.tlp)]
+    figures = {
+        "incidents": rules.change(len(now_i), len(before_i)),
+        "notable": rules.change(len(notable_all), sum(
+            i.grade in rules.NOTABLE_GRADES for i in before_i)),
+        "by_category": rules.bars(rules.tally([i.category for i in now_i],
+                                              [i.category for i in before_i], categories,
+                                              keep_empty=True)),
+        "by_grade": rules.bars(rules.tally([i.grade for i in now_i],
+                                           [i.grade for i in before_i], grades,
+                                           keep_empty=True)),
+        "by_region": rules.bars(rules.tally([region_of(i) for i in now_i],
+                                            [region_of(i) for i in before_i], region_rows)),
+        "by_sector": rules.bars(rules.tally([i.sector_code or "unspecified" for i in now_i],
+                                            [i.sector_code or "unspecified" for i in before_i],
+                                            sectors)),
+    }
+
+    step(1, len(STEPS), "warnings")
+    seen = visible_warnings(scope)
+
+    def warnings_between(column: Any, a: datetime, b: datetime) -> list[EarlyWarning]:
+        return list(s.scalars(select(EarlyWarning).where(seen, column >= a, column < b)
+                              .order_by(column, EarlyWarning.id)))
+
+    issued = warnings_between(EarlyWarning.published_at, start, end)
+    lifted = warnings_between(EarlyWarning.lifted_at, start, end)
+    issuers = {b.id: b for b in s.scalars(select(Body).where(Body.id.in_(
+        sorted({w.issuer_body_id for w in [*issued, *lifted]}))))}
+
+    def warning_item(w: EarlyWarning) -> dict:
+        b = issuers[w.issuer_body_id]
+        return {"ref": w.ref, "title": w.title, "level": w.level,
+                "level_label": _label(WARNING_LEVEL_LABELS[w.level]),
+                "issuer": {"zh": b.name_zh, "en": b.name_en},
+                "published_on": _day(w.published_at), "lifted_on": _day(w.lifted_at),
+                "tlp": w.tlp}
+
+    warnings = {
+        "issued": rules.change(len(issued), len(warnings_between(
+            EarlyWarning.published_at, p_start, p_end))),
+        "lifted": rules.change(len(lifted), len(warnings_between(
+            EarlyWarning.lifted_at, p_start, p_end))),
+        "issued_items": [warning_item(w) for w in issued if rules.listable(w.tlp)],
+        "lifted_items": [warning_item(w) for w in lifted if rules.listable(w.tlp)],
+    }
+    warnings["withheld"] = (len(issued) + len(lifted) - len(warnings["issued_items"])
+                            - len(warnings["lifted_items"]))
+
+    step(2, len(STEPS), "responses")
+    in_scope = Response.incident_id.in_(select(Incident.id).where(visible_incidents(scope)))
+
+    def responses_between(column: Any, a: datetime, b: datetime) -> list[tuple[Response, Incident]]:
+        return list(s.execute(select(Response, Incident).join(
+            Incident, Incident.id == Response.incident_id).where(
+            in_scope, column >= a, column < b).order_by(column, Response.id)).all())
+
+    activated = responses_between(Response.activated_at, start, end)
+    ended = responses_between(Response.ended_at, start, end)
+
+    def response_item(r: Response, i: Incident) -> dict:
+        return {"ref": r.ref, "level": r.level,
+                "level_label": _label(RESPONSE_LEVEL_LABELS.get(r.level, (r.level, r.level))),
+                "incident": i.ref, "title": i.title, "state": r.state,
+                "activated_on": _day(r.activated_at), "ended_on": _day(r.ended_at),
+                "tlp": i.tlp}
+
+    responses = {
+        "activated": rules.change(len(activated), len(responses_between(
+            Response.activated_at, p_start, p_end))),
+        "ended": rules.change(len(ended), len(responses_between(
+            Response.ended_at, p_start, p_end))),
+        "activated_items": [response_item(r, i) for r, i in activated if rules.listable(i.tlp)],
+        "ended_items": [response_item(r, i) for r, i in ended if rules.listable(i.tlp)],
+    }
+    responses["withheld"] = (len(activated) + len(ended) - len(responses["activated_items"])
+                             - len(responses["ended_items"]))
+
+    step(3, len(STEPS), "support")
+    support = _support(s, scope, period, previous, now_i)
+
+    sections, overall = rules.bulletin_tlp({
+        "figures": [], "notable": [i.tlp for i in notable],
+        "warnings": [x["tlp"] for x in warnings["issued_items"] + warnings["lifted_items"]],
+        "responses": [x["tlp"] for x in responses["activated_items"]
+                      + responses["ended_items"]],
+        "support": [rules.FIGURES_TLP]})
+    title_zh, title_en = rules.title(kind, period)
+    return {
+        "kind": kind.value, "period": str(period), "previous_period": str(previous),
+        "title": {"zh": title_zh, "en": title_en},
+        "issuer": {"key": issuer.key, "zh": issuer.name_zh, "en": issuer.name_en},
+        "days": {"first": period.start.isoformat(),
+                 "last": (period.end - timedelta(days=1)).isoformat(),
+                 "previous_first": previous.start.isoformat(),
+                 "previous_last": (previous.end - timedelta(days=1)).isoformat()},
+        "generated_at": now.isoformat(),
+        "audience": {"relation": "community", "zh": "应急服务支撑单位及通报名单上的单位",
+                     "en": "the support units and the bodies on the distribution list"},
+        "tlp": overall.value, "sections_tlp": sections,
+        "figures": figures,
+        "notable": {"rule": _label(rules.NOTABLE_RULE),
+                    "items": [_incident_item(i, regions, units) for i in notable],
+                    "withheld": len(notable_all) - len(notable)},
+        "warnings": warnings, "responses": responses, "support": support,
+    }
+
+
+def _support(s: Session, scope: Scope, period: Week | Month, previous: Week | Month,
+             incidents: list[Incident]) -> dict:
+    """Support units' work hours and the incidents they reported (Support obligations 2, 4, 5),
+    for the units in the issuer's scope with a membership during the period."""
+    members = active_memberships(s, since=period.start, until=period.end)
+    unit_ids = sorted(set(s.scalars(select(Body.id).where(
+        Body.id.in_(sorted({m.body_id for m in members})), scoping.visible_bodies(scope)))))
+    bodies = {b.id: b for b in s.scalars(select(Body).where(Body.id.in_(unit_ids)))}
+
+    def minutes(p: Week | Month) -> dict[int, tuple[int, int]]:
+        out: dict[int, tuple[int, int]] = {}
+        for e in s.scalars(select(WorkEntry).where(
+                WorkEntry.body_id.in_(unit_ids), WorkEntry.worked_on >= p.start,
+                WorkEntry.worked_on < p.end)):
+            m, n = out.get(e.body_id, (0, 0))
+            out[e.body_id] = (m + e.minutes, n + 1)
+        return out
+
+    now_m, before_m = minutes(period), minutes(previous)
+    reported: dict[int, int] = {}
+    for i in incidents:
+        if i.reporting_body_id in bodies:
+            reported[i.reporting_body_id] = reported.get(i.reporting_body_id, 0) + 1
+    rows = [{"key": b.key, "zh": b.name_zh, "en": b.name_en,
+             "hours": round(now_m.get(b.id, (0, 0))[0] / 60, 1),
+             "hours_previous": round(before_m.get(b.id, (0, 0))[0] / 60, 1),
+             "entries": now_m.get(b.id, (0, 0))[1], "incidents_reported": reported.get(b.id, 0)}
+            for b in sorted(bodies.values(), key=lambda b: b.key)]
+    return {"units": rows, "hours": round(sum(m for m, _ in now_m.values()) / 60, 1),
+            "hours_previous": round(sum(m for m, _ in before_m.values()) / 60, 1),
+            "incidents_reported": sum(reported.values())}
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+@cache
+def _env() -> Environment:
+    return Environment(loader=PackageLoader("fenghuo.sharing", "templates"), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def to_html(data: dict, *, ref: str, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """The bulletin as a bilingual HTML document for A4 print; its TLP on every page."""
+    tlp = Tlp(data["tlp"])
+    generated = datetime.fromisoformat(data["generated_at"]).astimezone(ZoneInfo(timezone))
+    return _env().get_template("bulletin.html").render(
+        d=data, ref=ref, tlp=_tlp(tlp.value), tlp_of=_tlp, tz_name=timezone,
+        generated=generated.strftime("%Y-%m-%d %H:%M"))
+
+
+def to_pdf(html: str) -> bytes:
+    """The HTML as an A4 PDF, Chinese set in Noto Sans CJK SC (Debian ``fonts-noto-cjk``)."""
+    from weasyprint import HTML  # heavy: imported only when a PDF is made
+
+    return HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()
+
+
+def _fetch_nothing(url: str, *args: Any, **kwargs: Any) -> dict:
+    raise ValueError(f"the bulletin fetches no resources ({url[:100]})")
+
+
+# --- use cases --------------------------------------------------------------------------------
+
+
+def _delivered(s: Session, bulletin_ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {i: [] for i in bulletin_ids}
+    for bid, key in s.execute(select(BulletinDelivery.bulletin_id, Body.key).join(
+            Body, Body.id == BulletinDelivery.body_id).where(
+            BulletinDelivery.bulletin_id.in_(bulletin_ids)).order_by(Body.key)):
+        out[bid].append(key)
+    return out
+
+
+def _summary(b: Bulletin, issuer: Body, delivered: list[str]) -> dict:
+    return {"ref": b.ref, "kind": b.kind, "period": b.period, "issuer": issuer.key,
+            "title": b.title, "tlp": b.tlp, "generated_by": b.generated_by,
+            "generated_at": b.generated_at, "pdf_sha256": b.pdf_sha256,
+            "delivered_to": delivered}
+
+
+def _out(s: Session, b: Bulletin) -> BulletinOut:
+    return BulletinOut(**_summary(b, s.get(Body, b.issuer_body_id), _delivered(s, [b.id])[b.id]),
+                       data=json.loads(b.data))
+
+
+def _generate(s: Session, *, issuer: Body, principal: Principal | None, kind: str,
+              period: Week | Month, now: datetime, timezone: str,
+              progress: Progress | None) -> Bulletin:
+    data = assemble(s, issuer=issuer, kind=kind, period=period, now=now, progress=progress)
+    step = progress or (lambda *_: None)
+    existing = s.scalar(select(Bulletin).where(
+        Bulletin.kind == kind, Bulletin.period == str(period),
+        Bulletin.issuer_body_id == issuer.id))
+    ref = existing.ref if existing else new_ref("BL", now)
+    step(4, len(STEPS), "html")
+    html = to_html(data, ref=ref, timezone=timezone)
+    step(5, len(STEPS), "pdf")
+    pdf = to_pdf(html)
+    step(6, len(STEPS), "store")
+    b = existing or Bulletin(ref=ref, kind=kind, period=str(period), issuer_body_id=issuer.id)
+    b.tlp, b.title = data["tlp"], f"{data['title']['zh']} {data['title']['en']}"[:300]
+    b.data = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    b.html, b.pdf, b.pdf_sha256 = html, pdf, hashlib.sha256(pdf).hexdigest()
+    b.generated_by = audit.Actor.of(principal).name
+    b.generated_at = now
+    if existing is None:
+        s.add(b)
+    s.flush()
+    audit.record(s, at=now, actor=audit.Actor.of(principal),
+                 action="bulletin.regenerate" if existing else "bulletin.generate",
+                 entity_type="bulletin", entity_key=ref, scope_path=issuer.jurisdiction.path,
+                 detail={"kind": kind, "period": str(period), "tlp": b.tlp,
+                         "pdf_sha256": b.pdf_sha256,
+                         "incidents": data["figures"]["incidents"]["count"]})
+    step(len(STEPS), len(STEPS), "done")
+    return b
+
+
+def generate(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: BulletinIn,
+             timezone: str = DEFAULT_TIMEZONE, progress: Progress | None = None) -> BulletinOut:
+    """Generate (or regenerate, replacing it) the caller's body's bulletin of a kind for a
+    period, over its scope (Plan §3.2; Law art. 30). Audited."""
+    require(principal, Permission.WARNING_ISSUE)
+    period = _period(data.kind, data.period)
+    now = clock.now()
+    if period.start >= day_of(now):
+        raise ValidationFailed([FieldError("period", f"{period} has not started yet")])
+    with uow() as s:
+        issuer = _issuer(s, principal)
+        b = _generate(s, issuer=issuer, principal=principal, kind=data.kind, period=period,
+                      now=now, timezone=timezone, progress=progress)
+        return _out(s, b)
+
+
+def _visible(scope: Scope) -> Any:
+    """Bulletins the caller's body issued, received, or that a body in its scope issued."""
+    received = Bulletin.id.in_(select(BulletinDelivery.bulletin_id).where(
+        BulletinDelivery.body_id == scope.body_id))
+    own = Bulletin.issuer_body_id == scope.body_id
+    if scope.own_body_only:
+        return or_(own, received)
+    return or_(own, received, Bulletin.issuer_body_id.in_(
+        select(Body.id).where(scoping.visible_bodies(scope))))
+
+
+def _visible_bulletin(s: Session, principal: Principal, ref: str) -> Bulletin:
+    b = s.scalar(select(Bulletin).where(Bulletin.ref == ref, _visible(principal.scope)))
+    if b is None:
+        raise NotFound(f"bulletin {ref!r} not found")
+    return b
+
+
+def list_bulletins(uow: UnitOfWork, *, principal: Principal, kind: str | None = None,
+                   limit: int = 50) -> list[BulletinSummary]:
+    """Bulletins the caller's body issued or received, and those issued in its scope, newest
+    period first."""
+    require(principal, Permission.INCIDENT_READ)
+    with uow() as s:
+        stmt = select(Bulletin, Body).join(Body, Body.id == Bulletin.issuer_body_id).where(
+            _visible(principal.scope))
+        if kind:
+            stmt = stmt.where(Bulletin.kind == kind)
+        rows = s.execute(stmt.order_by(Bulletin.period.desc(), Bulletin.id.desc())
+                         .limit(limit)).all()
+        delivered = _delivered(s, [b.id for b, _ in rows])
+        return [BulletinSummary(**_summary(b, i, delivered[b.id])) for b, i in rows]
+
+
+def get_bulletin(uow: UnitOfWork, *, principal: Principal, ref: str) -> BulletinOut:
+    require(principal, Permission.INCIDENT_READ)
+    with uow() as s:
+        return _out(s, _visible_bulletin(s, principal, ref))
+
+
+def get_document(uow: UnitOfWork, *, principal: Principal, ref: str,
+                 fmt: Literal["html", "pdf"]) -> tuple[str, bytes]:
+    """The stored HTML or PDF of a bulletin, with a file name."""
+    require(principal, Permission.INCIDENT_READ)
+    with uow() as s:
+        b = _visible_bulletin(s, principal, ref)
+        name = f"bulletin-{b.kind}-{b.period}-{b.ref}.{fmt}"
+        if fmt == "html":
+            return name, b.html.encode("utf-8")
+        if b.pdf is None:
+            raise NotFound(f"bulletin {ref!r} has no PDF")
+        return name, bytes(b.pdf)
+
+
+def _first_contacts(s: Session, body_ids: list[int]) -> dict[int, list[Contact]]:
+    by_body: dict[int, list[Contact]] = {i: [] for i in body_ids}
+    for c in s.scalars(select(Contact).where(
+            Contact.body_id.in_(body_ids),
+            Contact.channel.in_([c.value for c in DELIVERABLE_CHANNELS]))
+            .order_by(Contact.priority, Contact.id)):
+        by_body[c.body_id].append(c)
+    return {i: contact_tier(cs, 0) for i, cs in by_body.items()}
+
+
+def _send(s: Session, b: Bulletin, *, principal: Principal | None, recipients: list[str],
+          now: datetime) -> SendOut:
+    issuer = s.get(Body, b.issuer_body_id)
+    keys = list(dict.fromkeys(k.strip() for k in recipients if k.strip()))
+    listed = {x.key: x for x in s.scalars(select(Body).where(Body.key.in_(keys),
+                                                             Body.active.is_(True)))}
+    unknown = [k for k in keys if k not in listed]
+    if unknown:
+        raise ValidationFailed([FieldError("recipients", f"unknown bodies: {', '.join(unknown)}")])
+    reasons = {m.body_id: "support_unit_right" for m in active_memberships(s)}
+    for x in listed.values():
+        reasons.setdefault(x.id, "recipient_list")
+    reasons.pop(issuer.id, None)
+    done = set(s.scalars(select(BulletinDelivery.body_id).where(
+        BulletinDelivery.bulletin_id == b.id)))
+    bodies = {x.id: x for x in s.scalars(select(Body).where(Body.id.in_(sorted(reasons))))}
+    new = sorted((i for i in reasons if i not in done), key=lambda i: bodies[i].key)
+    contacts = _first_contacts(s, new)
+    data = json.loads(b.data)
+    figures = data["figures"]
+    marking = Tlp(b.tlp).marking
+    subject = f"[{marking}] {data['title']['zh']} / {data['title']['en']}"
+    text = (f"{marking}\n{data['title']['zh']}\n{data['issuer']['zh']} 发布，"
+            f"{data['days']['first']} 至 {data['days']['last']}：网络安全事件 "
+            f"{figures['incidents']['count']} 起（上期 {figures['incidents']['previous']} 起），"
+            f"较大及以上 {figures['notable']['count']} 起，发布预警 "
+            f"{data['warnings']['issued']['count']} 项，解除预警 "
+            f"{data['warnings']['lifted']['count']} 项，启动应急响应 "
+            f"{data['responses']['activated']['count']} 次。\n"
+            f"{data['title']['en']} by {data['issuer']['en']}, {data['days']['first']} to "
+            f"{data['days']['last']}: {figures['incidents']['count']} incidents (previously "
+            f"{figures['incidents']['previous']}), {figures['notable']['count']} relatively "
+            f"major or above, {data['warnings']['issued']['count']} warnings issued, "
+            f"{data['warnings']['lifted']['count']} lifted, "
+            f"{data['responses']['activated']['count']} responses activated.\n"
+            f"全文 Full text: /api/v1/bulletins/{b.ref}.pdf (HTML: /api/v1/bulletins/{b.ref}.html)")
+    messages = 0
+    for body_id in new:
+        s.add(BulletinDelivery(bulletin_id=b.id, body_id=body_id, reason=reasons[body_id],
+                               sent_at=now))
+        batch = [outbox.Message(c, subject, text, {"event": "bulletin", "ref": b.ref,
+                                                   "kind": b.kind, "period": b.period,
+                                                   "tlp": b.tlp}, priority=150)
+                 for c in contacts[body_id]]
+        outbox.enqueue(s, now=now, messages=batch)
+        messages += len(batch)
+    sent_to = [bodies[i].key for i in new]
+    audit.record(s, at=now, actor=audit.Actor.of(principal), action="bulletin.send",
+                 entity_type="bulletin", entity_key=b.ref, scope_path=issuer.jurisdiction.path,
+                 detail={"sent_to": sent_to, "messages": messages,
+                         "by_right": [bodies[i].key for i in new
+                                      if reasons[i] == "support_unit_right"]})
+    return SendOut(ref=b.ref, sent_to=sent_to,
+                   already_sent=sorted(bodies[i].key for i in reasons if i in done),
+                   without_contact=[bodies[i].key for i in new if not contacts[i]],
+                   messages=messages)
+
+
+def send(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
+         data: SendIn) -> SendOut:
+    """Send a bulletin the caller's body issued to every support unit with an active membership
+    (Support rights 2) and to ``recipients``: a delivery per body, a message to its first-rank
+    contacts with the summary and where to fetch it; bodies already sent to are skipped.
+    Audited."""
+    require(principal, Permission.WARNING_ISSUE)
+    with uow() as s:
+        b = _visible_bulletin(s, principal, ref)
+        if b.issuer_body_id != principal.body_id:
+            raise NotFound(f"bulletin {ref!r} was not issued by your body")
+        return _send(s, b, principal=principal, recipients=data.recipients, now=clock.now())
+
+
+def generate_scheduled(uow: UnitOfWork, clock: Clock, *, issuer_key: str,
+                       timezone: str = DEFAULT_TIMEZONE) -> list[str]:
+    """The worker's schedule: last week's bulletin from Monday and last month's from the 1st
+    (China Standard Time), each generated once by ``issuer_key`` (the unique kind, period and
+    issuer) and sent to the support units; returns the refs generated."""
+    now = clock.now()
+    today = now.astimezone(CST).date()
+    made = []
+    with uow() as s:
+        issuer = s.scalar(select(Body).where(Body.key == issuer_key))
+        if issuer is None or not rules.may_issue(issuer.kind).allowed:
+            return []
+        wanted = [(k.value, rules.last_complete(k, today)) for k in Kind
+                  if rules.due_today(k, today)]
+        if not wanted:
+            return []
+        have = set(s.execute(select(Bulletin.kind, Bulletin.period).where(
+            Bulletin.issuer_body_id == issuer.id, or_(*(and_(
+                Bulletin.kind == k, Bulletin.period == str(p)) for k, p in wanted)))).all())
+    for kind, period in wanted:
+        if (kind, str(period)) in have:
+            continue
+        with uow() as s:
+            issuer = s.get(Body, issuer.id)
+            b = _generate(s, issuer=issuer, principal=None, kind=kind, period=period, now=now,
+                          timezone=timezone, progress=None)
+            _send(s, b, principal=None, recipients=[], now=now)
+            made.append(b.ref)
+    return made

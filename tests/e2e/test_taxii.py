@@ -1,0 +1,207 @@
+"""The TAXII 2.1 server (issue 8 item 4) against ``taxii2-client`` as a real client over a real
+server (``fenghuo serve`` in a subprocess), on SQLite and PostgreSQL: discovery, API root,
+collections, objects with ``added_after``/``limit``/``next`` paging and the X-TAXII-Date-Added
+headers, manifest, object by id; Basic and Bearer auth as the existing users; scope (Law art.
+30) AND TLP 2.0 per caller."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+import requests
+from taxii2client.v21 import Collection, Server, as_pages
+
+from fenghuo.api.routers.taxii import COLLECTIONS, TAXII
+from fenghuo.org import accounts
+from fenghuo.org.schemas import TokenIn
+from fenghuo.sharing import stix
+from fenghuo.sharing.tlp import Tlp
+from tests.browser.conftest import start_server
+from tests.conftest import PASSWORD
+from tests.e2e.test_cli import fenghuo
+from tests.e2e.test_cli_reporting import clean_env
+from tests.integration.test_reporting_chain import file
+from tests.integration.test_stix import submit
+from tests.integration.test_warnings import published
+
+COLS = {v["kind"]: cid for cid, v in COLLECTIONS.items()}
+
+
+@pytest.fixture
+def world(rt, principal, clock):
+    inc = file(rt, principal, clock)
+    red = file(rt, principal, clock, title="RED 事件", tlp=Tlp.RED)
+    w = published(rt, principal, clock)
+    items = []
+    for n in range(3):
+        clock.advance(minutes=5)  # distinct date_added, for added_after
+        items.append(submit(rt, principal, clock, title=f"扫描 scan {n}").ref)
+    strict = submit(rt, principal, clock, tlp=Tlp.AMBER_STRICT, title="STRICT item").ref
+    red_item = submit(rt, principal, clock, tlp=Tlp.RED, title="RED item").ref
+    return {"incident": inc.ref, "red": red.ref, "warning": w.ref, "items": items,
+            "strict": strict, "red_item": red_item}
+
+
+@pytest.fixture
+def server(rt, db_url, tmp_path, world) -> Iterator[str]:
+    proc, base = start_server(db_url, tmp_path / "server.log")
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class Bearer(requests.auth.AuthBase):
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, r):
+        r.headers["Authorization"] = f"Bearer {self.token}"
+        return r
+
+
+@pytest.fixture
+def tokens(rt):
+    """``tokens("bj_admin")``: an API token of that user (Bearer: no password hash per call)."""
+    def make(user: str) -> str:
+        me = accounts.principal_for(rt.uow, username=user)
+        return accounts.issue_token(rt.uow, rt.clock, principal=me,
+                                    data=TokenIn(name="taxii")).token
+    return make
+
+
+def collection(base: str, kind: str, token: str) -> Collection:
+    return Collection(f"{base}/taxii2/api/collections/{COLS[kind]}/", auth=Bearer(token))
+
+
+def ids(envelope: dict) -> set[str]:
+    return {o["id"] for o in envelope.get("objects", [])}
+
+
+def test_discovery_root_collections_auth_and_media_type(server):
+    """TAXII 2.1 discovery, API root and collections with Basic auth as an existing user;
+    no or wrong credentials are a 401, an Accept without the TAXII media type a 406."""
+    s = Server(f"{server}/taxii2/", user="bj_admin", password=PASSWORD)
+    assert s.title and s.default.url.endswith("/taxii2/api/")
+    root = s.api_roots[0]
+    assert TAXII in root.versions
+    got = {c.id: c for c in root.collections}
+    assert set(got) == set(COLLECTIONS)
+    assert all(c.can_read and not c.can_write for c in got.values())
+    url = f"{server}/taxii2/"
+    assert requests.get(url, headers={"Accept": TAXII}, timeout=10).status_code == 401
+    assert requests.get(url, auth=("bj_admin", "wrong"), timeout=10).status_code == 401
+    bad = base64.b64encode(b"\xff\xfe").decode()
+    assert requests.get(url, headers={"Authorization": f"Basic {bad}"},
+                        timeout=10).status_code == 401
+    assert requests.get(url, auth=("bj_admin", PASSWORD), headers={"Accept": "text/html"},
+                        timeout=10).status_code == 406
+    r = requests.get(f"{server}/taxii2/api/collections/nope/objects/",
+                     auth=("bj_admin", PASSWORD), timeout=10)
+    assert r.status_code == 404
+
+
+def test_scope_and_tlp_decide_what_each_caller_sees(server, world, tokens):
+    """Law art. 30 + TLP 2.0: the Beijing office sees the Beijing incidents (the RED one was
+    routed to it: NAMED), its warning and monitoring items, but not the AMBER+STRICT or RED
+    items it is only in scope of; the submitter is NAMED on its own; Shanghai sees none."""
+    bj = tokens("bj_admin")
+    incidents = ids(collection(server, "incidents", bj).get_objects())
+    assert {stix.stix_id("incident", world["incident"]),
+            stix.stix_id("incident", world["red"])} <= incidents
+    reports = ids(collection(server, "warnings", bj).get_objects())
+    assert stix.stix_id("report", world["warning"]) in reports
+    groupings = ids(collection(server, "monitoring", bj).get_objects())
+    assert {stix.stix_id("grouping", r) for r in world["items"]} <= groupings
+    assert stix.stix_id("grouping", world["strict"]) not in groupings
+    assert stix.stix_id("grouping", world["red_item"]) not in groupings
+    own = ids(collection(server, "monitoring", tokens("bj_reporter")).get_objects())
+    assert {stix.stix_id("grouping", world["red_item"]),
+            stix.stix_id("grouping", world["strict"])} <= own
+    # one object by id; out of reach it is a 404
+    oid = stix.stix_id("incident", world["incident"])
+    env = collection(server, "incidents", bj).get_object(oid)
+    assert [o["id"] for o in env["objects"]] == [oid]
+    assert env["objects"][0]["extensions"][stix.INCIDENT_CORE_EXTENSION]["determination"]
+    sh = tokens("sh_admin")
+    with pytest.raises(requests.HTTPError) as err:
+        collection(server, "incidents", sh).get_object(oid)
+    assert err.value.response.status_code == 404
+    for kind in COLS:
+        r = requests.get(f"{server}/taxii2/api/collections/{COLS[kind]}/objects/",
+                         headers={"Authorization": f"Bearer {sh}", "Accept": TAXII},
+                         timeout=10)
+        assert r.status_code == 200 and r.headers["content-type"].startswith(
+            "application/taxii+json")
+        assert not {o["type"] for o in r.json().get("objects", [])} & {
+            "incident", "report", "grouping", "indicator", "vulnerability"}, kind
+
+
+def test_paging_headers_and_added_after(server, tokens):
+    """TAXII 2.1 §5.3–5.4: limit/next pages return every object once, in date_added order,
+    with X-TAXII-Date-Added-First/Last; added_after returns only later objects."""
+    token = tokens("bj_admin")
+    col = collection(server, "monitoring", token)
+    whole = col.get_objects()
+    assert whole["more"] is False and len(whole["objects"]) > 3
+    pages = list(as_pages(col.get_objects, per_request=3))
+    assert len(pages) > 1 and all(p["more"] for p in pages[:-1])
+    seen = [o["id"] for p in pages for o in p.get("objects", [])]
+    assert len(seen) == len(set(seen)) == len(whole["objects"])
+    manifest = list(as_pages(col.get_manifest, per_request=3))
+    assert [m["id"] for p in manifest for m in p["objects"]] == seen
+    url = f"{server}/taxii2/api/collections/{COLS['monitoring']}/objects/"
+    h = {"Authorization": f"Bearer {token}", "Accept": TAXII}
+    r = requests.get(url, params={"limit": 2}, headers=h, timeout=10)
+    first, last = r.headers["X-TAXII-Date-Added-First"], r.headers["X-TAXII-Date-Added-Last"]
+    assert first <= last and r.json()["more"] is True and r.json()["next"]
+    newest = requests.get(url, headers=h, timeout=10).headers["X-TAXII-Date-Added-Last"]
+    assert requests.get(url, params={"added_after": newest}, headers=h,
+                        timeout=10).json() == {"more": False}
+    after_first = requests.get(url, params={"added_after": first}, headers=h,
+                               timeout=10).json()
+    assert 0 < len(after_first["objects"]) < len(whole["objects"])
+    assert requests.get(url, params={"next": "!!"}, headers=h, timeout=10).status_code == 422
+    assert requests.get(url, params={"added_after": "soon"}, headers=h,
+                        timeout=10).status_code == 422
+
+
+def test_stix_export_and_import_from_the_command_line(rt, principal, clock, db_url, tmp_path):
+    """``fenghuo stix export|import`` (issue 8 item 3): a Beijing incident exported by the
+    Beijing office, imported by Shanghai as monitoring information once; bad input exits
+    non-zero with a message."""
+    inc = file(rt, principal, clock)
+    env = clean_env(FENGHUO_DATABASE_URL=db_url)
+    bundle = tmp_path / "b.json"
+    r = fenghuo("stix", "export", "--as", "bj_admin", "--incident", inc.ref, "-o", str(bundle),
+                env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    objects = json.loads(bundle.read_text())["objects"]
+    assert [o["external_references"][0]["external_id"] for o in objects
+            if o["type"] == "incident"] == [inc.ref]
+    assert not [o for o in objects if o["type"] in ("report", "grouping")]
+    r = fenghuo("stix", "export", "--as", "sh_admin", "--incident", inc.ref, env=env,
+                cwd=tmp_path)
+    assert r.returncode == 1 and inc.ref in r.stderr
+    r = fenghuo("stix", "export", "--as", "bj_admin", "--since", "2099-01-01", env=env,
+                cwd=tmp_path)
+    assert r.returncode == 0 and '"incident"' not in r.stdout, r.stderr
+    r = fenghuo("stix", "export", "--as", "bj_admin", "--since", "soon", env=env, cwd=tmp_path)
+    assert r.returncode == 2 and "--since" in r.stderr
+    r = fenghuo("stix", "import", str(bundle), "--as", "sh_admin", env=env, cwd=tmp_path)
+    assert r.returncode == 0 and "imported 已导入 1 " in r.stdout, r.stderr
+    r = fenghuo("stix", "import", str(bundle), "--as", "sh_admin", env=env, cwd=tmp_path)
+    assert r.returncode == 0 and "imported 已导入 0 " in r.stdout, r.stderr
+    junk = tmp_path / "junk.json"
+    junk.write_text('{"type": "bundle", "objects": "x"}')
+    r = fenghuo("stix", "import", str(junk), "--as", "sh_admin", env=env, cwd=tmp_path)
+    assert r.returncode == 1 and "error" in r.stderr
