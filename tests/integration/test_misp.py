@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import func, select
 
 from fenghuo.audit.models import AuditPending
-from fenghuo.common.errors import Forbidden, ValidationFailed
 from fenghuo.sharing import misp
 from fenghuo.sharing.models import ImportedObject
 from fenghuo.sharing.tlp import Tlp
