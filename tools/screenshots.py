@@ -18,6 +18,8 @@ detail pages whole at 1366 wide, cut at 2000 px) and writes:
     warning.png          a published warning: recipients, acknowledgements, checklist progress
     response.png         a Level I response's console page
     directory.png        the directory of bodies
+    preparedness.png     compliance: plans, exercises, CII assessments per body, with statuses
+    accountability.png   the accountability and commendation view for the half-year
     tablet-incident.png  the incident page at 768×1024
 
 Usage: python tools/screenshots.py [--out docs/screenshots]
@@ -168,11 +170,27 @@ def response(api: Api) -> str:
     return ref
 
 
+def preparedness(api: Api) -> None:
+    """Beijing's plan, last evaluated thirteen months ago (overdue, Plan §8.1), the bank's plan
+    and a commendation (Plan §7.10)."""
+    today = datetime.now(SHANGHAI).date()
+    for body, key, title, adopted in (
+            ("110000.office", "bj-plan", "北京市网络安全事件应急预案", today - timedelta(days=400)),
+            ("bj-bank", "bank-plan", "北京某银行网络安全事件应急预案", today - timedelta(days=90))):
+        api.post("bj_duty", "/preparedness/plans", {
+            "body": body, "key": key, "title": title, "version": "2025", "owner": "应急处",
+            "document": f"{key}.pdf", "adopted_on": adopted.isoformat()})
+    api.post("bj_duty", "/commendations", {
+        "body": "bj-support", "reason": "协助处置勒索事件 helped handle the ransomware case"})
+
+
 def build_content(base: str) -> Content:
     api = Api(base)
     try:
         published = warning(api)  # first, so the incidents are reported while it is in effect
-        return Content(incident=incidents(api), warning=published, response=response(api))
+        content = Content(incident=incidents(api), warning=published, response=response(api))
+        preparedness(api)
+        return content
     finally:
         api.http.close()
 
@@ -269,6 +287,13 @@ def shot_directory(browser: Browser, base: str, out: Path) -> Path:
     return shoot(page, out, "directory")
 
 
+def shot_preparedness(browser: Browser, base: str, out: Path) -> list[Path]:
+    page = open_as(browser, base, "bj_duty", "/web/preparedness", TALL)
+    first = shoot(page, out, "preparedness", full_page=True)
+    page = open_as(browser, base, "bj_duty", "/web/preparedness/accountability", TALL)
+    return [first, shoot(page, out, "accountability", full_page=True)]
+
+
 def take_shots(base: str, out: Path, content: Content) -> list[Path]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
@@ -283,6 +308,7 @@ def take_shots(base: str, out: Path, content: Content) -> list[Path]:
                     shot_warning(browser, base, out, content.warning),
                     shot_response(browser, base, out, content.response),
                     shot_directory(browser, base, out),
+                    *shot_preparedness(browser, base, out),
                     shot_incident(browser, base, out, content.incident, "tablet-incident",
                                   TABLET)]
         finally:
