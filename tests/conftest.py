@@ -1,8 +1,8 @@
 """Shared fixtures: a seeded test world on SQLite and on a throwaway PostgreSQL database.
 
-Integration and e2e tests take ``rt`` (a Runtime) and run once per backend. Each test gets a fresh
-copy of a template database (file copy on SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL),
-so tests never see each other's writes.
+Integration and e2e tests take ``rt`` (a Runtime) and run once per backend. Each test gets a
+database in the template's state (a file copy on SQLite; on PostgreSQL a pooled copy of the
+template, reset after each test, tests/pgpool.py), so tests never see each other's writes.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from fenghuo.config import Settings
 from fenghuo.org import interchange
 from fenghuo.org.accounts import principal_for, put_user
 from fenghuo.org.schemas import UserIn
+from tests import pgpool
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "correct-horse-battery"
@@ -47,12 +48,8 @@ USERS = {
 }
 
 
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def _pg_exec(sql: str) -> None:
-    with psycopg.connect(_libpq(PG_ADMIN_URL), autocommit=True) as conn:
+    with psycopg.connect(pgpool.libpq(PG_ADMIN_URL), autocommit=True) as conn:
         conn.execute(sql)
 
 
@@ -97,11 +94,21 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pg_template(pg_available: None) -> Iterator[str]:
     name = f"fenghuo_tpl_{uuid.uuid4().hex[:10]}"
     _pg_exec(f'CREATE DATABASE "{name}"')
-    rt = _runtime(str(make_url(PG_ADMIN_URL).set(database=name)), FakeClock())
+    url = str(make_url(PG_ADMIN_URL).set(database=name))
+    rt = _runtime(url, FakeClock())
     _seed_world(rt)
     rt.engine.dispose()
+    pgpool.install_reset(url)
     yield name
     _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_pool(pg_template: str) -> Iterator[pgpool.Pool]:
+    """This worker's reusable copies of the template (tests/pgpool.py)."""
+    pool = pgpool.Pool(PG_ADMIN_URL, pg_template)
+    yield pool
+    pool.close()
 
 
 @pytest.fixture
@@ -109,19 +116,38 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """URL of a fresh copy of the seeded test world on each backend."""
-    if request.param == "sqlite":
-        target = tmp_path / "fenghuo.db"
+def _fresh_copy(backend: str, request: pytest.FixtureRequest, directory: Path) -> Iterator[str]:
+    """URL of a database in the seeded test world's state on ``backend``: a new file on SQLite,
+    a pooled copy on PostgreSQL (reset to the template's state after the test)."""
+    if backend == "sqlite":
+        target = directory / f"fenghuo-{uuid.uuid4().hex[:8]}.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
         yield f"sqlite:///{target}"
         return
-    template = request.getfixturevalue("pg_template")
-    name = f"fenghuo_t_{uuid.uuid4().hex[:12]}"
-    _pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    yield str(make_url(PG_ADMIN_URL).set(database=name))
-    _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with request.getfixturevalue("pg_pool").database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh copy of the seeded test world on each backend."""
+    yield from _fresh_copy(request.param, request, tmp_path)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_db_url(request: pytest.FixtureRequest,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Like ``db_url``, but one copy shared by the tests of a module: for tests that only read
+    what a module-scoped fixture wrote (a live server over one world, say)."""
+    yield from _fresh_copy(request.param, request, tmp_path_factory.mktemp("module-db"))
+
+
+@pytest.fixture(scope="module")
+def module_rt(module_db_url: str) -> Iterator[bootstrap.Runtime]:
+    """A runtime over ``module_db_url`` with its own fake clock (``module_rt.clock``)."""
+    runtime = _runtime(module_db_url, FakeClock())
+    yield runtime
+    runtime.engine.dispose()
 
 
 @pytest.fixture

@@ -4,50 +4,33 @@ Chromium driven by Playwright. The tests skip, saying why, when /usr/bin/chromiu
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.cli import clean_env
+from tests.servers import Server
+from tests.waits import scaled
 
 CHROMIUM = "/usr/bin/chromium"
 #: the browser tests run on SQLite only, to stay quick: they check the pages, and the services
 #: under those pages run on SQLite and PostgreSQL in tests/e2e (test_web_console.py and others)
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+#: the same for a module's shared world (``module_db_url``, ``module_server``)
+MODULE_SQLITE_ONLY = pytest.mark.parametrize("module_db_url", ["sqlite"], indirect=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def ui_timeout_ms() -> float:
+    """Playwright's bound on each action, wait and ``expect`` (30 s on an idle machine, scaled
+    to its load); its timeout error names the selector or URL it waited for."""
+    return scaled(30) * 1000
 
 
-def start_server(database_url: str, log: Path) -> tuple[subprocess.Popen, str]:
-    """``fenghuo serve`` on a free port; returns once /healthz answers."""
-    port = free_port()
-    env = {**os.environ, "FENGHUO_DATABASE_URL": database_url, "FENGHUO_ACCESS_LOG": "false"}
-    out = log.open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "fenghuo.cli.main", "serve", "--host",
-                             "127.0.0.1", "--port", str(port)], env=env, stdout=out,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited ({proc.returncode}): {log.read_text()}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.terminate()
-    raise RuntimeError(f"the server did not answer /healthz in 30 s: {log.read_text()}")
+def start_server(database_url: str, log: Path) -> Server:
+    """``fenghuo serve`` on a free port over ``database_url``; returns once /healthz answers."""
+    env = {**clean_env(FENGHUO_DATABASE_URL=database_url), "FENGHUO_ACCESS_LOG": "false"}
+    return Server(env=env, cwd=log.parent, log=log)
 
 
 @pytest.fixture
@@ -57,24 +40,24 @@ def server(db_url: str, tmp_path: Path) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package "
                     "(scripts/test does so as root)")
-    proc, base = start_server(db_url, tmp_path / "server.log")
-    try:
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with start_server(db_url, tmp_path / "server.log") as live:
+        yield live.base
+
+
+@pytest.fixture(scope="module")
+def module_server(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One live server for a module whose tests only read (the layout checks)."""
+    with start_server(module_db_url, tmp_path_factory.mktemp("server") / "server.log") as live:
+        yield live.base
 
 
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=ui_timeout_ms())
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         yield b

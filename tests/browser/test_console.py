@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SQLITE_ONLY, log_in
+from tests.browser.conftest import SQLITE_ONLY, log_in, ui_timeout_ms
 
 pytestmark = SQLITE_ONLY
 VIEWPORT = {"width": 1366, "height": 768}
@@ -16,7 +16,7 @@ VIEWPORT = {"width": 1366, "height": 768}
 @pytest.fixture
 def context(browser):
     ctx = browser.new_context(locale="zh-CN", viewport=VIEWPORT)
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(ui_timeout_ms())
     yield ctx
     ctx.close()
 

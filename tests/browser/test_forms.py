@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SQLITE_ONLY
+from tests.browser.conftest import SQLITE_ONLY, ui_timeout_ms
 from tests.conftest import PASSWORD
 from tests.e2e.test_web_public import public_warning
 
@@ -21,7 +21,7 @@ VIEWPORT = {"width": 1366, "height": 768}
 @pytest.fixture
 def context(browser):
     ctx = browser.new_context(locale="zh-CN", viewport=VIEWPORT)
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(ui_timeout_ms())
     yield ctx
     ctx.close()
 

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SQLITE_ONLY, log_in
+from tests.browser.conftest import SQLITE_ONLY, log_in, ui_timeout_ms
 
 pytestmark = SQLITE_ONLY
 VIEWPORT = {"width": 1366, "height": 768}
@@ -22,7 +22,7 @@ def contexts(browser):
 
     def make():
         ctx = browser.new_context(locale="zh-CN", viewport=VIEWPORT)
-        ctx.set_default_timeout(10_000)
+        ctx.set_default_timeout(ui_timeout_ms())
         made.append(ctx)
         return ctx.new_page()
 

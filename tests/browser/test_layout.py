@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import SQLITE_ONLY, log_in
+from tests.browser.conftest import MODULE_SQLITE_ONLY, log_in, ui_timeout_ms
 
-pytestmark = SQLITE_ONLY
+pytestmark = MODULE_SQLITE_ONLY
 PAGES = ["/web/", "/web/incidents", "/web/report", "/web/monitoring", "/web/warnings",
          "/web/warnings/new", "/web/responses", "/web/directory", "/web/admin/users",
          "/web/preparedness", "/web/preparedness/support", "/web/preparedness/accountability",
@@ -24,9 +24,10 @@ OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElemen
 
 @pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768},
                                       {"width": 768, "height": 1024}], ids=["laptop", "tablet"])
-def test_main_pages_fit_and_label_every_control(server, browser, viewport):
+def test_main_pages_fit_and_label_every_control(module_server, browser, viewport):
+    server = module_server  # the pages are only read: one server for both screens
     ctx = browser.new_context(locale="zh-CN", viewport=viewport)
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(ui_timeout_ms())
     try:
         page = ctx.new_page()
         log_in(page, server, "bj_admin")

@@ -18,7 +18,7 @@ from fenghuo.config import Settings
 from fenghuo.org.accounts import principal_for
 from fenghuo.preparedness import service as preparedness
 from fenghuo.preparedness.schemas import PlanIn
-from tests.browser.conftest import SQLITE_ONLY, log_in
+from tests.browser.conftest import SQLITE_ONLY, log_in, ui_timeout_ms
 
 pytestmark = SQLITE_ONLY
 
@@ -38,7 +38,7 @@ def world(db_url):
 
 def test_a_non_compliant_province(world, server, browser):
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(ui_timeout_ms())
     try:
         page = ctx.new_page()
         log_in(page, server, "bj_admin", "/web/preparedness")
@@ -74,7 +74,7 @@ def test_a_plan_registered_overdue_then_evaluated(server, browser):
     duty."""
     adopted = add_months(day_of(datetime.now(UTC)), -13)
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(ui_timeout_ms())
     try:
         page = ctx.new_page()
         log_in(page, server, "bj_duty", "/web/preparedness")

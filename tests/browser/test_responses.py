@@ -18,7 +18,7 @@ from fenghuo.incident.schemas import ReportIn
 from fenghuo.org.accounts import principal_for
 from fenghuo.response.models import Response
 from fenghuo.web import i18n
-from tests.browser.conftest import SQLITE_ONLY, log_in
+from tests.browser.conftest import SQLITE_ONLY, log_in, ui_timeout_ms
 from tests.e2e.test_api_responses import hq_member
 
 pytestmark = SQLITE_ONLY
@@ -47,7 +47,7 @@ def world(db_url):
 @pytest.fixture
 def context(browser):
     ctx = browser.new_context(locale="zh-CN", viewport=VIEWPORT)
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(ui_timeout_ms())
     yield ctx
     ctx.close()
 

@@ -8,8 +8,7 @@ import json
 from fenghuo.sharing import misp
 from fenghuo.sharing.tlp import Tlp
 from fenghuo.warning import monitoring
-from tests.e2e.test_cli import fenghuo
-from tests.e2e.test_cli_reporting import clean_env
+from tests.cli import clean_env, fenghuo
 from tests.integration.test_reporting_chain import file
 from tests.integration.test_warnings import monitoring_in
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
+from tests.cli import fenghuo
 from tests.e2e.test_api_incidents import report
-from tests.e2e.test_cli import env, fenghuo  # noqa: F401 - env is a fixture
+from tests.e2e.test_cli import env  # noqa: F401 - a fixture
 
 PROBLEM = "application/problem+json"
 

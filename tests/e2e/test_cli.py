@@ -1,13 +1,14 @@
-"""The command line as a new user runs it: first start, import, tree, export, audit verify."""
+"""The command line as a new user runs it: first start, import, tree, export, audit verify.
+
+Commands run in process (tests/cli.py) unless the process itself is what is tested: the first
+start, ``--help`` and exit codes from a real interpreter."""
 
 from __future__ import annotations
 
-import os
+import json
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,67 +17,70 @@ from sqlalchemy import create_engine, text
 
 from fenghuo.common.errors import Unauthorized
 from fenghuo.org import accounts
+from tests.cli import clean_env, fenghuo, fenghuo_process
 from tests.conftest import PASSWORD
+from tests.servers import Server
+from tests.waits import scaled
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "jincheng.yaml"
-
-
-def fenghuo(*args: str, env: dict, cwd: Path, input: str | None = None
-            ) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fenghuo.cli.main", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, input=input, timeout=120)
+#: what `fenghuo --help` must not load (issue 14 item 4): the database layer, the web stack,
+#: PDF, STIX and MISP are imported only by the commands that use them
+HEAVY = ("sqlalchemy", "fastapi", "uvicorn", "weasyprint", "stix2", "pymisp", "alembic",
+         "fenghuo.bootstrap")
 
 
 @pytest.fixture
 def env(db_url: str) -> dict:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("FENGHUO_")}
-    return {**base, "FENGHUO_DATABASE_URL": db_url, "COLUMNS": "200", "NO_COLOR": "1"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(cwd: Path, env: dict, port: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "fenghuo.cli.main", "serve", "--port",
-                             str(port)], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    lines, deadline = [], time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        lines.append(line)
-        if "Uvicorn running" in line or proc.poll() is not None:
-            break
-    return proc, "".join(lines)
+    return clean_env(FENGHUO_DATABASE_URL=db_url)
 
 
 def test_first_start_on_the_embedded_default(tmp_path):
     """README's first command: a bare directory becomes a running system with an admin login."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FENGHUO_")}
-    env.update(COLUMNS="200", NO_COLOR="1")
-    port = free_port()
-    proc, output = start_server(tmp_path, env, port)
-    try:
-        match = re.search(r"password: (\S+)", output)
-        assert match, output
-        base = f"http://127.0.0.1:{port}"
-        assert httpx.get(f"{base}/docs").status_code == 200
-        r = httpx.post(f"{base}/api/v1/auth/token",
+    env = clean_env()
+    with Server(env=env, cwd=tmp_path, log=tmp_path / "first.log") as server:
+        match = re.search(r"password: (\S+)", server.output())
+        assert match, server.output()
+        base = server.base
+        assert httpx.get(f"{base}/docs", timeout=scaled(30)).status_code == 200
+        r = httpx.post(f"{base}/api/v1/auth/token", timeout=scaled(30),
                        data={"username": "admin", "password": match.group(1)})
         assert r.status_code == 200, r.text
         auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        tree = httpx.get(f"{base}/api/v1/org/tree", headers=auth).json()
+        tree = httpx.get(f"{base}/api/v1/org/tree", timeout=scaled(30), headers=auth).json()
         assert len(tree["children"]) == 32
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     assert (tmp_path / "fenghuo-data" / "fenghuo.db").exists()
-    proc, output = start_server(tmp_path, env, port)
-    proc.terminate()
-    proc.wait(timeout=30)
+    with Server(env=env, cwd=tmp_path, log=tmp_path / "second.log") as again:
+        output = again.output()
     assert "password:" not in output and "Uvicorn running" in output  # printed once only
+
+
+def test_help_and_exit_codes_of_the_real_process(tmp_path):
+    """As a shell sees it: `--help` exits 0 listing every command, a usage error exits 2, a
+    refused command 1; `--help` loads none of the heavy libraries."""
+    env = clean_env(FENGHUO_DATABASE_URL=f"sqlite:///{tmp_path / 'f.db'}")
+    r = fenghuo_process("--help", env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    for name in ("serve", "report", "warning", "support", "bulletin", "stix", "misp", "audit"):
+        assert re.search(rf"│ {name}\s", r.stdout), name
+    assert fenghuo_process("no-such-command", env=env, cwd=tmp_path).returncode == 2
+    missing = fenghuo_process("report", str(tmp_path / "none.yaml"), "--as", "x", env=env,
+                              cwd=tmp_path)
+    assert missing.returncode == 2 and "none.yaml" in missing.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: [unclosed\n")
+    r = fenghuo_process("report", str(bad), "--as", "nobody", env=env, cwd=tmp_path)
+    assert r.returncode == 1 and "not valid YAML" in r.stderr
+    probe = ("import json, sys; sys.argv = ['fenghuo', '--help']\n"
+             "from fenghuo.cli.main import app\n"
+             "try:\n    app()\nexcept SystemExit:\n    pass\n"
+             "print(json.dumps(sorted(sys.modules)), file=sys.stderr)")
+    loaded = json.loads(fenghuo_python(probe, env, tmp_path).stderr.strip().splitlines()[-1])
+    assert [m for m in loaded if m.split(".")[0] in HEAVY or m in HEAVY] == []
+
+
+def fenghuo_python(code: str, env: dict, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=scaled(120), check=True)
 
 
 def test_import_tree_export(env, tmp_path):

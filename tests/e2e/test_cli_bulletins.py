@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.e2e.test_cli import fenghuo
-from tests.e2e.test_cli_reporting import clean_env
+from tests.cli import clean_env, fenghuo
 from tests.integration.test_bulletins import seed_month
 
 

@@ -11,8 +11,7 @@ import subprocess
 from typer.testing import CliRunner
 
 from fenghuo.cli.main import app
-from tests.e2e.test_cli import fenghuo
-from tests.e2e.test_cli_reporting import clean_env
+from tests.cli import clean_env, fenghuo
 from tests.integration.test_dossier import scenario
 
 

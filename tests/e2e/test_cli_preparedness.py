@@ -9,8 +9,7 @@ import re
 from datetime import date, timedelta
 
 from fenghuo.common.periods import add_months
-from tests.e2e.test_cli import fenghuo
-from tests.e2e.test_cli_reporting import clean_env
+from tests.cli import clean_env, fenghuo
 
 EXERCISE_REF = re.compile(r"\bEX-\d{8}-[0-9A-F]{8}\b")
 

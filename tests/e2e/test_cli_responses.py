@@ -17,9 +17,8 @@ from sqlalchemy import func, select
 from fenghuo.org.accounts import put_user
 from fenghuo.org.schemas import UserIn
 from fenghuo.response.models import Investigation, Response
+from tests.cli import clean_env, fenghuo
 from tests.conftest import PASSWORD
-from tests.e2e.test_cli import fenghuo
-from tests.e2e.test_cli_reporting import clean_env
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 INCIDENT_REF = re.compile(r"\bFH-\d{8}-[0-9A-F]{8}\b")

@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from tests.e2e.test_cli import fenghuo
-from tests.e2e.test_cli_reporting import clean_env
+from tests.cli import clean_env, fenghuo
 
 
 def test_a_short_support_scenario(db_url, tmp_path):

@@ -13,9 +13,8 @@ from fenghuo.org import interchange
 from fenghuo.org.accounts import put_user
 from fenghuo.org.schemas import UserIn
 from fenghuo.warning.models import EarlyWarning, MonitoringItem
+from tests.cli import clean_env, fenghuo
 from tests.conftest import PASSWORD
-from tests.e2e.test_cli import fenghuo
-from tests.e2e.test_cli_reporting import clean_env
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 WARNING_REF = re.compile(r"\bWN-\d{8}-[0-9A-F]{8}\b")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -21,18 +20,24 @@ from fenghuo.org.schemas import TokenIn
 from fenghuo.sharing import stix
 from fenghuo.sharing.tlp import Tlp
 from tests.browser.conftest import start_server
+from tests.cli import clean_env, fenghuo
 from tests.conftest import PASSWORD
-from tests.e2e.test_cli import fenghuo
-from tests.e2e.test_cli_reporting import clean_env
 from tests.integration.test_reporting_chain import file
 from tests.integration.test_stix import submit
 from tests.integration.test_warnings import published
+from tests.waits import scaled
 
 COLS = {v["kind"]: cid for cid, v in COLLECTIONS.items()}
 
 
-@pytest.fixture
-def world(rt, principal, clock):
+@pytest.fixture(scope="module")
+def world(module_rt):
+    """One world per backend for the module's read-only tests."""
+    rt, clock = module_rt, module_rt.clock
+
+    def principal(username: str):  # noqa: ANN202
+        return accounts.principal_for(rt.uow, username=username)
+
     inc = file(rt, principal, clock)
     red = file(rt, principal, clock, title="RED 事件", tlp=Tlp.RED)
     w = published(rt, principal, clock)
@@ -46,18 +51,11 @@ def world(rt, principal, clock):
             "strict": strict, "red_item": red_item}
 
 
-@pytest.fixture
-def server(rt, db_url, tmp_path, world) -> Iterator[str]:
-    proc, base = start_server(db_url, tmp_path / "server.log")
-    try:
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+@pytest.fixture(scope="module")
+def server(module_db_url, world, tmp_path_factory) -> Iterator[str]:
+    """A live server over the module's world, started once per backend: the tests only read."""
+    with start_server(module_db_url, tmp_path_factory.mktemp("taxii") / "server.log") as live:
+        yield live.base
 
 
 class Bearer(requests.auth.AuthBase):
@@ -69,10 +67,11 @@ class Bearer(requests.auth.AuthBase):
         return r
 
 
-@pytest.fixture
-def tokens(rt):
+@pytest.fixture(scope="module")
+def tokens(module_rt):
     """``tokens("bj_admin")``: an API token of that user (Bearer: no password hash per call)."""
     def make(user: str) -> str:
+        rt = module_rt
         me = accounts.principal_for(rt.uow, username=user)
         return accounts.issue_token(rt.uow, rt.clock, principal=me,
                                     data=TokenIn(name="taxii")).token
@@ -98,15 +97,15 @@ def test_discovery_root_collections_auth_and_media_type(server):
     assert set(got) == set(COLLECTIONS)
     assert all(c.can_read and not c.can_write for c in got.values())
     url = f"{server}/taxii2/"
-    assert requests.get(url, headers={"Accept": TAXII}, timeout=10).status_code == 401
-    assert requests.get(url, auth=("bj_admin", "wrong"), timeout=10).status_code == 401
+    assert requests.get(url, headers={"Accept": TAXII}, timeout=scaled(30)).status_code == 401
+    assert requests.get(url, auth=("bj_admin", "wrong"), timeout=scaled(30)).status_code == 401
     bad = base64.b64encode(b"\xff\xfe").decode()
     assert requests.get(url, headers={"Authorization": f"Basic {bad}"},
-                        timeout=10).status_code == 401
+                        timeout=scaled(30)).status_code == 401
     assert requests.get(url, auth=("bj_admin", PASSWORD), headers={"Accept": "text/html"},
-                        timeout=10).status_code == 406
+                        timeout=scaled(30)).status_code == 406
     r = requests.get(f"{server}/taxii2/api/collections/nope/objects/",
-                     auth=("bj_admin", PASSWORD), timeout=10)
+                     auth=("bj_admin", PASSWORD), timeout=scaled(30))
     assert r.status_code == 404
 
 
@@ -139,7 +138,7 @@ def test_scope_and_tlp_decide_what_each_caller_sees(server, world, tokens):
     for kind in COLS:
         r = requests.get(f"{server}/taxii2/api/collections/{COLS[kind]}/objects/",
                          headers={"Authorization": f"Bearer {sh}", "Accept": TAXII},
-                         timeout=10)
+                         timeout=scaled(30))
         assert r.status_code == 200 and r.headers["content-type"].startswith(
             "application/taxii+json")
         assert not {o["type"] for o in r.json().get("objects", [])} & {
@@ -161,18 +160,19 @@ def test_paging_headers_and_added_after(server, tokens):
     assert [m["id"] for p in manifest for m in p["objects"]] == seen
     url = f"{server}/taxii2/api/collections/{COLS['monitoring']}/objects/"
     h = {"Authorization": f"Bearer {token}", "Accept": TAXII}
-    r = requests.get(url, params={"limit": 2}, headers=h, timeout=10)
+    r = requests.get(url, params={"limit": 2}, headers=h, timeout=scaled(30))
     first, last = r.headers["X-TAXII-Date-Added-First"], r.headers["X-TAXII-Date-Added-Last"]
     assert first <= last and r.json()["more"] is True and r.json()["next"]
-    newest = requests.get(url, headers=h, timeout=10).headers["X-TAXII-Date-Added-Last"]
+    newest = requests.get(url, headers=h, timeout=scaled(30)).headers["X-TAXII-Date-Added-Last"]
     assert requests.get(url, params={"added_after": newest}, headers=h,
-                        timeout=10).json() == {"more": False}
+                        timeout=scaled(30)).json() == {"more": False}
     after_first = requests.get(url, params={"added_after": first}, headers=h,
-                               timeout=10).json()
+                               timeout=scaled(30)).json()
     assert 0 < len(after_first["objects"]) < len(whole["objects"])
-    assert requests.get(url, params={"next": "!!"}, headers=h, timeout=10).status_code == 422
+    assert requests.get(url, params={"next": "!!"}, headers=h,
+                        timeout=scaled(30)).status_code == 422
     assert requests.get(url, params={"added_after": "soon"}, headers=h,
-                        timeout=10).status_code == 422
+                        timeout=scaled(30)).status_code == 422
 
 
 def test_stix_export_and_import_from_the_command_line(rt, principal, clock, db_url, tmp_path):

@@ -104,3 +104,20 @@ def test_immediate_messages_go_first(rt, principal, clock):
         first = outbox.claim(rt.uow, now=clock.now() + timedelta(seconds=1), limit=1)
         assert first[0].channel == "webhook"  # the Emergency Office's immediate route
         del smtp
+
+
+def test_a_claim_takes_no_more_than_its_limit_in_priority_order(rt, principal, clock):
+    """Three major reports queue three immediate webhooks (priority 0) and three emails; a claim
+    of one takes one, the oldest immediate one, and a claim of four takes the other two webhooks
+    and only then two emails (on PostgreSQL a LIMIT inside `IN (…)` once claimed all three at
+    once)."""
+    wire(rt, principal, "http://127.0.0.1:9/hook")
+    for _ in range(3):
+        major(rt, principal, clock)
+    now = clock.now() + timedelta(seconds=1)
+    [first] = outbox.claim(rt.uow, now=now, limit=1)
+    assert first.channel == "webhook"
+    more = outbox.claim(rt.uow, now=now, limit=4)
+    assert sorted(m.channel for m in more) == ["email", "email", "webhook", "webhook"]
+    assert first.id < min(m.id for m in more if m.channel == "webhook")
+    assert len(outbox.claim(rt.uow, now=now, limit=4)) == 1  # the last email; the rest leased

@@ -9,15 +9,20 @@ from sqlalchemy import create_engine, func, select
 from fenghuo import bootstrap
 from fenghuo.common.clock import FakeClock
 from fenghuo.config import Settings
+from fenghuo.db import migrate
 from fenghuo.models import metadata
 from fenghuo.org.models import Body, Jurisdiction, Sector
 
 
 def test_migrations_match_the_models(empty_db_url):
     rt = bootstrap.build(Settings(database_url=empty_db_url), clock=FakeClock())
+    assert migrate.current_revision(rt.engine) is None
     assert not bootstrap.schema_is_current(rt)
     bootstrap.upgrade_and_seed(rt)
     assert bootstrap.schema_is_current(rt)
+    # the one-query check compares with HEAD: it must be the scripts' own head
+    assert migrate.current_revision(rt.engine) == migrate.HEAD == migrate.head_revision(
+        empty_db_url)
     engine = create_engine(empty_db_url)
     with engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),

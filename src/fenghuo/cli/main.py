@@ -1,272 +1,147 @@
-"""The ``fenghuo`` command line: serving, the worker, reports, dossiers, the schema, users and
-the audit trail here; the other command groups in their own modules."""
+"""The ``fenghuo`` command line: a table of every command and the module that holds it.
+
+A command's module is imported only when that command runs, so ``fenghuo --help`` lists every
+command without loading the database layer, the web stack, STIX or MISP, and ``fenghuo report``
+loads what reporting needs and nothing else (issue 14 item 4; the figures are in
+docs/performance.md). Each entry's one-line summary is what ``fenghuo --help`` shows; it is the
+first sentence of the command's own help, which tests/unit/test_cli_registry.py checks.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import signal
-from pathlib import Path
-from typing import Annotated
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
 import typer
-import yaml
-from pydantic import ValidationError
-from rich.markup import escape
-from rich.panel import Panel
-from rich.progress import Progress
+from typer.core import TyperCommand, TyperGroup
 
-from fenghuo import bootstrap, dossier
-from fenghuo.audit import service as audit
-from fenghuo.cli.accountability import accountability_command, commend_command
-from fenghuo.cli.bulletins import bulletin_app
-from fenghuo.cli.common import (
-    AsUser,
-    _errors,
-    _fail,
-    _principal,
-    _runtime,
-    err,
-    out,
-)
-from fenghuo.cli.exchange import stix_app
-from fenghuo.cli.misp import misp_app
-from fenghuo.cli.org import org_app
-from fenghuo.cli.preparedness import (
-    assessment_app,
-    compliance_command,
-    exercise_app,
-    plan_app,
-    reserve_app,
-    training_app,
-)
-from fenghuo.cli.responses import duty_app, response_app
-from fenghuo.cli.sharing import share_app
-from fenghuo.cli.support import support_app
-from fenghuo.cli.warnings import monitoring_app, warning_app
-from fenghuo.common.errors import DomainError
-from fenghuo.config import Settings
-from fenghuo.incident import service as incident_service
-from fenghuo.incident.schemas import ReportIn
-from fenghuo.org import accounts
-from fenghuo.org.rules import Role
-from fenghuo.org.schemas import UserIn
-from fenghuo.workers.dispatch import Worker
+if TYPE_CHECKING:
+    from typer._click import Command  # Typer's own Click
 
-app = typer.Typer(help="Fenghuo 烽火: network-security emergency response.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-user_app = typer.Typer(help="Users and passwords.", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
-for sub, name in ((db_app, "db"), (user_app, "user"), (org_app, "org"), (audit_app, "audit"),
-                  (monitoring_app, "monitoring"), (warning_app, "warning"),
-                  (response_app, "response"), (duty_app, "duty")):
-    app.add_typer(sub, name=name)
-for sub, name in ((plan_app, "plan"), (exercise_app, "exercise"), (assessment_app, "assessment"),
-                  (training_app, "training"), (reserve_app, "reserve")):
-    app.add_typer(sub, name=name)
-app.add_typer(support_app, name="support")
-app.add_typer(bulletin_app, name="bulletin")
-app.add_typer(share_app, name="share")
-app.add_typer(misp_app, name="misp")
-app.add_typer(stix_app, name="stix")
-app.command("compliance")(compliance_command)
-app.command("accountability")(accountability_command)
-app.command("commend")(commend_command)
+SERVICE, REPORTING, WARNING, RESPONSE, PREPAREDNESS, SHARING, ADMIN = (
+    "Service 服务", "Reporting 报告", "Monitoring and warning 监测预警",
+    "Response 应急处置", "Preparedness 预防与保障", "Sharing 信息共享", "Administration 管理")
 
 
-@app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
-    port: Annotated[int | None, typer.Option(help="Port")] = None,
-    processes: Annotated[int, typer.Option(min=1, max=64, help="Server processes (PostgreSQL)")]
-    = 1,
-) -> None:
-    """Migrate, seed the reference data, create the first administrator if none, and serve."""
-    settings = Settings()
-    rt = bootstrap.build(settings)
-    bootstrap.upgrade_and_seed(rt)
-    first = bootstrap.ensure_first_admin(rt)
-    host, port = host or settings.host, port or settings.port
-    url = f"http://{host}:{port}"
-    if first:
-        out.print(Panel.fit(
-            f"First administrator created (shown once):\n\n  username: [bold]{first.username}[/]"
-            f"\n  password: [bold]{first.password}[/]\n\nOpen {url}/docs, press [bold]Authorize"
-            "[/] and log in.\nChange the password with `fenghuo user passwd admin`.",
-            title="Fenghuo 烽火", border_style="green"))
-    out.print(f"Database: {settings.resolved_database_url().split('@')[-1]}")
-    out.print(f"API docs: {url}/docs")
-    from fenghuo import server  # the web stack loads only for `serve`
-
-    server.run(rt, host=host, port=port, processes=processes)
+@dataclass(frozen=True)
+class Entry:
+    #: ``module:attribute``, a Typer app (a command group) or a command function
+    target: str
+    summary: str
+    panel: str
 
 
-@app.command()
-def worker(
-    once: Annotated[bool, typer.Option(help="Deliver what is due, sweep clocks, exit")] = False,
-) -> None:
-    """Deliver the outbox (email, webhooks, robots) and flag overdue clocks. Several workers may
-    run against one PostgreSQL database."""
-    rt = _runtime()
-    w = Worker.from_runtime(rt)
-    if once:
-        sent = 0
-        while (n := w.deliver_once()) > 0:
-            sent += n
-        overdue = w.sweep_if_due()
-        out.print(f"attempted {sent} deliveries; flagged {overdue} overdue clocks")
-        return
-    out.print(f"worker running on {rt.settings.resolved_database_url().split('@')[-1]}; "
-              "Ctrl-C stops it")
-    signal.signal(signal.SIGTERM, lambda *_: w.stop())
-    try:
-        w.run()
-    except KeyboardInterrupt:
-        w.stop()
+COMMANDS: dict[str, Entry] = {
+    "serve": Entry("fenghuo.cli.serving:serve", "Migrate, seed the reference data, create the "
+                   "first administrator if none, and serve.", SERVICE),
+    "worker": Entry("fenghuo.cli.serving:worker", "Deliver the outbox (email, webhooks, robots) "
+                    "and flag overdue clocks.", SERVICE),
+    "report": Entry("fenghuo.cli.reporting:report", "File an incident report (CAC 2025 art. 7) "
+                    "from a file, as a user.", REPORTING),
+    "dossier": Entry("fenghuo.cli.dossier:dossier", "Export one incident's whole record — "
+                     "reports, grading, routing, notifications, responses, duty, progress, "
+                     "support, investigation, evidence hashes — as PDF and/or JSON.", REPORTING),
+    "monitoring": Entry("fenghuo.cli.warnings:monitoring_app", "Monitoring information (Plan "
+                        "§3.2, Law arts. 51–52).", WARNING),
+    "warning": Entry("fenghuo.cli.warnings:warning_app", "Early warnings: draft, approve, "
+                     "publish, acknowledge, revise, lift (Plan §3.1, §3.3–§3.5).", WARNING),
+    "response": Entry("fenghuo.cli.responses:response_app", "Emergency response Levels I–IV: "
+                      "activate, progress, support, end, investigation (Plan §4.2–§4.3, §5).",
+                      RESPONSE),
+    "duty": Entry("fenghuo.cli.responses:duty_app", "24-hour duty rosters (Plan §4.2.1).",
+                  RESPONSE),
+    "support": Entry("fenghuo.cli.support:support_app", "Support units, technical support "
+                     "teams and experts (Support obligations 4–9; Plan §7.2, §7.3).",
+                     PREPAREDNESS),
+    "plan": Entry("fenghuo.cli.preparedness:plan_app", "Emergency plans and their yearly "
+                  "evaluation (Plan §8.1, Law art. 25).", PREPAREDNESS),
+    "exercise": Entry("fenghuo.cli.preparedness:exercise_app", "Exercises, reported to the "
+                      "Central Cyberspace Office (Plan §6.2, Law art. 34(4)).", PREPAREDNESS),
+    "assessment": Entry("fenghuo.cli.preparedness:assessment_app", "CII risk assessments (Law "
+                        "art. 38).", PREPAREDNESS),
+    "training": Entry("fenghuo.cli.preparedness:training_app", "Trainings (Plan §6.4, Law art. "
+                      "34(2)).", PREPAREDNESS),
+    "reserve": Entry("fenghuo.cli.preparedness:reserve_app", "Equipment and tool reserves "
+                     "(Plan §7.8).", PREPAREDNESS),
+    "compliance": Entry("fenghuo.cli.preparedness:compliance_command", "One row per body in "
+                        "scope with each applicable duty: plan (Plan §8.1), exercise (§6.2), "
+                        "CII assessment (Law 38), reserves (§7.8), training (advisory, Law "
+                        "34(2)).", PREPAREDNESS),
+    "accountability": Entry("fenghuo.cli.accountability:accountability_command", "Per body in "
+                            "your scope: late, omitted, false and concealed reports, overdue "
+                            "clocks and investigations, missed exercises, overdue plans, unmet "
+                            "support-unit obligations and commendations in the period (Plan "
+                            "§7.10).", PREPAREDNESS),
+    "commend": Entry("fenghuo.cli.accountability:commend_command", "Commend a body in your "
+                     "scope for outstanding work (Plan §7.10).", PREPAREDNESS),
+    "share": Entry("fenghuo.cli.sharing:share_app", "Share incidents across provinces and "
+                   "departments (Plan §3.2) and label them with TLP 2.0.", SHARING),
+    "bulletin": Entry("fenghuo.cli.bulletins:bulletin_app", "Weekly and monthly bulletins: "
+                      "generate, save as HTML and PDF, send to the support units and a list "
+                      "(Plan §3.2).", SHARING),
+    "stix": Entry("fenghuo.cli.exchange:stix_app", "STIX 2.1 bundles: export and import (JSON, "
+                  "offline).", SHARING),
+    "misp": Entry("fenghuo.cli.misp:misp_app", "MISP events: export and import (JSON, "
+                  "offline).", SHARING),
+    "org": Entry("fenghuo.cli.org:org_app", "The organization tree.", ADMIN),
+    "user": Entry("fenghuo.cli.admin:user_app", "Users and passwords.", ADMIN),
+    "db": Entry("fenghuo.cli.admin:db_app", "Database schema.", ADMIN),
+    "audit": Entry("fenghuo.cli.admin:audit_app", "The audit trail.", ADMIN),
+}
 
 
-@app.command("report")
-def report_cmd(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
-                                         help="YAML or JSON report")],
-    as_user: Annotated[str, typer.Option("--as", help="The reporting user")],
-    idempotency_key: Annotated[str | None, typer.Option(
-        help="Retrying with the same key returns the same incident")] = None,
-) -> None:
-    """File an incident report (CAC 2025 art. 7) from a file, as a user."""
-    rt = _runtime()
-    try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-        data = ReportIn.model_validate(raw)
-        principal = accounts.principal_for(rt.uow, username=as_user)
-        incident = incident_service.report(rt.uow, rt.clock, principal=principal, data=data,
-                                           idempotency_key=idempotency_key,
-                                           profile=rt.settings.grading_profile)
-    except DomainError as exc:
-        _fail(exc)
-    except ValidationError as exc:
-        for e in exc.errors():
-            err.print(f"  - {'.'.join(str(p) for p in e['loc'])}: {e['msg']}")
-        raise typer.Exit(code=1) from None
-    except yaml.YAMLError as exc:
-        err.print(f"[bold red]error:[/] not valid YAML or JSON: {exc}")
-        raise typer.Exit(code=1) from None
-    out.print(f"[bold]{incident.ref}[/] {incident.grade_label['zh']} {incident.grade_label['en']}"
-              f" — routed to {', '.join(r.body for r in incident.routes) or 'nobody'}")
-    for r in incident.grade_reasons:
-        out.print(f"  · {r.text_zh} / {r.text_en} [dim]({r.source})[/]")
+@cache
+def load(name: str) -> Command:
+    """The real command behind ``name``, its module imported now."""
+    entry = COMMANDS[name]
+    module, attribute = entry.target.split(":")
+    target = getattr(importlib.import_module(module), attribute)
+    if isinstance(target, typer.Typer):
+        command = typer.main.get_group(target)
+    else:
+        single = typer.Typer(add_completion=False)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
 
 
-@app.command("dossier")
-def dossier_cmd(
-    ref: Annotated[str, typer.Argument(help="Incident reference")],
-    as_user: Annotated[str, typer.Option("--as", help="Act as this user, within their scope")],
-    pdf: Annotated[Path | None, typer.Option("--pdf", dir_okay=False,
-                                             help="Write the PDF (A4, 中文/English) here")]
-    = None,
-    json_file: Annotated[Path | None, typer.Option("--json", dir_okay=False,
-                                                   help="Write the JSON record here")] = None,
-) -> None:
-    """Export one incident's whole record — reports, grading, routing, notifications,
-    responses, duty, progress, support, investigation, evidence hashes — as PDF and/or JSON."""
-    if pdf is None and json_file is None:
-        raise typer.BadParameter("give --pdf FILE, --json FILE or both")
-    rt = _runtime()
-    with _errors():
-        d = dossier.build(rt.uow, rt.clock, ref=ref,
-                          principal=accounts.principal_for(rt.uow, username=as_user))
-    record = dossier.to_json(d)
-    try:
-        if json_file:
-            json_file.write_bytes(record)
-            out.print(f"wrote {escape(str(json_file))} (JSON, {len(record)} bytes)")
-        if pdf:
-            content = dossier.to_pdf(d, timezone=rt.settings.timezone)
-            pdf.write_bytes(content)
-            out.print(f"wrote {escape(str(pdf))} (PDF, {len(content)} bytes)")
-    except OSError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(code=1) from None
-    out.print(f"{d.incident.ref}: SHA-256 of the JSON {hashlib.sha256(record).hexdigest()}")
+class LazyGroup(TyperGroup):
+    """Lists the commands from ``COMMANDS``; imports a command's module only to run it (or to
+    show its own help)."""
+
+    def __init__(self, **attrs) -> None:  # noqa: ANN003
+        super().__init__(**attrs)
+        self._listing = False
+        # summaries stand in for the commands in `fenghuo --help` and in "did you mean …?"
+        self.commands = {name: TyperCommand(name=name, help=e.summary, rich_help_panel=e.panel)
+                         for name, e in COMMANDS.items()}
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        return self.commands[cmd_name] if self._listing else load(cmd_name)
+
+    def format_help(self, ctx: typer.Context, formatter) -> None:  # noqa: ANN001
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
 
-@db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Apply every pending migration and (re)load the reference data."""
-    rt = bootstrap.build(Settings())
-    summary = bootstrap.upgrade_and_seed(rt)
-    out.print(f"schema at {bootstrap.migrate.current_revision(rt.settings.resolved_database_url())}"
-              f"; reference data: {sum(summary.created.values())} created, "
-              f"{sum(summary.updated.values())} already present")
+app = typer.Typer(cls=LazyGroup, no_args_is_help=True,
+                  help="Fenghuo 烽火: network-security emergency response.")
 
 
-@user_app.command("create")
-def user_create(
-    username: str,
-    body: Annotated[str, typer.Option(help="Key of the user's body, e.g. 110000.office")],
-    role: Annotated[list[Role], typer.Option(help="Role (repeat for several)")],
-    name: Annotated[str | None, typer.Option(help="Display name")] = None,
-    password: Annotated[str | None, typer.Option(
-        help="Password (at least 10 characters); generated and printed when omitted")] = None,
-    as_user: AsUser = None,
-) -> None:
-    """Create a user of a body with one or more roles."""
-    rt = _runtime()
-    generated = password is None
-    password = password or accounts.new_password()
-    try:
-        data = UserIn(username=username, display_name=name or username, body=body,
-                      roles=role, password=password)
-        principal = _principal(rt, as_user)
-        if principal:
-            accounts.create_user(rt.uow, rt.clock, principal=principal, data=data)
-        else:
-            with rt.uow() as s:
-                accounts.put_user(s, principal=None, data=data, now=rt.clock.now())
-    except DomainError as exc:
-        _fail(exc)
-    except ValueError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=1) from None
-    out.print(f"created user [bold]{username}[/] in {body} with roles "
-              f"{', '.join(r.value for r in role)}")
-    if generated:
-        out.print(f"password (shown once): [bold]{password}[/]")
-
-
-@user_app.command("passwd")
-def user_passwd(
-    username: str,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
-                                          confirmation_prompt=True)],
-) -> None:
-    """Set a user's password; their login sessions are ended."""
-    rt = _runtime()
-    try:
-        accounts.set_password(rt.uow, rt.clock, username=username, password=password)
-    except DomainError as exc:
-        _fail(exc)
-    out.print(f"password of {username} changed")
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Recompute the audit hash chain; exit 1 if any row was edited, inserted or deleted."""
-    rt = _runtime()
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("verifying", total=None)
-
-        def step(n: int, total: int) -> None:
-            progress.update(task, total=total, advance=n)
-
-        result = audit.verify(rt.uow, progress=step)
-    if result.ok:
-        out.print(f"[green]audit chain intact[/]: {result.rows} rows")
-        return
-    err.print(f"[bold red]audit chain BROKEN[/]: {len(result.breaks)} problem(s) in "
-              f"{result.rows} rows")
-    for b in result.breaks:
-        err.print(f"  - row {b.seq}: {b.problem}")
-    raise typer.Exit(code=1)
+@app.callback()
+def _root() -> None:
+    """Fenghuo 烽火: network-security emergency response."""
 
 
 if __name__ == "__main__":

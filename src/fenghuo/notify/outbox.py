@@ -79,12 +79,16 @@ def claim(uow: UnitOfWork, *, now: datetime, limit: int, lease_seconds: float = 
         (OutboxMessage.state == PENDING) & (OutboxMessage.next_attempt_at <= now),
         (OutboxMessage.state == SENDING) & (OutboxMessage.lease_until < now),
     )
-    ids = (select(OutboxMessage.id).where(due)
-           .order_by(OutboxMessage.priority, OutboxMessage.id).limit(limit)
-           .with_for_update(skip_locked=True))
+    # Picked once, in a materialized CTE: as `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`
+    # PostgreSQL may rescan the subquery for every candidate row and claim more than `limit`
+    # rows, out of priority order (seen with three major reports: LIMIT 1 claimed three).
+    picked = (select(OutboxMessage.id).where(due)
+              .order_by(OutboxMessage.priority, OutboxMessage.id).limit(limit)
+              .with_for_update(skip_locked=True)
+              .cte("picked").prefix_with("MATERIALIZED", dialect="postgresql"))
     with uow() as s:
         rows = s.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(ids.scalar_subquery()), due)
+            update(OutboxMessage).where(OutboxMessage.id.in_(select(picked.c.id)), due)
             .values(state=SENDING, lease_until=now + timedelta(seconds=lease_seconds),
                     attempts=OutboxMessage.attempts + 1)
             .returning(OutboxMessage.id, OutboxMessage.delivery_id, OutboxMessage.channel,
