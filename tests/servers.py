@@ -8,7 +8,6 @@ own output. Stopping sends SIGTERM and, if the process does not end in time, kil
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -16,13 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.peers import free_port
 from tests.waits import scaled, wait_until
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Process:
