@@ -1,4 +1,4 @@
-"""Shared fixtures: a seeded test world on SQLite and on a throwaway PostgreSQL database.
+"""Shared fixtures: a seeded test world on SQLite and on PostgreSQL.
 
 Integration and e2e tests take ``rt`` (a Runtime) and run once per backend. Each test gets a
 database in the template's state (a file copy on SQLite; on PostgreSQL a pooled copy of the

@@ -48,7 +48,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ru
 
 def upgrade_and_seed(rt: Runtime) -> interchange.ImportSummary:
     """Bring the schema to the newest migration and load the reference data (idempotent). A
-    current schema costs one query, not Alembic (see db/migrate.py)."""
+    current schema is checked without loading Alembic (see db/migrate.py)."""
     if not schema_is_current(rt):
         migrate.upgrade(rt.settings.resolved_database_url())
     summary = interchange.load_seed(rt.uow, rt.clock)

@@ -135,11 +135,10 @@ class LazyGroup(TyperGroup):
             self._listing = False
 
 
-app = typer.Typer(cls=LazyGroup, no_args_is_help=True,
-                  help="Fenghuo 烽火: network-security emergency response.")
+app = typer.Typer(cls=LazyGroup, no_args_is_help=True)
 
 
-@app.callback()
+@app.callback()  # a callback makes the app a group; its docstring is the root help
 def _root() -> None:
     """Fenghuo 烽火: network-security emergency response."""
 
