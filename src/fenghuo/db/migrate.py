@@ -3,7 +3,8 @@
 Every command checks that the schema is current before it runs. That check reads
 ``alembic_version`` (two small queries) and compares it with ``HEAD``, so a command on a current
 database never loads Alembic or reads the migration scripts: Alembic is imported only when a
-migration runs or the scripts are read (which keeps ``fenghuo report`` quick to start; docs/performance.md).
+migration runs or the scripts are read (which keeps ``fenghuo report`` quick to start;
+docs/performance.md).
 tests/integration/test_migrations.py checks that ``HEAD`` is the scripts' head.
 """
 
