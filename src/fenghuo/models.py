@@ -3,6 +3,7 @@
 from fenghuo.audit import models as audit_models  # noqa: F401
 from fenghuo.db.base import Base
 from fenghuo.incident import models as incident_models  # noqa: F401
+from fenghuo.monitoring import models as monitoring_models  # noqa: F401
 from fenghuo.notify import models as notify_models  # noqa: F401
 from fenghuo.org import models as org_models  # noqa: F401
 from fenghuo.preparedness import models as preparedness_models  # noqa: F401

@@ -45,6 +45,15 @@ COMMANDS: dict[str, Entry] = {
                      "support, investigation, evidence hashes — as PDF and/or JSON.", REPORTING),
     "monitoring": Entry("fenghuo.cli.warnings:monitoring_app", "Monitoring information (Plan "
                         "§3.2, Law arts. 51–52).", WARNING),
+    "register": Entry("fenghuo.cli.monitoring_ingest:register_app", "The constituency "
+                      "register: who owns which prefix, AS number and domain (Law arts. 51–52, "
+                      "Plan §3.2).", WARNING),
+    "feed": Entry("fenghuo.cli.monitoring_ingest:feed_app", "Sensors and feeds: their formats "
+                  "and machine tokens.", WARNING),
+    "ingest": Entry("fenghuo.cli.monitoring_ingest:ingest_command", "Ingest a file of sensor or "
+                    "feed data: parse, attribute to the owning unit or province, aggregate, "
+                    "and keep the raw lines; malformed lines are kept aside with their "
+                    "reasons.", WARNING),
     "warning": Entry("fenghuo.cli.warnings:warning_app", "Early warnings: draft, approve, "
                      "publish, acknowledge, revise, lift (Plan §3.1, §3.3–§3.5).", WARNING),
     "response": Entry("fenghuo.cli.responses:response_app", "Emergency response Levels I–IV: "

@@ -121,6 +121,8 @@ class Permission(StrEnum):
     INCIDENT_HANDLE = "incident:handle"  # acknowledge, regrade, change state, record findings
     MONITORING_READ = "monitoring:read"
     MONITORING_SUBMIT = "monitoring:submit"  # monitoring information (Plan §3.2, Law 51–52)
+    #: the constituency register: the networks a unit owns, an office's address space
+    REGISTER_WRITE = "register:write"
     WARNING_READ = "warning:read"
     WARNING_DRAFT = "warning:draft"  # risk assessments and warning drafts (Law 54(2))
     WARNING_ISSUE = "warning:issue"  # approve, publish, revise, lift (Plan §3.3, §3.5)
@@ -147,23 +149,26 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # duty officers decide for their body: they approve, publish, revise and lift warnings
     Role.DUTY_OFFICER: frozenset(_READ | {
         Permission.USER_READ, Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE,
-        Permission.MONITORING_SUBMIT, Permission.WARNING_DRAFT, Permission.WARNING_ISSUE,
-        Permission.WARNING_RESPOND, Permission.RESPONSE_COMMAND, Permission.RESPONSE_REPORT,
+        Permission.MONITORING_SUBMIT, Permission.REGISTER_WRITE, Permission.WARNING_DRAFT,
+        Permission.WARNING_ISSUE, Permission.WARNING_RESPOND, Permission.RESPONSE_COMMAND,
+        Permission.RESPONSE_REPORT,
         Permission.PREPAREDNESS_WRITE, Permission.SUPPORT_LOG, Permission.SUPPORT_MANAGE}),
     Role.ANALYST: frozenset(_READ | {
         Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE, Permission.MONITORING_SUBMIT,
-        Permission.WARNING_DRAFT, Permission.WARNING_RESPOND, Permission.RESPONSE_REPORT,
-        Permission.PREPAREDNESS_WRITE, Permission.SUPPORT_LOG}),
+        Permission.REGISTER_WRITE, Permission.WARNING_DRAFT, Permission.WARNING_RESPOND,
+        Permission.RESPONSE_REPORT, Permission.PREPAREDNESS_WRITE, Permission.SUPPORT_LOG}),
     # units report what they monitor on their own networks (Law art. 51-52, Plan §3.2)
     # and keep their own plan, exercises, CII risk assessments, trainings and reserves
     # (Law arts. 25, 34, 38)
     Role.OPERATOR_REPORTER: frozenset(_READ | {Permission.SYSTEM_WRITE,
+                                               Permission.REGISTER_WRITE,
                                                Permission.INCIDENT_REPORT,
                                                Permission.MONITORING_SUBMIT,
                                                Permission.PREPAREDNESS_WRITE}),
     # Support units report the incidents they discover at once (Support, obligations); support
     # teams go on standby during red warnings (Plan §3.4.1 (3))
     Role.SUPPORT_MEMBER: frozenset(_READ | {Permission.INCIDENT_REPORT,
+                                            Permission.REGISTER_WRITE,
                                             Permission.MONITORING_SUBMIT,
                                             Permission.WARNING_RESPOND,
                                             Permission.RESPONSE_REPORT,

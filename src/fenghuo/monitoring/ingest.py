@@ -1,0 +1,284 @@
+"""Use cases of machine ingest (items 2–4): feeds and their machine tokens, taking a batch in
+(parse → normalize → attribute → aggregate → store, in one transaction with its ledger row),
+the rejected lines of a feed, and the search of events ("where and when was this C2 seen").
+
+A batch is taken in once: its key is recorded in ``ingest_batches`` in the same transaction as
+its events and aggregates, so a batch delivered again (an HTTP retry, a redelivered message, a
+restarted file ingest) returns the first result and counts nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fenghuo.audit import service as audit
+from fenghuo.common.clock import Clock
+from fenghuo.common.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
+from fenghuo.common.scope import Principal
+from fenghuo.db.session import UnitOfWork
+from fenghuo.monitoring import columns, fast, parsers, pipeline, register, store
+from fenghuo.monitoring.columns import Columns, Shape
+from fenghuo.monitoring.events import Event, Rejected, indicator_of
+from fenghuo.monitoring.models import Feed, IngestBatch, IngestReject
+from fenghuo.monitoring.parsers import suricata
+from fenghuo.monitoring.parsers.common import find_cve
+from fenghuo.monitoring.schemas import BatchOut, FeedIn, FeedOut, FeedToken, RejectOut
+from fenghuo.org import scoping
+from fenghuo.org.models import Body, Jurisdiction
+from fenghuo.org.rules import Permission
+from fenghuo.org.service import require, visible_body
+
+FEED_TOKEN_PREFIX = "fhf_"
+RETENTION_DAYS = 183  # Law art. 21: logs kept at least six months
+FUTURE_SLACK = timedelta(days=1)
+MAX_REJECT_RAW = 8_000
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- feeds -------------------------------------------------------------------------------------
+
+
+def feed_out(f: Feed, body: Body, now: datetime | None = None) -> FeedOut:
+    return FeedOut(code=f.code, name_zh=f.name_zh, name_en=f.name_en, body=body.key,
+                   format=f.format, expected_interval_minutes=f.expected_interval_minutes,
+                   token_prefix=f.token_prefix, last_received_at=f.last_received_at,
+                   silent=is_silent(f, now) if now else False, active=f.active)
+
+
+def is_silent(f: Feed, now: datetime) -> bool:
+    """A feed that stopped sending: nothing for longer than its expected interval."""
+    if not f.expected_interval_minutes or not f.active:
+        return False
+    since = f.last_received_at or f.created_at
+    return now - since > timedelta(minutes=f.expected_interval_minutes)
+
+
+def create_feed(uow: UnitOfWork, clock: Clock, *, principal: Principal,
+                data: FeedIn) -> FeedToken:
+    """Register a sensor or feed and issue its machine token (shown once)."""
+    require(principal, Permission.MONITORING_SUBMIT)
+    try:
+        parsers.get_format(data.format)
+    except ValueError as exc:
+        raise ValidationFailed([FieldError("format", str(exc))]) from None
+    now = clock.now()
+    token = FEED_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with uow() as s:
+        body = visible_body(s, principal.scope, data.body)
+        if s.scalar(select(Feed.id).where(Feed.code == data.code)) is not None:
+            raise Conflict(f"a feed with code {data.code!r} exists")
+        s.add(Feed(code=data.code, name_zh=data.name_zh, name_en=data.name_en, body_id=body.id,
+                   format=data.format, expected_interval_minutes=data.expected_interval_minutes,
+                   token_hash=hash_token(token), token_prefix=token[:10], active=True,
+                   created_at=now, updated_at=now))
+        audit.record(s, at=now, actor=audit.Actor.of(principal), action="feed.create",
+                     entity_type="feed", entity_key=data.code,
+                     scope_path=body.jurisdiction.path,
+                     detail={"format": data.format, "body": body.key})
+    return FeedToken(feed=data.code, token=token)
+
+
+def list_feeds(uow: UnitOfWork, clock: Clock, *, principal: Principal) -> list[FeedOut]:
+    require(principal, Permission.MONITORING_READ)
+    with uow() as s:
+        rows = s.execute(select(Feed, Body).join(Body, Body.id == Feed.body_id)
+                         .where(scoping.visible_bodies(principal.scope))
+                         .order_by(Feed.code)).all()
+        return [feed_out(f, b, clock.now()) for f, b in rows]
+
+
+def feed_for_token(uow: UnitOfWork, *, token: str) -> str:
+    """The code of the active feed whose machine token this is; Unauthorized otherwise."""
+    with uow() as s:
+        code = s.scalar(select(Feed.code).where(Feed.token_hash == hash_token(token),
+                                                Feed.active.is_(True)))
+    if code is None:
+        raise Unauthorized("unknown or revoked feed token")
+    return code
+
+
+def visible_feed(uow: UnitOfWork, *, principal: Principal, code: str) -> str:
+    """``code`` when the feed is run by a body in the caller's scope (to ingest in its name)."""
+    require(principal, Permission.MONITORING_SUBMIT)
+    with uow() as s:
+        found = s.scalar(select(Feed.code).join(Body, Body.id == Feed.body_id).where(
+            Feed.code == code, scoping.visible_bodies(principal.scope)))
+    if found is None:
+        raise NotFound(f"no feed {code!r}")
+    return found
+
+
+# --- taking a batch in -------------------------------------------------------------------------
+
+
+@dataclass
+class Chunk:
+    """Lines of one batch: its idempotency key and the number of its first line."""
+
+    key: str
+    lines: Sequence[bytes]
+    first_line: int = 1
+
+
+def classify_alert(sid: int, signature: str, category: str) -> Shape:
+    """The shape of a Suricata signature's alerts: the same rules as ``parsers.suricata``."""
+    kind = suricata.alert_kind(signature, category)
+    family = suricata.malware_family(signature) if kind == "infected-system" else None
+    probe = Event(time=datetime.min, kind=kind, feed="", malware=family,
+                  signature_id=f"suricata:{sid}", cve=find_cve(signature))
+    return Shape(kind, indicator_of(probe), cve=probe.cve, malware=family)
+
+
+def _parse(fmt: str, feed: str, chunk: Chunk, now: datetime
+           ) -> tuple[Columns, list[Rejected], int]:
+    """(columns, rejects, skipped lines) of a chunk in format ``fmt``."""
+    if fmt == "suricata":
+        decoded = fast.decode_alerts(chunk.lines, chunk.first_line, classify_alert)
+        return decoded.columns, decoded.rejected, decoded.skipped
+    events: list[Event] = []
+    rejected: list[Rejected] = []
+    stream = io.BytesIO(b"\n".join(chunk.lines))
+    for item in parsers.get_format(fmt).parse(stream, feed=feed, now=now):
+        (events if isinstance(item, Event) else rejected).append(item)
+    for r in rejected:
+        r.line_no += chunk.first_line - 1
+    return columns.from_events(events, _line_numbers(chunk, events)), rejected, 0
+
+
+def _line_numbers(chunk: Chunk, events: list[Event]) -> list[int]:
+    """The input line of each event (0 for records of a document format, such as a STIX
+    bundle, that are not one line)."""
+    where = {line.decode("utf-8", "replace").rstrip("\r"): no
+             for no, line in enumerate(chunk.lines, chunk.first_line)}
+    return [where.get(e.raw, 0) for e in events]
+
+
+def _in_window(cols: Columns, now: datetime) -> np.ndarray:
+    """Events inside the retention window and not in the future (beyond a day's slack)."""
+    lo = columns.micros(now - timedelta(days=RETENTION_DAYS))
+    hi = columns.micros(now + FUTURE_SLACK)
+    return (cols.time_us >= lo) & (cols.time_us <= hi)
+
+
+def _select(cols: Columns, keep: np.ndarray) -> Columns:
+    idx = np.flatnonzero(keep)
+    return Columns(shapes=cols.shapes, shape=cols.shape[idx], time_us=cols.time_us[idx],
+                   line_no=cols.line_no[idx], source=[cols.source[i] for i in idx],
+                   destination=[cols.destination[i] for i in idx],
+                   source_port=cols.source_port[idx],
+                   destination_port=cols.destination_port[idx])
+
+
+def _existing(s: Session, feed: Feed, key: str) -> IngestBatch | None:
+    return s.scalar(select(IngestBatch).where(IngestBatch.feed_id == feed.id,
+                                              IngestBatch.key == key))
+
+
+def batch_out(feed: Feed, b: IngestBatch, duplicate: bool = False) -> BatchOut:
+    return BatchOut(feed=feed.code, key=b.key, format=b.format, lines=b.lines, events=b.events,
+                    rejected=b.rejected, skipped=b.skipped, owner=b.owner,
+                    jurisdiction=b.jurisdiction, national=b.national, duplicate=duplicate)
+
+
+def _take(s: Session, feed: Feed, fmt: str, chunk: Chunk, now: datetime, by: str,
+          agg: pipeline.Aggregator) -> tuple[IngestBatch, bool]:
+    """One chunk into the open transaction ``s``; its aggregation keys go to ``agg``."""
+    done = _existing(s, feed, chunk.key)
+    if done is not None:
+        return done, True
+    cols, rejected, skipped = _parse(fmt, feed.code, chunk, now)
+    window = _in_window(cols, now)
+    if not window.all():
+        for i in np.flatnonzero(~window):
+            no = int(cols.line_no[i])
+            rejected.append(Rejected(line_no=no, reason="time outside the retention window "
+                                     "or in the future", raw=_line(chunk, no)))
+        cols = _select(cols, window)
+    att = pipeline.attribute(cols, register.index(s))
+    levels = np.bincount(att.level, minlength=3).tolist()
+    batch = IngestBatch(feed_id=feed.id, key=chunk.key, format=fmt, received_at=now,
+                        received_by=by, lines=len(chunk.lines), events=cols.n,
+                        rejected=len(rejected), skipped=skipped, owner=levels[0],
+                        jurisdiction=levels[1], national=levels[2])
+    s.add(batch)
+    s.flush()
+    store.write_raw(s, batch.id, chunk.lines, chunk.first_line)
+    store.write_events(s, feed.id, batch.id, cols, att)
+    s.add_all(IngestReject(feed_id=feed.id, batch_id=batch.id, line_no=r.line_no,
+                           reason=r.reason[:500], raw=r.raw[:MAX_REJECT_RAW]) for r in rejected)
+    agg.add(cols, att)
+    return batch, False
+
+
+def _line(chunk: Chunk, no: int) -> str:
+    idx = no - chunk.first_line
+    if 0 <= idx < len(chunk.lines):
+        return chunk.lines[idx].decode("utf-8", "replace")
+    return ""
+
+
+def take_in(uow: UnitOfWork, clock: Clock, *, feed: str, fmt: str | None,
+            chunks: Iterable[Chunk], received_by: str) -> list[BatchOut]:
+    """Take ``chunks`` in, in one transaction (a group commit): events, raw lines, rejects,
+    ledger rows and the aggregates of them all. A chunk already taken in is returned as a
+    duplicate and counted once."""
+    now = clock.now()
+    out: list[BatchOut] = []
+    with uow() as s:
+        f = s.scalar(select(Feed).where(Feed.code == feed))
+        if f is None:
+            raise NotFound(f"no feed {feed!r}")
+        fmt = fmt or f.format
+        try:
+            parsers.get_format(fmt)
+        except ValueError as exc:
+            raise ValidationFailed([FieldError("format", str(exc))]) from None
+        agg = pipeline.Aggregator()
+        first: int | None = None
+        for chunk in chunks:
+            batch, duplicate = _take(s, f, fmt, chunk, now, received_by, agg)
+            first = first if first is not None or duplicate else batch.id
+            out.append(batch_out(f, batch, duplicate))
+        if first is not None:
+            store.write_aggregates(s, first, agg.rows(), _paths(s))
+            f.last_received_at = now
+    return out
+
+
+def _paths(s: Session) -> dict[int, str]:
+    """Body id → its jurisdiction path (for scoped reads of aggregates)."""
+    return dict(s.execute(select(Body.id, Jurisdiction.path)
+                          .join(Jurisdiction, Jurisdiction.id == Body.jurisdiction_id)).all())
+
+
+def rejects(uow: UnitOfWork, *, principal: Principal, feed: str,
+            limit: int = 100) -> list[RejectOut]:
+    """The latest lines of a feed that could not be read, with their reasons."""
+    visible_feed(uow, principal=principal, code=feed)
+    with uow() as s:
+        rows = s.execute(select(IngestReject, IngestBatch.key)
+                         .join(IngestBatch, IngestBatch.id == IngestReject.batch_id)
+                         .join(Feed, Feed.id == IngestReject.feed_id).where(Feed.code == feed)
+                         .order_by(IngestReject.id.desc()).limit(limit)).all()
+        return [RejectOut(batch=k, line_no=r.line_no, reason=r.reason, raw=r.raw)
+                for r, k in rows]
+
+
+def feed_format(uow: UnitOfWork, *, code: str) -> str:
+    with uow() as s:
+        fmt = s.scalar(select(Feed.format).where(Feed.code == code))
+    if fmt is None:
+        raise NotFound(f"no feed {code!r}")
+    return fmt

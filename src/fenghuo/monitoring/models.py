@@ -1,0 +1,191 @@
+"""ORM models and tables of machine monitoring: the constituency register, feeds and their
+tokens, the batch ledger, rejected lines, raw events (daily partitions on PostgreSQL) and
+aggregates (Law arts. 21, 51–52; Plan §3.2)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import INET
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fenghuo.db.base import Base, UTCDateTime
+
+ID = BigInteger().with_variant(Integer, "sqlite")
+ADDRESS = String(45).with_variant(INET(), "postgresql")
+
+
+class ConstituencyEntry(Base):
+    """One network a body holds: a prefix, an AS number or a domain (item 1)."""
+
+    __tablename__ = "constituency_entries"
+    __table_args__ = (UniqueConstraint("kind", "value", "role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # prefix, asn, domain
+    value: Mapped[str] = mapped_column(String(253))  # canonical
+    role: Mapped[str] = mapped_column(String(20))  # owner, jurisdiction
+    verified_by: Mapped[str | None] = mapped_column(String(200))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RegisterVersion(Base):
+    """One row whose counter changes with every change to the register, so that in-process
+    attribution indexes know when to rebuild."""
+
+    __tablename__ = "register_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Feed(Base):
+    """A sensor or feed: who runs it, its format, its machine token (stored as SHA-256 only),
+    how often it should send, and for a scheduled collector where to pull from and its state."""
+
+    __tablename__ = "feeds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    format: Mapped[str] = mapped_column(String(30))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_prefix: Mapped[str | None] = mapped_column(String(16))
+    expected_interval_minutes: Mapped[int | None] = mapped_column(Integer)
+    collector_url: Mapped[str | None] = mapped_column(String(1000))
+    collector_interval_minutes: Mapped[int | None] = mapped_column(Integer)
+    collector_state: Mapped[str | None] = mapped_column(Text)  # JSON
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    silent_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IngestBatch(Base):
+    """The ledger: one row per batch taken in, written in the batch's own transaction, so a
+    batch delivered twice (a retry, a redelivered message) is counted once (item 5)."""
+
+    __tablename__ = "ingest_batches"
+    __table_args__ = (UniqueConstraint("feed_id", "key"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id"), index=True)
+    key: Mapped[str] = mapped_column(String(200))
+    format: Mapped[str] = mapped_column(String(30))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_by: Mapped[str] = mapped_column(String(120))
+    lines: Mapped[int] = mapped_column(Integer)
+    events: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    skipped: Mapped[int] = mapped_column(Integer)
+    owner: Mapped[int] = mapped_column(Integer)  # events attributed to an owner
+    jurisdiction: Mapped[int] = mapped_column(Integer)  # … to a jurisdiction
+    national: Mapped[int] = mapped_column(Integer)  # … to the national queue
+
+
+class IngestReject(Base):
+    """A line that could not be read, kept aside with its reason (never silently lost)."""
+
+    __tablename__ = "ingest_rejects"
+    __table_args__ = (Index("ix_ingest_rejects_feed", "feed_id", "id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batches.id", ondelete="CASCADE"),
+                                          index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(500))
+    raw: Mapped[str] = mapped_column(Text)
+
+
+class Aggregate(Base):
+    """Events of one batch per attributed body × kind × indicator × day (China Standard Time):
+    count, distinct hosts (a mergeable sketch), first and last seen (item 4). Rows are appended
+    per batch and merged on read; ``compact`` folds a day's rows into one per key."""
+
+    __tablename__ = "monitoring_aggregates"
+    __table_args__ = (Index("ix_monitoring_aggregates_day_kind", "day", "kind"),
+                      Index("ix_monitoring_aggregates_body_day", "body_id", "day"),
+                      Index("ix_monitoring_aggregates_indicator", "indicator", "day"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    batch_id: Mapped[int | None] = mapped_column(ID)
+    day: Mapped[date] = mapped_column(Date)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"))
+    level: Mapped[int] = mapped_column(SmallInteger)  # 0 owner, 1 jurisdiction, 2 national
+    #: the attributed body's jurisdiction path, for scoped reads (Law art. 30); "/" national
+    jurisdiction_path: Mapped[str] = mapped_column(String(400))
+    kind: Mapped[str] = mapped_column(String(30))
+    indicator: Mapped[str] = mapped_column(String(300))
+    count: Mapped[int] = mapped_column(BigInteger)
+    hosts: Mapped[bytes] = mapped_column(LargeBinary)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+#: Events, searchable by address, domain, hash and CVE (item 4), kept at least six months
+#: (Law art. 21); each points at its raw line (``ingest_raw``) by batch and line number. On
+#: PostgreSQL the table is partitioned by day (China Standard Time) on ``observed_at``;
+#: partitions are created as events arrive and dropped one at a time (``monitoring.store``).
+#: No primary key: rows are found by what they name.
+events = Table(
+    "monitoring_events", Base.metadata,
+    Column("observed_at", UTCDateTime(), nullable=False),
+    Column("feed_id", Integer, nullable=False),
+    Column("batch_id", ID, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("body_id", Integer),
+    Column("level", SmallInteger, nullable=False),
+    Column("source_ip", ADDRESS),
+    Column("source_port", Integer),
+    Column("destination_ip", ADDRESS),
+    Column("destination_port", Integer),
+    Column("domain", String(253)),
+    Column("url", Text),
+    Column("hash", String(64)),
+    Column("cve", String(30)),
+    Column("malware", String(100)),
+    Index("ix_monitoring_events_source_ip", "source_ip"),
+    Index("ix_monitoring_events_destination_ip", "destination_ip"),
+    Index("ix_monitoring_events_body", "body_id", "observed_at"),
+    Index("ix_monitoring_events_domain", "domain", postgresql_where=text("domain IS NOT NULL"),
+          sqlite_where=text("domain IS NOT NULL")),
+    Index("ix_monitoring_events_hash", "hash", postgresql_where=text("hash IS NOT NULL"),
+          sqlite_where=text("hash IS NOT NULL")),
+    Index("ix_monitoring_events_cve", "cve", postgresql_where=text("cve IS NOT NULL"),
+          sqlite_where=text("cve IS NOT NULL")),
+    Index("ix_monitoring_events_observed_at", "observed_at"),
+    postgresql_partition_by="RANGE (observed_at)",
+)
+
+
+class RawPiece(Base):
+    """The input lines of a batch exactly as received, in pieces of up to a megabyte: the raw
+    record of every event (Law art. 21), found again by batch and line number."""
+
+    __tablename__ = "ingest_raw"
+    batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batches.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    piece: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_line: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,144 @@
+"""Writing monitoring data: events (COPY on PostgreSQL, one statement per batch on SQLite),
+raw pieces, aggregates; daily partitions created as events arrive and dropped a day at a time
+after the retention period (Law art. 21: at least six months).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+from sqlalchemy import delete, insert, text
+from sqlalchemy.orm import Session
+
+from fenghuo.common.periods import start_of
+from fenghuo.monitoring.columns import Columns
+from fenghuo.monitoring.models import Aggregate, RawPiece, events
+from fenghuo.monitoring.pipeline import Aggregates, Attributed
+
+PIECE_BYTES = 1 << 20
+_DAY_US = 86_400_000_000
+_CST_US = 8 * 3_600_000_000
+_EPOCH_DAY = date(1970, 1, 1)
+_EVENT_COLUMNS = ("observed_at", "feed_id", "batch_id", "line_no", "kind", "body_id", "level",
+                  "source_ip", "source_port", "destination_ip", "destination_port", "domain",
+                  "url", "hash", "cve", "malware")
+
+
+def is_postgres(s: Session) -> bool:
+    return s.get_bind().dialect.name == "postgresql"
+
+
+def partition_name(day: date) -> str:
+    return f"monitoring_events_p{day:%Y%m%d}"
+
+
+def days_of(cols: Columns) -> set[date]:
+    """The days (China Standard Time) the events fall on."""
+    days = np.unique((cols.time_us + _CST_US) // _DAY_US).tolist()
+    return {_EPOCH_DAY + timedelta(days=d) for d in days}
+
+
+def ensure_partitions(s: Session, days: Iterable[date]) -> None:
+    """Create the missing daily partitions (PostgreSQL); SQLite has one table."""
+    if not is_postgres(s):
+        return
+    for day in sorted(days):
+        lo, hi = start_of(day), start_of(day + timedelta(days=1))
+        s.execute(text(
+            f"CREATE TABLE IF NOT EXISTS {partition_name(day)} PARTITION OF monitoring_events "
+            f"FOR VALUES FROM ('{lo.isoformat()}') TO ('{hi.isoformat()}')"))
+
+
+def partitions(s: Session) -> list[date]:
+    """The days that have a partition (PostgreSQL), oldest first."""
+    if not is_postgres(s):
+        return []
+    names = s.scalars(text(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'monitoring_events'")).all()
+    return sorted(datetime.strptime(n[-8:], "%Y%m%d").date() for n in names)
+
+
+def drop_before(s: Session, day: date) -> int:
+    """Drop the events of days before ``day``: whole partitions on PostgreSQL, rows on SQLite.
+    Returns the number of days (PostgreSQL) or rows (SQLite) dropped."""
+    if is_postgres(s):
+        old = [d for d in partitions(s) if d < day]
+        for d in old:
+            s.execute(text(f"DROP TABLE {partition_name(d)}"))
+        return len(old)
+    return s.execute(delete(events).where(events.c.observed_at < start_of(day))).rowcount
+
+
+def _rows(feed_id: int, batch_id: int, cols: Columns, att: Attributed) -> Iterable[tuple]:
+    shapes = cols.shapes
+    times = [datetime_of(t) for t in cols.time_us.tolist()]
+    bodies = [None if b < 0 else b for b in att.body.tolist()]
+    sports = [None if p < 0 else p for p in cols.source_port.tolist()]
+    dports = [None if p < 0 else p for p in cols.destination_port.tolist()]
+    for i, k in enumerate(cols.shape.tolist()):
+        sh = shapes[k]
+        yield (times[i], feed_id, batch_id, int(cols.line_no[i]), sh.kind, bodies[i],
+               int(att.level[i]), cols.source[i], sports[i], cols.destination[i], dports[i],
+               sh.domain, sh.url, sh.hash, sh.cve, sh.malware)
+
+
+def datetime_of(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def write_events(s: Session, feed_id: int, batch_id: int, cols: Columns,
+                 att: Attributed) -> None:
+    if not cols.n:
+        return
+    if is_postgres(s):
+        ensure_partitions(s, days_of(cols))
+        raw = s.connection().connection.driver_connection
+        with raw.cursor() as cur, cur.copy(
+                f"COPY monitoring_events ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
+            for row in _rows(feed_id, batch_id, cols, att):
+                copy.write_row(row)
+        return
+    s.execute(insert(events), [dict(zip(_EVENT_COLUMNS, r, strict=True))
+                               for r in _rows(feed_id, batch_id, cols, att)])
+
+
+def write_raw(s: Session, batch_id: int, lines: Sequence[bytes], first_line: int = 1) -> None:
+    """Keep the batch's lines as received, in pieces of about a megabyte."""
+    piece, start, size, chunk = 0, 0, 0, []
+    for i, line in enumerate(lines):
+        chunk.append(line)
+        size += len(line) + 1
+        if size >= PIECE_BYTES or i == len(lines) - 1:
+            s.add(RawPiece(batch_id=batch_id, piece=piece, first_line=first_line + start,
+                           data=b"\n".join(chunk)))
+            piece, start, size, chunk = piece + 1, i + 1, 0, []
+
+
+def write_aggregates(s: Session, batch_id: int, aggs: Aggregates,
+                     paths: dict[int, str]) -> None:
+    if not len(aggs):
+        return
+    s.execute(insert(Aggregate), [
+        {"batch_id": batch_id, "day": aggs.day[i], "body_id": aggs.body_id[i],
+         "level": aggs.level[i], "kind": aggs.kind[i], "indicator": aggs.indicator[i],
+         "jurisdiction_path": paths.get(aggs.body_id[i], "/") if aggs.body_id[i] else "/",
+         "count": aggs.count[i], "hosts": aggs.hosts[i], "first_seen": aggs.first_seen[i],
+         "last_seen": aggs.last_seen[i]} for i in range(len(aggs))])
+
+
+def raw_line(s: Session, batch_id: int, line_no: int) -> str | None:
+    """The raw line ``line_no`` of a batch, as received."""
+    row = s.execute(text("SELECT first_line, data FROM ingest_raw WHERE batch_id = :b AND "
+                         "first_line <= :n ORDER BY first_line DESC LIMIT 1"),
+                    {"b": batch_id, "n": line_no}).first()
+    if row is None:
+        return None
+    lines = bytes(row.data).split(b"\n")
+    idx = line_no - row.first_line
+    return lines[idx].decode("utf-8", "replace") if 0 <= idx < len(lines) else None
