@@ -218,7 +218,6 @@ class Layout:
         self.asn_db = self.state / "asn_lookup" / "ipasn.dat"
         self.eve = workdir / "eve.json"
         self.converted = workdir / "eve-intelmq.json"  # --parser json: IntelMQ-format lines
-        self.register_tsv = workdir / "register.tsv"
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items()
@@ -348,6 +347,10 @@ def prepare(layout: Layout, events: int, chunk_size: int, output: str = "file",
     if AS_ROOT:  # IntelMQ drops root for user 'intelmq', absent here: the bots run as nobody
         for path in [layout.workdir, *layout.workdir.rglob("*")]:
             os.chown(path, NOBODY, NOBODY, follow_symlinks=False)
+        if not _runs_for_bots(layout.venv / "bin" / "python",
+                              f"import os; os.listdir({str(layout.incoming)!r})"):
+            raise BenchError(f"the user nobody cannot reach {layout.workdir} (is a parent "
+                             "directory closed to other users?); give another --workdir")
     return {"register": register, "lpm": lpm, "eve_bytes": eve_bytes, "data_s": data_s}
 
 

@@ -121,18 +121,21 @@ class TestRoles:
         Role.ADMINISTRATOR: set(Permission),
         Role.DUTY_OFFICER: R | {Permission.USER_READ, Permission.INCIDENT_REPORT,
                                 Permission.INCIDENT_HANDLE, Permission.MONITORING_SUBMIT,
+                                Permission.REGISTER_WRITE,
                                 Permission.WARNING_DRAFT, Permission.WARNING_ISSUE,
                                 Permission.WARNING_RESPOND, Permission.RESPONSE_COMMAND,
                                 Permission.RESPONSE_REPORT, Permission.PREPAREDNESS_WRITE,
                                 Permission.SUPPORT_LOG, Permission.SUPPORT_MANAGE},
         Role.ANALYST: R | {Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE,
-                           Permission.MONITORING_SUBMIT, Permission.WARNING_DRAFT,
+                           Permission.MONITORING_SUBMIT, Permission.REGISTER_WRITE,
+                           Permission.WARNING_DRAFT,
                            Permission.WARNING_RESPOND, Permission.RESPONSE_REPORT,
                            Permission.PREPAREDNESS_WRITE, Permission.SUPPORT_LOG},
         Role.OPERATOR_REPORTER: R | {Permission.SYSTEM_WRITE, Permission.INCIDENT_REPORT,
-                                     Permission.MONITORING_SUBMIT,
+                                     Permission.MONITORING_SUBMIT, Permission.REGISTER_WRITE,
                                      Permission.PREPAREDNESS_WRITE},
         Role.SUPPORT_MEMBER: R | {Permission.INCIDENT_REPORT, Permission.MONITORING_SUBMIT,
+                                  Permission.REGISTER_WRITE,
                                   Permission.WARNING_RESPOND, Permission.RESPONSE_REPORT,
                                   Permission.SUPPORT_LOG},
         Role.READ_ONLY: R,
@@ -145,7 +148,8 @@ class TestRoles:
     def test_roles_combine(self):
         got = rules.permissions_of({"read_only", "operator_reporter"})
         assert got == self.R | {Permission.SYSTEM_WRITE, Permission.INCIDENT_REPORT,
-                                Permission.MONITORING_SUBMIT, Permission.PREPAREDNESS_WRITE}
+                                Permission.MONITORING_SUBMIT, Permission.REGISTER_WRITE,
+                                Permission.PREPAREDNESS_WRITE}
 
     def test_every_role_and_kind_is_labelled_in_both_languages(self):
         for labels in (rules.ROLE_LABELS, rules.BODY_KIND_LABELS, rules.LEVEL_LABELS):

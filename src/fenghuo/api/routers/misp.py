@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from fenghuo.api.deps import CurrentUser, RuntimeDep
 from fenghuo.common.types import Timestamp
@@ -39,11 +39,15 @@ class ImportOut(BaseModel):
     events: list[ImportedOut]
 
 
+#: a reference such as MI-20261123-1A2B3C4D; an empty ``ref=`` is refused, not read as "any"
+RefText = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
 @router.get("/misp/events", response_model=MispEventsOut)
 def export_events(
     *, rt: RuntimeDep, me: CurrentUser, response: Response,
     kind: Literal["incident", "monitoring", "all"] = "all",
-    ref: Annotated[list[str] | None, Query(max_length=200)] = None,
+    ref: Annotated[list[RefText] | None, Query(max_length=200)] = None,
     since: Timestamp | None = None, until: Timestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=misp.MAX_EVENTS)] = 100,
 ) -> MispEventsOut:
