@@ -33,6 +33,8 @@ class Shape:
     hash: str | None = None
     cve: str | None = None
     malware: str | None = None
+    #: CVSS base score × 10 of a vulnerability record (kind "vulnerability"), else None
+    severity: int | None = None
 
 
 @dataclass
@@ -101,7 +103,8 @@ def from_events(events: Sequence[Event], line_nos: Sequence[int]) -> Columns:
     index: dict[Shape, int] = {}
     shape_ids = []
     for e in events:
-        s = Shape(e.kind, indicator_of(e), e.domain, e.url, e.hash, e.cve, e.malware)
+        s = Shape(e.kind, indicator_of(e), e.domain, e.url, e.hash, e.cve, e.malware,
+                  e.severity if e.kind == "vulnerability" else None)
         shape_ids.append(index.setdefault(s, len(index)))
     return Columns(
         shapes=list(index), shape=np.asarray(shape_ids, dtype=np.int32),

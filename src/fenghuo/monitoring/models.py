@@ -136,6 +136,8 @@ class Aggregate(Base):
     jurisdiction_path: Mapped[str] = mapped_column(String(400))
     kind: Mapped[str] = mapped_column(String(30))
     indicator: Mapped[str] = mapped_column(String(300))
+    #: CVSS base score × 10 of a vulnerability record, for statistics by severity
+    severity: Mapped[int | None] = mapped_column(SmallInteger)
     count: Mapped[int] = mapped_column(BigInteger)
     hosts: Mapped[bytes] = mapped_column(LargeBinary)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -87,6 +87,7 @@ class Aggregates:
     level: list[int]
     kind: list[str]
     indicator: list[str]
+    severity: list[int | None]  # of vulnerability records (CVSS × 10)
     count: list[int]
     hosts: list[bytes]  # encoded sketches
     first_seen: list[datetime]
@@ -115,7 +116,7 @@ class Aggregator:
 
     def rows(self) -> Aggregates:
         if not self._parts:
-            return Aggregates([], [], [], [], [], [], [], [], [])
+            return Aggregates([], [], [], [], [], [], [], [], [], [])
         key, time_us, hashes = (np.concatenate(c) for c in zip(*self._parts, strict=True))
         uniq, group = np.unique(key, return_inverse=True)
         group = group.ravel()
@@ -130,7 +131,7 @@ class Aggregator:
             day=[_EPOCH_DAY + timedelta(days=d) for d in ((uniq & 0x7FF) + _DAY_BASE).tolist()],
             body_id=[None if b < 0 else b for b in bodies],
             level=((uniq >> 31) & 3).tolist(), kind=[s.kind for s in shape_of],
-            indicator=[s.indicator for s in shape_of],
+            indicator=[s.indicator for s in shape_of], severity=[s.severity for s in shape_of],
             count=np.bincount(group, minlength=len(uniq)).tolist(),
             hosts=_sketches(group, hashes, len(uniq)),
             first_seen=[_moment(t) for t in first.tolist()],

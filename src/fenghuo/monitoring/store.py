@@ -127,6 +127,7 @@ def write_aggregates(s: Session, batch_id: int, aggs: Aggregates,
     s.execute(insert(Aggregate), [
         {"batch_id": batch_id, "day": aggs.day[i], "body_id": aggs.body_id[i],
          "level": aggs.level[i], "kind": aggs.kind[i], "indicator": aggs.indicator[i],
+         "severity": aggs.severity[i],
          "jurisdiction_path": paths.get(aggs.body_id[i], "/") if aggs.body_id[i] else "/",
          "count": aggs.count[i], "hosts": aggs.hosts[i], "first_seen": aggs.first_seen[i],
          "last_seen": aggs.last_seen[i]} for i in range(len(aggs))])

@@ -1,10 +1,10 @@
 """monitoring: the constituency register, feeds, the ingest ledger, rejects, raw pieces,
-events (partitioned by day on PostgreSQL; partitions are created by monitoring.store) and
-aggregates (issue 15)
+events (partitioned by day on PostgreSQL; partitions are created by monitoring.store),
+aggregates and candidates (issue 15)
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-12-01 13:59:27.133788
+Create Date: 2026-12-01
 """
 from collections.abc import Sequence
 
@@ -108,6 +108,7 @@ def upgrade() -> None:
     sa.Column('jurisdiction_path', sa.String(length=400), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=False),
     sa.Column('indicator', sa.String(length=300), nullable=False),
+    sa.Column('severity', sa.SmallInteger(), nullable=True),
     sa.Column('count', sa.BigInteger(), nullable=False),
     sa.Column('hosts', sa.LargeBinary(), nullable=False),
     sa.Column('first_seen', sa.DateTime(timezone=True), nullable=False),
