@@ -18,7 +18,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fenghuo import __version__
 from fenghuo.api import problems
 from fenghuo.api.routers import accountability as accountability_router
-from fenghuo.api.routers import audit, auth, dossier, incidents, org, responses, users, warnings
+from fenghuo.api.routers import (
+    audit,
+    auth,
+    dossier,
+    incidents,
+    monitoring_candidates,
+    monitoring_ingest,
+    monitoring_statistics,
+    org,
+    responses,
+    users,
+    warnings,
+)
 from fenghuo.api.routers import bulletins as bulletins_router
 from fenghuo.api.routers import misp as misp_router
 from fenghuo.api.routers import preparedness as preparedness_router
@@ -46,7 +58,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
     for router in (auth.router, org.router, users.router, incidents.router, audit.router,
-                   warnings.router, responses.router, dossier.router):
+                   monitoring_ingest.router, monitoring_statistics.router,
+                   monitoring_candidates.router,  # before warnings: /monitoring/{ref}
+                   warnings.router,
+                   responses.router, dossier.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(accountability_router.router, prefix=API_PREFIX)
     app.include_router(preparedness_router.router, prefix=API_PREFIX)

@@ -47,6 +47,16 @@ class Unauthorized(DomainError):
     title = "Unauthorized"
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    title = "Unsupported media type"
+
+
 class TooManyRequests(DomainError):
     status = 429
     title = "Too many requests"

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import ipaddress
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
@@ -28,10 +29,17 @@ from fenghuo.db.session import UnitOfWork
 from fenghuo.monitoring import columns, fast, parsers, pipeline, register, store
 from fenghuo.monitoring.columns import Columns, Shape
 from fenghuo.monitoring.events import Event, Rejected, indicator_of
-from fenghuo.monitoring.models import Feed, IngestBatch, IngestReject
+from fenghuo.monitoring.models import Feed, IngestBatch, IngestReject, events
 from fenghuo.monitoring.parsers import suricata
 from fenghuo.monitoring.parsers.common import find_cve
-from fenghuo.monitoring.schemas import BatchOut, FeedIn, FeedOut, FeedToken, RejectOut
+from fenghuo.monitoring.schemas import (
+    BatchOut,
+    EventOut,
+    FeedIn,
+    FeedOut,
+    FeedToken,
+    RejectOut,
+)
 from fenghuo.org import scoping
 from fenghuo.org.models import Body, Jurisdiction
 from fenghuo.org.rules import Permission
@@ -282,3 +290,73 @@ def feed_format(uow: UnitOfWork, *, code: str) -> str:
     if fmt is None:
         raise NotFound(f"no feed {code!r}")
     return fmt
+
+
+# --- search (item 4: "where and when was this C2 seen") -----------------------------------------
+
+SEARCH_LIMIT = 500
+_LEVELS = ("owner", "jurisdiction", "national")
+
+
+def search_events(uow: UnitOfWork, *, principal: Principal, ip: str | None = None,
+                  domain: str | None = None, hash: str | None = None, cve: str | None = None,
+                  since: datetime | None = None, until: datetime | None = None,
+                  limit: int = 100) -> list[EventOut]:
+    """Events naming an address (source or destination), a domain, a hash or a CVE, newest
+    first, in the caller's scope (Law art. 30: the national queue only for a national scope)."""
+    require(principal, Permission.MONITORING_READ)
+    query = _search_query(principal, ip, domain, hash, cve, since, until)
+    with uow() as s:
+        rows = s.execute(query.order_by(events.c.observed_at.desc())
+                         .limit(min(limit, SEARCH_LIMIT))).all()
+        raw = store.raw_lines(s, {(r.batch_id, r.line_no) for r in rows})
+        return [_event_out(r, raw.get((r.batch_id, r.line_no))) for r in rows]
+
+
+def _search_query(principal: Principal, ip: str | None, domain: str | None, hash: str | None,
+                  cve: str | None, since: datetime | None, until: datetime | None):  # noqa: ANN202
+    problems = []
+    conds = []
+    if ip:
+        try:
+            ip = str(ipaddress.ip_address(ip.strip()))
+        except ValueError:
+            problems.append(FieldError("ip", "not an IP address"))
+        else:
+            conds.append(or_(events.c.source_ip == ip, events.c.destination_ip == ip))
+    if domain:
+        conds.append(events.c.domain == domain.strip().lower().rstrip("."))
+    if hash:
+        conds.append(events.c.hash == hash.strip().lower())
+    if cve:
+        conds.append(events.c.cve == cve.strip().upper())
+    if problems:
+        raise ValidationFailed(problems)
+    if not conds:
+        raise ValidationFailed([FieldError("ip", "give an ip, domain, hash or cve to search")])
+    query = (select(events, Feed.code.label("feed"), Body.key.label("body"),
+                    IngestBatch.key.label("batch"))
+             .join(Feed, Feed.id == events.c.feed_id)
+             .join(IngestBatch, IngestBatch.id == events.c.batch_id)
+             .outerjoin(Body, Body.id == events.c.body_id).where(*conds))
+    visible = events.c.body_id.in_(select(Body.id).where(scoping.visible_bodies(principal.scope)))
+    query = query.where(or_(visible, events.c.body_id.is_(None)) if principal.scope.is_national
+                        else visible)
+    if since:
+        query = query.where(events.c.observed_at >= since)
+    if until:
+        query = query.where(events.c.observed_at < until)
+    return query
+
+
+def _event_out(r, raw: str | None) -> EventOut:  # noqa: ANN001
+    return EventOut(observed_at=r.observed_at, kind=r.kind, feed=r.feed, body=r.body,
+                    level=_LEVELS[r.level], source_ip=_text(r.source_ip),
+                    source_port=r.source_port, destination_ip=_text(r.destination_ip),
+                    destination_port=r.destination_port, domain=r.domain, url=r.url,
+                    hash=r.hash, cve=r.cve, malware=r.malware, batch=r.batch,
+                    line_no=r.line_no, raw=raw)
+
+
+def _text(address: object) -> str | None:
+    return None if address is None else str(address)

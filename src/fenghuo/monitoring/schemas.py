@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -108,3 +108,107 @@ class BatchOut(BaseModel):
     jurisdiction: int
     national: int
     duplicate: bool = False
+
+
+class EventOut(BaseModel):
+    """One stored event, with the raw line it came from."""
+
+    observed_at: datetime
+    kind: str
+    feed: str
+    body: str | None  # None: the national queue
+    level: str
+    source_ip: str | None
+    source_port: int | None
+    destination_ip: str | None
+    destination_port: int | None
+    domain: str | None
+    url: str | None
+    hash: str | None
+    cve: str | None
+    malware: str | None
+    batch: str
+    line_no: int
+    raw: str | None
+
+
+# --- monitoring statistics (item 7) ------------------------------------------------------------
+
+
+class StatChange(BaseModel):
+    """A figure of the period against the previous one (``pct`` None when it was zero)."""
+
+    count: int
+    previous: int
+    delta: int
+    pct: int | None
+
+
+class StatisticFigure(BaseModel):
+    """One statistic: its headline (``measure``: distinct hosts or distinct indicators — pages,
+    websites, CVE ids), distinct hosts, distinct indicators and events, each against the
+    previous period. ``domestic``: only what is hosted in the country (境内) counts."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    measure: str
+    domestic: bool
+    value: StatChange
+    hosts: StatChange
+    indicators: StatChange
+    events: StatChange
+
+
+class BreakdownRow(BaseModel):
+    """Infected hosts of a province, sector, malware family or unit."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    hosts: StatChange
+    events: StatChange
+
+
+class SeverityRow(BaseModel):
+    """Vulnerabilities collected (distinct CVE ids) in a CVSS severity band."""
+
+    band: str
+    name_zh: str
+    name_en: str
+    vulnerabilities: StatChange
+
+
+class TrendPoint(BaseModel):
+    """One week of the eight-week trend: each statistic's headline value and events."""
+
+    week: str
+    first_day: date
+    values: dict[str, int]
+    events: dict[str, int]
+
+
+class ScopeLabel(BaseModel):
+    key: str
+    name_zh: str
+    name_en: str
+
+
+class MonitoringStatistics(BaseModel):
+    """The monitoring statistics of a period (an ISO week or a month, China Standard Time
+    days) in the caller's scope (Law art. 30), compared with the previous period."""
+
+    period: str
+    previous_period: str
+    first_day: date
+    last_day: date
+    previous_first_day: date
+    previous_last_day: date
+    scope: ScopeLabel
+    statistics: list[StatisticFigure]
+    provinces: list[BreakdownRow]
+    sectors: list[BreakdownRow]
+    families: list[BreakdownRow]
+    units: list[BreakdownRow]
+    severities: list[SeverityRow]
+    trend: list[TrendPoint]

@@ -5,6 +5,7 @@ after the retention period (Law art. 21: at least six months).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
@@ -143,3 +144,27 @@ def raw_line(s: Session, batch_id: int, line_no: int) -> str | None:
     lines = bytes(row.data).split(b"\n")
     idx = line_no - row.first_line
     return lines[idx].decode("utf-8", "replace") if 0 <= idx < len(lines) else None
+
+
+def raw_lines(s: Session, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The raw lines of several (batch, line) pairs, each piece read once."""
+    by_batch: dict[int, set[int]] = {}
+    for batch, line in wanted:
+        by_batch.setdefault(batch, set()).add(line)
+    found: dict[tuple[int, int], str] = {}
+    for batch, lines in by_batch.items():
+        starts = s.scalars(text("SELECT first_line FROM ingest_raw WHERE batch_id = :b "
+                                "ORDER BY first_line"), {"b": batch}).all()
+        per_piece: dict[int, list[int]] = {}
+        for line in lines:
+            i = bisect.bisect_right(starts, line) - 1
+            if i >= 0:
+                per_piece.setdefault(starts[i], []).append(line)
+        for first, nos in per_piece.items():
+            data = s.scalar(text("SELECT data FROM ingest_raw WHERE batch_id = :b AND "
+                                 "first_line = :f"), {"b": batch, "f": first})
+            rows = bytes(data).split(b"\n")
+            for line in nos:
+                if line - first < len(rows):
+                    found[(batch, line)] = rows[line - first].decode("utf-8", "replace")
+    return found
