@@ -8,7 +8,7 @@ import json
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from fenghuo.common.errors import Conflict, ValidationFailed
 from fenghuo.common.pagination import PageParams
@@ -155,6 +155,19 @@ def test_partitions_are_daily_and_dropped_whole(rt, principal, feed):
         if store.is_postgres(s):
             assert store.partitions(s) == [date(2026, 10, 30), date(2026, 10, 31),
                                            date(2026, 11, 1)]
+        if store.is_postgres(s):
+            # the FakeClock's day is 2026-11-01: only the 30th is over (today and yesterday
+            # stay open); its partition got the address and body indexes in bulk
+            indexed = set(s.scalars(text(
+                "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'monitoring_events_p%'")))
+            assert "monitoring_events_p20261030_source_ip" in indexed
+            assert "monitoring_events_p20261031_source_ip" not in indexed
+            store.index_closed(s, date(2026, 11, 3))
+            assert "monitoring_events_p20261101_body" in set(s.scalars(text(
+                "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'monitoring_events_p%'")))
+        else:
+            assert "ix_monitoring_events_source_ip" in set(s.scalars(text(
+                "SELECT name FROM sqlite_master WHERE type = 'index'")))
         store.drop_before(s, date(2026, 10, 31))
         assert s.scalar(select(func.count()).select_from(events)) == 2
         if store.is_postgres(s):

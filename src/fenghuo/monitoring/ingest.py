@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
 from fenghuo.common.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
+from fenghuo.common.periods import day_of
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.monitoring import columns, fast, parsers, pipeline, register, store
@@ -223,7 +224,7 @@ def _take(s: Session, feed: Feed, fmt: str, chunk: Chunk, now: datetime, by: str
     s.add(batch)
     s.flush()
     store.write_raw(s, batch.id, chunk.lines, chunk.first_line)
-    store.write_events(s, feed.id, batch.id, cols, att)
+    store.write_events(s, feed.id, batch.id, cols, att, day_of(now))
     s.add_all(IngestReject(feed_id=feed.id, batch_id=batch.id, line_no=r.line_no,
                            reason=r.reason[:500], raw=r.raw[:MAX_REJECT_RAW]) for r in rejected)
     agg.add(cols, att)

@@ -148,7 +148,10 @@ class Aggregate(Base):
 #: (Law art. 21); each points at its raw line (``ingest_raw``) by batch and line number. On
 #: PostgreSQL the table is partitioned by day (China Standard Time) on ``observed_at``;
 #: partitions are created as events arrive and dropped one at a time (``monitoring.store``).
-#: No primary key: rows are found by what they name.
+#: No primary key: rows are found by what they name. The address and body indexes are not
+#: declared here: random b-tree inserts cost PostgreSQL about 8 µs a row, so a day's partition
+#: gets them when the day is over, built in bulk (``store.index_closed``); SQLite gets them at
+#: the first write (``store.ensure_indexes``).
 events = Table(
     "monitoring_events", Base.metadata,
     Column("observed_at", UTCDateTime(), nullable=False),
@@ -167,16 +170,15 @@ events = Table(
     Column("hash", String(64)),
     Column("cve", String(30)),
     Column("malware", String(100)),
-    Index("ix_monitoring_events_source_ip", "source_ip"),
-    Index("ix_monitoring_events_destination_ip", "destination_ip"),
-    Index("ix_monitoring_events_body", "body_id", "observed_at"),
     Index("ix_monitoring_events_domain", "domain", postgresql_where=text("domain IS NOT NULL"),
           sqlite_where=text("domain IS NOT NULL")),
     Index("ix_monitoring_events_hash", "hash", postgresql_where=text("hash IS NOT NULL"),
           sqlite_where=text("hash IS NOT NULL")),
     Index("ix_monitoring_events_cve", "cve", postgresql_where=text("cve IS NOT NULL"),
           sqlite_where=text("cve IS NOT NULL")),
-    Index("ix_monitoring_events_observed_at", "observed_at"),
+    # time order within a day's partition: a BRIN index is a few pages and costs inserts
+    # nothing measurable (PostgreSQL); SQLite uses a b-tree
+    Index("ix_monitoring_events_observed_at", "observed_at", postgresql_using="brin"),
     postgresql_partition_by="RANGE (observed_at)",
 )
 
@@ -191,3 +193,39 @@ class RawPiece(Base):
     piece: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_line: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Candidate(Base):
+    """A candidate monitoring item opened by a detection rule over the aggregates (item 6,
+    ``monitoring.detection``) for the Emergency Office or a province office, with its evidence
+    and pre-filled risk assessment (Law art. 54(2)); an analyst confirms it (it becomes a
+    monitoring item) or dismisses it with a reason. One per rule × kind × indicator × target ×
+    window (``window_key``), so detection run again opens nothing new."""
+
+    __tablename__ = "monitoring_candidates"
+    __table_args__ = (UniqueConstraint("rule", "kind", "indicator", "target_body_id",
+                                       "window_key"),
+                      Index("ix_monitoring_candidates_target", "target_body_id", "state"),
+                      Index("ix_monitoring_candidates_lookup", "rule", "kind", "indicator"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(24), unique=True)
+    rule: Mapped[str] = mapped_column(String(20))  # spread, cii, spike
+    kind: Mapped[str] = mapped_column(String(30))
+    indicator: Mapped[str] = mapped_column(String(300))
+    #: the aligned W-hour window the candidate was opened in, e.g. "2026-11-01T00+08/24h"
+    window_key: Mapped[str] = mapped_column(String(40))
+    #: the evidence window: the W hours up to the detection
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    target_body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
+    #: the target body's jurisdiction path, for scoped reads and the audit trail
+    jurisdiction_path: Mapped[str] = mapped_column(String(400))
+    state: Mapped[str] = mapped_column(String(12), index=True)  # open, confirmed, dismissed
+    evidence: Mapped[str] = mapped_column(Text)  # JSON
+    assessment: Mapped[str] = mapped_column(Text)  # JSON: reasons, likelihood, extent, harm…
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)
+    monitoring_item_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_items.id"))

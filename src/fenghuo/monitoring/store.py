@@ -14,6 +14,7 @@ from sqlalchemy import delete, insert, text
 from sqlalchemy.orm import Session
 
 from fenghuo.common.periods import start_of
+from fenghuo.monitoring import pgcopy
 from fenghuo.monitoring.columns import Columns
 from fenghuo.monitoring.models import Aggregate, RawPiece, events
 from fenghuo.monitoring.pipeline import Aggregates, Attributed
@@ -41,15 +42,50 @@ def days_of(cols: Columns) -> set[date]:
     return {_EPOCH_DAY + timedelta(days=d) for d in days}
 
 
-def ensure_partitions(s: Session, days: Iterable[date]) -> None:
-    """Create the missing daily partitions (PostgreSQL); SQLite has one table."""
+#: the indexes a day's events get (PostgreSQL: when the day is over; SQLite: at once)
+HOT_INDEXES = {"source_ip": "(source_ip)", "destination_ip": "(destination_ip)",
+               "body": "(body_id, observed_at)"}
+OPEN_DAYS = 2  # today and yesterday (CST) stay unindexed: late events land there cheaply
+
+
+def ensure_partitions(s: Session, days: Iterable[date], today: date) -> None:
+    """Create the missing daily partitions (PostgreSQL; one catalog query when none is
+    missing); on creating one, index the partitions whose day is over."""
     if not is_postgres(s):
         return
-    for day in sorted(days):
+    missing = sorted(set(days) - set(partitions(s)))
+    for day in missing:
         lo, hi = start_of(day), start_of(day + timedelta(days=1))
         s.execute(text(
             f"CREATE TABLE IF NOT EXISTS {partition_name(day)} PARTITION OF monitoring_events "
             f"FOR VALUES FROM ('{lo.isoformat()}') TO ('{hi.isoformat()}')"))
+    if missing:
+        index_closed(s, today)
+
+
+def ensure_indexes(s: Session) -> None:
+    """SQLite: the address and body indexes (three no-op statements once they exist)."""
+    for name, cols in HOT_INDEXES.items():
+        s.execute(text(f"CREATE INDEX IF NOT EXISTS ix_monitoring_events_{name} "
+                       f"ON monitoring_events {cols}"))
+
+
+def index_closed(s: Session, today: date) -> list[date]:
+    """Build the address and body indexes of every partition whose day is over (before
+    yesterday), in bulk; returns the days indexed now."""
+    done = []
+    for day in partitions(s):
+        if day > today - timedelta(days=OPEN_DAYS):
+            continue
+        part = partition_name(day)
+        exists = s.scalar(text("SELECT count(*) FROM pg_indexes WHERE tablename = :t AND "
+                               "indexname = :i"), {"t": part, "i": f"{part}_source_ip"})
+        if exists:
+            continue
+        for name, cols in HOT_INDEXES.items():
+            s.execute(text(f"CREATE INDEX IF NOT EXISTS {part}_{name} ON {part} {cols}"))
+        done.append(day)
+    return done
 
 
 def partitions(s: Session) -> list[date]:
@@ -94,16 +130,18 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def write_events(s: Session, feed_id: int, batch_id: int, cols: Columns,
-                 att: Attributed) -> None:
+                 att: Attributed, today: date) -> None:
     if not cols.n:
         return
+    if not is_postgres(s):
+        ensure_indexes(s)
     if is_postgres(s):
-        ensure_partitions(s, days_of(cols))
+        ensure_partitions(s, days_of(cols), today)
         raw = s.connection().connection.driver_connection
         with raw.cursor() as cur, cur.copy(
-                f"COPY monitoring_events ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
-            for row in _rows(feed_id, batch_id, cols, att):
-                copy.write_row(row)
+                f"COPY monitoring_events ({', '.join(_EVENT_COLUMNS)}) FROM STDIN "
+                "(FORMAT BINARY)") as copy:
+            copy.write(pgcopy.rows(cols, att, feed_id, batch_id))
         return
     s.execute(insert(events), [dict(zip(_EVENT_COLUMNS, r, strict=True))
                                for r in _rows(feed_id, batch_id, cols, att)])
@@ -121,17 +159,26 @@ def write_raw(s: Session, batch_id: int, lines: Sequence[bytes], first_line: int
             piece, start, size, chunk = piece + 1, i + 1, 0, []
 
 
+_AGG_COLUMNS = ("batch_id", "day", "body_id", "level", "jurisdiction_path", "kind",
+                "indicator", "severity", "count", "hosts", "first_seen", "last_seen")
+
+
 def write_aggregates(s: Session, batch_id: int, aggs: Aggregates,
                      paths: dict[int, str]) -> None:
     if not len(aggs):
         return
-    s.execute(insert(Aggregate), [
-        {"batch_id": batch_id, "day": aggs.day[i], "body_id": aggs.body_id[i],
-         "level": aggs.level[i], "kind": aggs.kind[i], "indicator": aggs.indicator[i],
-         "severity": aggs.severity[i],
-         "jurisdiction_path": paths.get(aggs.body_id[i], "/") if aggs.body_id[i] else "/",
-         "count": aggs.count[i], "hosts": aggs.hosts[i], "first_seen": aggs.first_seen[i],
-         "last_seen": aggs.last_seen[i]} for i in range(len(aggs))])
+    rows = [(batch_id, aggs.day[i], aggs.body_id[i], aggs.level[i],
+             paths.get(aggs.body_id[i], "/") if aggs.body_id[i] else "/", aggs.kind[i],
+             aggs.indicator[i], aggs.severity[i], aggs.count[i], aggs.hosts[i],
+             aggs.first_seen[i], aggs.last_seen[i]) for i in range(len(aggs))]
+    if is_postgres(s):
+        raw = s.connection().connection.driver_connection
+        with raw.cursor() as cur, cur.copy(
+                f"COPY monitoring_aggregates ({', '.join(_AGG_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    s.execute(insert(Aggregate), [dict(zip(_AGG_COLUMNS, r, strict=True)) for r in rows])
 
 
 def raw_line(s: Session, batch_id: int, line_no: int) -> str | None:
