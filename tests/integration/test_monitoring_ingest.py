@@ -172,3 +172,23 @@ def test_partitions_are_daily_and_dropped_whole(rt, principal, feed):
         assert s.scalar(select(func.count()).select_from(events)) == 2
         if store.is_postgres(s):
             assert store.partitions(s)[0] == date(2026, 10, 31)
+
+
+def test_ipv6_and_the_general_path_store_the_same_fields(rt, principal, feed):
+    register.put_entry(rt.uow, rt.clock, principal=principal("bj_admin"), data=EntryIn(
+        body="bj-bank", kind=EntryKind.PREFIX, value="2001:db8:100::/48"))
+    v6 = _alert("2026-11-01T09:10:00.000000+0800", "2001:db8:100::7", "203.0.113.5")
+    [b] = ingest.take_in(rt.uow, rt.clock, feed=feed, fmt=None, received_by="nat_admin",
+                         chunks=[ingest.Chunk("v6", [v6])])
+    assert (b.events, b.owner) == (1, 1)
+    urls = b"\n".join([b"# url list", b"http://phish.bank.com.cn/login", b"http://x.example.org/"])
+    [u] = ingest.take_in(rt.uow, rt.clock, feed=feed, fmt="url-feed", received_by="nat_admin",
+                         chunks=[ingest.Chunk("urls", urls.split(b"\n"))])
+    assert (u.events, u.owner, u.national) == (2, 1, 1)  # bank.com.cn is bj-bank's domain
+    with rt.uow() as s:
+        row = s.execute(select(events).where(events.c.source_ip == "2001:db8:100::7")).one()
+        assert (row.body_id, str(row.destination_ip), row.source_port) == (
+            _body_id(rt, "bj-bank"), "203.0.113.5", 4444)
+        phish = s.execute(select(events).where(events.c.domain == "phish.bank.com.cn")).one()
+        assert phish.url == "http://phish.bank.com.cn/login" and phish.source_ip is None
+        assert phish.body_id == _body_id(rt, "bj-bank") and phish.line_no == 2

@@ -91,6 +91,8 @@ def ipv4_array(addresses: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]
 def host_keys(addresses: Sequence[str | None], values: np.ndarray,
               is4: np.ndarray) -> np.ndarray:
     """A uint32 key per host: the IPv4 value, else a CRC-32 of the address text."""
+    if is4.all():
+        return values
     keys = values.copy()
     for i in np.flatnonzero(~is4):
         a = addresses[i]

@@ -8,6 +8,7 @@ alert, and parses the timestamps vectorized. Its output is the same as the gener
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,38 +53,47 @@ class Decoded:
     skipped: int  # lines of other event types (flow, dns, stats …): not monitoring events
 
 
+_get = operator.attrgetter
+
+
 def decode_alerts(lines: Sequence[bytes], first_line: int, classify: Classifier) -> Decoded:
     """Decode EVE ``lines`` (numbered from ``first_line``); non-alert lines are skipped,
     unreadable ones rejected with their reason, and so are unreadable timestamps."""
     records, rejected = _decode_all(lines, first_line)
-    alerts = [(no, r) for no, r in enumerate(records, first_line)
-              if r is not None and r.event_type == "alert" and r.alert is not None]
-    skipped = len(lines) - len(alerts) - len(rejected)
-    shapes: dict[int, int] = {}
-    shape_list: list[Shape] = []
-    for _, r in alerts:
-        sid = r.alert.signature_id  # type: ignore[union-attr]
-        if sid not in shapes:
-            shapes[sid] = len(shape_list)
-            shape_list.append(classify(sid, r.alert.signature, r.alert.category))  # type: ignore[union-attr]
-    recs = [r for _, r in alerts]
-    nos = [no for no, _ in alerts]
-    stamps = [r.timestamp for r in recs]
+    recs, nos = _alerts(records, first_line)
+    skipped = len(lines) - len(recs) - len(rejected)
+    stamps = list(map(_get("timestamp"), recs))
     times, bad = parse_times(stamps)
-    keep = ~bad
-    for i in np.flatnonzero(bad):
-        rejected.append(Rejected(line_no=nos[i], reason=f"bad timestamp {stamps[i]!r}",
-                                 raw=lines[nos[i] - first_line].decode("utf-8", "replace")))
-    if not keep.all():
-        recs = [r for r, k in zip(recs, keep, strict=True) if k]
+    if bad.any():
+        for i in np.flatnonzero(bad):
+            rejected.append(Rejected(line_no=int(nos[i]), reason=f"bad timestamp "
+                                     f"{stamps[i]!r}", raw=lines[int(nos[i]) - first_line]
+                                     .decode("utf-8", "replace")))
+        keep = np.flatnonzero(~bad)
+        recs, times, nos = [recs[i] for i in keep], times[keep], nos[keep]
+    alerts = list(map(_get("alert"), recs))
+    sids, inverse = np.unique(np.asarray(list(map(_get("signature_id"), alerts)),
+                                         dtype=np.int64), return_inverse=True)
+    first_of = dict(zip(map(_get("signature_id"), alerts), alerts, strict=True))
+    shapes = [classify(sid, first_of[sid].signature, first_of[sid].category)
+              for sid in sids.tolist()]
     cols = Columns(
-        shapes=shape_list,
-        shape=np.asarray([shapes[r.alert.signature_id] for r in recs], dtype=np.int32),  # type: ignore[union-attr]
-        time_us=times[keep], line_no=np.asarray(nos, dtype=np.int32)[keep],
-        source=[r.src_ip for r in recs], destination=[r.dest_ip for r in recs],
-        source_port=_ports([r.src_port for r in recs]),
-        destination_port=_ports([r.dest_port for r in recs]))
+        shapes=shapes, shape=inverse.ravel().astype(np.int32), time_us=times,
+        line_no=nos.astype(np.int32), source=list(map(_get("src_ip"), recs)),
+        destination=list(map(_get("dest_ip"), recs)),
+        source_port=_ports(list(map(_get("src_port"), recs))),
+        destination_port=_ports(list(map(_get("dest_port"), recs))))
     return Decoded(cols, rejected, skipped)
+
+
+def _alerts(records: list, first_line: int) -> tuple[list, np.ndarray]:
+    """The alert records and their line numbers."""
+    wanted = [r is not None and r.alert is not None and r.event_type == "alert"
+              for r in records]
+    if all(wanted):
+        return records, np.arange(first_line, first_line + len(records), dtype=np.int64)
+    idx = [i for i, w in enumerate(wanted) if w]
+    return [records[i] for i in idx], np.asarray(idx, dtype=np.int64) + first_line
 
 
 def _decode_all(lines: Sequence[bytes], first_line: int) -> tuple[list, list[Rejected]]:

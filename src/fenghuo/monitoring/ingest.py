@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import io
 import ipaddress
+import itertools
 import secrets
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +31,7 @@ from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.monitoring import columns, fast, parsers, pipeline, register, store
 from fenghuo.monitoring.columns import Columns, Shape
+from fenghuo.monitoring.constituency import AttributionIndex
 from fenghuo.monitoring.events import Event, Rejected, indicator_of
 from fenghuo.monitoring.models import Feed, IngestBatch, IngestReject, events
 from fenghuo.monitoring.parsers import suricata
@@ -201,13 +204,20 @@ def batch_out(feed: Feed, b: IngestBatch, duplicate: bool = False) -> BatchOut:
                     jurisdiction=b.jurisdiction, national=b.national, duplicate=duplicate)
 
 
-def _take(s: Session, feed: Feed, fmt: str, chunk: Chunk, now: datetime, by: str,
-          agg: pipeline.Aggregator) -> tuple[IngestBatch, bool]:
-    """One chunk into the open transaction ``s``; its aggregation keys go to ``agg``."""
-    done = _existing(s, feed, chunk.key)
-    if done is not None:
-        return done, True
-    cols, rejected, skipped = _parse(fmt, feed.code, chunk, now)
+@dataclass
+class _Prepared:
+    """A chunk parsed, windowed and attributed: what is left is to write it."""
+
+    cols: Columns
+    att: pipeline.Attributed
+    rejected: list[Rejected]
+    skipped: int
+
+
+def _prepare(fmt: str, feed: str, chunk: Chunk, now: datetime,
+             index: AttributionIndex) -> _Prepared:
+    """The CPU part of a chunk, with no database: it runs in a thread beside the writes."""
+    cols, rejected, skipped = _parse(fmt, feed, chunk, now)
     window = _in_window(cols, now)
     if not window.all():
         for i in np.flatnonzero(~window):
@@ -215,20 +225,26 @@ def _take(s: Session, feed: Feed, fmt: str, chunk: Chunk, now: datetime, by: str
             rejected.append(Rejected(line_no=no, reason="time outside the retention window "
                                      "or in the future", raw=_line(chunk, no)))
         cols = _select(cols, window)
-    att = pipeline.attribute(cols, register.index(s))
-    levels = np.bincount(att.level, minlength=3).tolist()
+    return _Prepared(cols, pipeline.attribute(cols, index), rejected, skipped)
+
+
+def _write(s: Session, feed: Feed, fmt: str, chunk: Chunk, p: _Prepared, now: datetime,
+           by: str, agg: pipeline.Aggregator) -> IngestBatch:
+    """One prepared chunk into the open transaction ``s``; its keys go to ``agg``."""
+    levels = np.bincount(p.att.level, minlength=3).tolist()
     batch = IngestBatch(feed_id=feed.id, key=chunk.key, format=fmt, received_at=now,
-                        received_by=by, lines=len(chunk.lines), events=cols.n,
-                        rejected=len(rejected), skipped=skipped, owner=levels[0],
+                        received_by=by, lines=len(chunk.lines), events=p.cols.n,
+                        rejected=len(p.rejected), skipped=p.skipped, owner=levels[0],
                         jurisdiction=levels[1], national=levels[2])
     s.add(batch)
     s.flush()
     store.write_raw(s, batch.id, chunk.lines, chunk.first_line)
-    store.write_events(s, feed.id, batch.id, cols, att, day_of(now))
+    store.write_events(s, feed.id, batch.id, p.cols, p.att, day_of(now))
     s.add_all(IngestReject(feed_id=feed.id, batch_id=batch.id, line_no=r.line_no,
-                           reason=r.reason[:500], raw=r.raw[:MAX_REJECT_RAW]) for r in rejected)
-    agg.add(cols, att)
-    return batch, False
+                           reason=r.reason[:500], raw=r.raw[:MAX_REJECT_RAW])
+              for r in p.rejected)
+    agg.add(p.cols, p.att)
+    return batch
 
 
 def _line(chunk: Chunk, no: int) -> str:
@@ -242,10 +258,11 @@ def take_in(uow: UnitOfWork, clock: Clock, *, feed: str, fmt: str | None,
             chunks: Iterable[Chunk], received_by: str) -> list[BatchOut]:
     """Take ``chunks`` in, in one transaction (a group commit): events, raw lines, rejects,
     ledger rows and the aggregates of them all. A chunk already taken in is returned as a
-    duplicate and counted once."""
+    duplicate and counted once. The next chunk is parsed in a thread while this one is
+    written, so the parsing and the database work overlap."""
     now = clock.now()
     out: list[BatchOut] = []
-    with uow() as s:
+    with uow() as s, ThreadPoolExecutor(max_workers=1) as pool:
         f = s.scalar(select(Feed).where(Feed.code == feed))
         if f is None:
             raise NotFound(f"no feed {feed!r}")
@@ -254,12 +271,20 @@ def take_in(uow: UnitOfWork, clock: Clock, *, feed: str, fmt: str | None,
             parsers.get_format(fmt)
         except ValueError as exc:
             raise ValidationFailed([FieldError("format", str(exc))]) from None
-        agg = pipeline.Aggregator()
-        first: int | None = None
-        for chunk in chunks:
-            batch, duplicate = _take(s, f, fmt, chunk, now, received_by, agg)
-            first = first if first is not None or duplicate else batch.id
-            out.append(batch_out(f, batch, duplicate))
+        index, agg, first = register.index(s), pipeline.Aggregator(), None
+        pending: tuple[Chunk, Future[_Prepared]] | None = None
+        for chunk in itertools.chain(chunks, [None]):
+            if chunk is not None and (done := _existing(s, f, chunk.key)) is not None:
+                out.append(batch_out(f, done, duplicate=True))
+                continue
+            ahead = None if chunk is None else (chunk, pool.submit(
+                _prepare, fmt, f.code, chunk, now, index))
+            if pending is not None:
+                batch = _write(s, f, fmt, pending[0], pending[1].result(), now, received_by,
+                               agg)
+                first = first or batch.id
+                out.append(batch_out(f, batch))
+            pending = ahead
         if first is not None:
             store.write_aggregates(s, first, agg.rows(), _paths(s))
             f.last_received_at = now

@@ -28,12 +28,18 @@ _BODY, _SRC4, _SRC6, _DST4, _DST6, _SPORT, _DPORT = 1, 2, 4, 8, 16, 32, 64
 
 
 def _flags(cols: Columns, att: Attributed) -> np.ndarray:
-    src6 = np.asarray([a is not None for a in cols.source], dtype=bool) & ~cols.source_is4
-    dst6 = np.asarray([a is not None for a in cols.destination], dtype=bool) \
-        & ~cols.destination_is4
+    src6 = _other(cols.source, cols.source_is4)
+    dst6 = _other(cols.destination, cols.destination_is4)
     return ((att.body >= 0) * _BODY + cols.source_is4 * _SRC4 + src6 * _SRC6
             + cols.destination_is4 * _DST4 + dst6 * _DST6 + (cols.source_port >= 0) * _SPORT
             + (cols.destination_port >= 0) * _DPORT).astype(np.int64)
+
+
+def _other(addresses: list[str | None], is4: np.ndarray) -> np.ndarray:
+    """Events with an address that is not IPv4 (IPv6)."""
+    if is4.all():
+        return np.zeros(len(is4), dtype=bool)
+    return np.asarray([a is not None for a in addresses], dtype=bool) & ~is4
 
 
 def _layout(shape, flags: int) -> list[tuple[str, str]]:  # noqa: ANN001

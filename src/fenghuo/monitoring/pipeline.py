@@ -34,6 +34,8 @@ class Attributed:
 def _address_side(index: AttributionIndex, addresses: list[str | None], values: np.ndarray,
                   is4: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     body, level = index.ipv4_bulk(values)
+    if is4.all():
+        return body, level
     level = np.where(is4, level, NATIONAL_LEVEL).astype(np.int8)
     body = np.where(is4, body, -1)
     for i in np.flatnonzero(~is4):
@@ -46,6 +48,9 @@ def _address_side(index: AttributionIndex, addresses: list[str | None], values: 
 
 
 def _domain_side(index: AttributionIndex, cols: Columns) -> tuple[np.ndarray, np.ndarray]:
+    if not any(s.domain for s in cols.shapes):
+        return (np.full(cols.n, -1, dtype=np.int64),
+                np.full(cols.n, NATIONAL_LEVEL, dtype=np.int8))
     per_shape_body = np.full(len(cols.shapes) or 1, -1, dtype=np.int64)
     per_shape_level = np.full(len(cols.shapes) or 1, NATIONAL_LEVEL, dtype=np.int8)
     for i, s in enumerate(cols.shapes):
@@ -68,13 +73,17 @@ def attribute(cols: Columns, index: AttributionIndex) -> Attributed:
     level = np.minimum(sl, np.minimum(dl, tl)).astype(np.int8)
     src_keys = host_keys(cols.source, cols.source4, cols.source_is4)
     dst_keys = host_keys(cols.destination, cols.destination4, cols.destination_is4)
-    has_src = cols.source_is4 | np.asarray([a is not None for a in cols.source], dtype=bool)
-    host = np.where(use_src | (use_dom & has_src) | ~_present(cols.destination), src_keys,
-                    dst_keys)
+    has_src = _present(cols.source, cols.source_is4)
+    host = np.where(use_src | (use_dom & has_src) | ~_present(cols.destination,
+                                                              cols.destination_is4),
+                    src_keys, dst_keys)
     return Attributed(body=body, level=level, host=host.astype(np.uint32))
 
 
-def _present(addresses: list[str | None]) -> np.ndarray:
+def _present(addresses: list[str | None], is4: np.ndarray) -> np.ndarray:
+    """Which events have the address at all (every IPv4 one does: checked at once)."""
+    if is4.all():
+        return is4
     return np.asarray([a is not None for a in addresses], dtype=bool)
 
 
