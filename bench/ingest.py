@@ -13,11 +13,14 @@ seeded bodies (the lookup work is the same whoever the owners are).
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
 import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -71,45 +74,85 @@ def _chunks(path: Path, n: int):  # noqa: ANN202
             first += len(lines)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--events", type=int, default=1_000_000)
-    ap.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql")
-    args = ap.parse_args()
+def _backend_cpu(rt: bootstrap.Runtime) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backend of the runtime's pooled connection
+    (the one the ingest uses: the pool holds one idle connection between transactions)."""
+    if rt.engine.dialect.name != "postgresql":
+        return None
+    with rt.engine.connect() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _ingest(rt: bootstrap.Runtime, data: Path, events: int) -> int:
+    done, mark, group = 0, time.perf_counter(), []
+    for chunk in _chunks(data, events):
+        group.append(chunk)
+        if len(group) == GROUP or chunk.first_line + len(chunk.lines) > events:
+            done += sum(b.events for b in ingest.take_in(
+                rt.uow, rt.clock, feed="bench", fmt=None, chunks=group, received_by="bench"))
+            group = []
+            if done % 1_000_000 == 0:
+                now = time.perf_counter()
+                print(f"  million {done // 1_000_000}: {1_000_000 / (now - mark):,.0f} /s")
+                mark = now
+    return done
+
+
+def run(events: int, db: str) -> dict:
+    """Ingest ``events`` generated alerts into a new database; the figures as a dict."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         reg = make_register()
         data = work / "eve.json"
         with data.open("wb") as out:
-            for line in eve_alerts(args.events, reg):
+            for line in eve_alerts(events, reg):
                 out.write(line)
-        from datetime import UTC, datetime
-        rt = bootstrap.build(Settings(database_url=_database(args.db, work)),
+        url = _database(db, work)
+        rt = bootstrap.build(Settings(database_url=url),
                              clock=FakeClock(datetime(2026, 12, 1, tzinfo=UTC)))
         _seed(rt, reg)
         with rt.uow() as s:
             register.index(s)  # built once per process, as a running server keeps it
-        t0, c0, done, mark = time.perf_counter(), time.process_time(), 0, time.perf_counter()
-        group = []
-        for chunk in _chunks(data, args.events):
-            group.append(chunk)
-            if len(group) == GROUP:
-                done += sum(b.events for b in ingest.take_in(
-                    rt.uow, rt.clock, feed="bench", fmt=None, chunks=group, received_by="bench"))
-                group = []
-                if done % 1_000_000 == 0:
-                    now = time.perf_counter()
-                    print(f"  million {done // 1_000_000}: {1_000_000 / (now - mark):,.0f} /s")
-                    mark = now
-        if group:
-            done += sum(b.events for b in ingest.take_in(
-                rt.uow, rt.clock, feed="bench", fmt=None, chunks=group, received_by="bench"))
+        pg0 = _backend_cpu(rt)
+        t0, c0 = time.perf_counter(), time.process_time()
+        done = _ingest(rt, data, events)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{args.db}: {done:,} events in {wall:.1f} s = {done / wall:,.0f} events/s; "
-              f"ingest CPU {cpu:.1f} s = {done / cpu:,.0f} events per CPU second; "
-              f"peak RSS {rss:,.0f} MB")
+        pg = None if pg0 is None else (_backend_cpu(rt) or 0) - pg0
         rt.engine.dispose()
+        if db == "postgresql":
+            _drop(url)
+    return {"tool": "fenghuo", "db": db, "events": done, "wall_s": wall,
+            "events_per_s": done / wall, "ingest_cpu_s": cpu, "events_per_cpu_s": done / cpu,
+            "postgres_cpu_s": pg,
+            "events_per_total_cpu_s": done / (cpu + pg) if pg else None,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _drop(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {name}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql")
+    args = ap.parse_args()
+    r = run(args.events, args.db)
+    pg = (f"; PostgreSQL backend CPU {r['postgres_cpu_s']:.1f} s, "
+          f"{r['events_per_total_cpu_s']:,.0f} events per CPU second of both"
+          if r["postgres_cpu_s"] else "")
+    print(f"{r['db']}: {r['events']:,} events in {r['wall_s']:.1f} s = "
+          f"{r['events_per_s']:,.0f} events/s; ingest CPU {r['ingest_cpu_s']:.1f} s = "
+          f"{r['events_per_cpu_s']:,.0f} events per CPU second{pg}; peak RSS "
+          f"{r['peak_rss_mb']:,.0f} MB")
+    print(json.dumps(r))
 
 
 if __name__ == "__main__":

@@ -48,8 +48,13 @@ def install_reset(url: str) -> None:
                 sql.Identifier(SEED), sql.Identifier(t), sql.Identifier(t)))
         sequences = conn.execute("SELECT sequencename, last_value FROM pg_sequences "
                                  "WHERE schemaname = 'public'").fetchall()
-        steps = [sql.SQL("DELETE FROM public.{};").format(sql.Identifier(t))
-                 for t in reversed(tables)]
+        # partitions that tests created (monitoring events by day) go first
+        steps = [sql.SQL("FOR part IN SELECT c.relname FROM pg_inherits i JOIN "
+                         "pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = "
+                         "i.inhparent WHERE p.relname = 'monitoring_events' LOOP EXECUTE "
+                         "format('DROP TABLE public.%I', part); END LOOP;")]
+        steps += [sql.SQL("DELETE FROM public.{};").format(sql.Identifier(t))
+                  for t in reversed(tables)]
         steps += [sql.SQL("INSERT INTO public.{} SELECT * FROM {}.{};").format(
             sql.Identifier(t), sql.Identifier(SEED), sql.Identifier(t)) for t in tables]
         steps += [sql.SQL("PERFORM setval({}, {}, {});").format(
@@ -57,7 +62,8 @@ def install_reset(url: str) -> None:
             for name, last in sequences]
         conn.execute(sql.SQL("CREATE FUNCTION {}.reset() RETURNS void LANGUAGE plpgsql AS {}")
                      .format(sql.Identifier(SEED), sql.Literal(
-                         "BEGIN\n" + "\n".join(s.as_string(conn) for s in steps) + "\nEND")))
+                         "DECLARE part text;\nBEGIN\n"
+                         + "\n".join(s.as_string(conn) for s in steps) + "\nEND")))
 
 
 class Pool:

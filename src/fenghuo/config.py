@@ -53,6 +53,41 @@ class Settings(BaseSettings):
     bulletin_issuer: str = Field(
         default="cn.cncert", description="The body whose weekly and monthly bulletins the "
         "worker generates and sends (Monday, the 1st; China Standard Time)")
+    # candidate warnings over the monitoring aggregates (issue 15 item 6, monitoring.detection)
+    candidate_provinces: int = Field(
+        default=3, ge=1, description="A spread: the same indicator in at least this many "
+        "provinces within the window (Plan §3.2, §3.3)")
+    candidate_units: int = Field(
+        default=5, ge=1, description="A spread: … or at least this many units within the window")
+    candidate_window_hours: int = Field(default=24, ge=1, le=24 * 7,
+                                        description="The detection window W, in hours")
+    candidate_spike_factor: float = Field(
+        default=3.0, gt=1, description="A spike: the window's count at least this many times the "
+        "previous seven days' baseline (Law art. 54)")
+    candidate_spike_min_count: int = Field(
+        default=50, ge=1, description="A spike: … and at least this many events")
+    candidate_cii_min_count: int = Field(
+        default=1, ge=1, description="Events at a CII unit that open a candidate (Law art. 31)")
+    candidate_detect_minutes: float = Field(
+        default=5, gt=0, description="How often the worker runs detection (idempotent)")
+    # scale-out ingest through NATS JetStream (`fenghuo ingest --via nats`, `fenghuo
+    # ingest-worker`); the embedded default needs none of it
+    nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server(s), "
+                          "comma-separated, for the ingest stream")
+    nats_stream: str = Field(default="FENGHUO_EVENTS", description="JetStream stream that "
+                             "buffers the ingest chunks (created if missing)")
+    nats_subject: str = Field(default="fenghuo.events", description="Subject prefix: the stream "
+                              "takes <prefix>.>, each feed publishes to <prefix>.<feed>")
+    nats_consumer: str = Field(default="fenghuo-ingest", description="Durable pull consumer that "
+                               "all ingest workers share")
+    ingest_worker_batch: int = Field(default=20, ge=1, le=1000, description="Messages an ingest "
+                                     "worker fetches and takes in per transaction")
+    nats_ack_wait_seconds: float = Field(default=60, gt=0, description="How long a fetched "
+                                         "message stays with its worker without an ack or a "
+                                         "keep-alive before JetStream delivers it again")
+    nats_message_lines: int = Field(default=5_000, ge=1, description="At most this many lines "
+                                    "per published message (a message must fit the server's "
+                                    "max_payload, 1 MB by default, compressed)")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -23,6 +23,7 @@ from fenghuo.sharing.bulletins import BulletinIn, SendIn
 from fenghuo.sharing.models import Bulletin, BulletinDelivery
 from fenghuo.support.models import SupportMembership, SupportRound, WorkEntry
 from fenghuo.warning.models import EarlyWarning
+from tests.integration.test_monitoring_statistics import seed as seed_monitoring
 
 CST = timezone(timedelta(hours=8))
 
@@ -287,3 +288,30 @@ def test_worker_generates_last_month_and_week_once_on_the_due_day(rt, principal,
         delivered = s.scalar(select(func.count()).select_from(BulletinDelivery))
     assert got == [("monthly", "2026-11"), ("weekly", "2026-W49")]
     assert delivered == 2  # each sent to the support unit by right
+
+
+def test_monitoring_statistics_section_against_the_previous_period(rt, principal, month):
+    """Issue 15 item 7: the weekly and monthly bulletins carry the monitoring statistics of
+    their period and issuer's scope, each against the previous period."""
+    seed_monitoring(rt, principal)  # events of 2026-W43 and W44 (October)
+    weekly = generate(rt, principal, kind="weekly", period="2026-W44")
+    m = {x["key"]: x for x in weekly.data["monitoring"]["statistics"]}
+    assert m["infected_hosts"]["value"] == {"count": 7, "previous": 2, "delta": 5, "pct": 250}
+    assert m["phishing"]["value"]["count"] == 2 and m["c2_servers"]["value"]["count"] == 1
+    assert m["vulnerabilities"]["value"] == {"count": 3, "previous": 1, "delta": 2, "pct": 200}
+    provinces = {r["code"]: r["hosts"]["count"] for r in weekly.data["monitoring"]["provinces"]}
+    assert provinces == {"110000": 3, "310000": 3, "unattributed": 1}
+    assert weekly.data["sections_tlp"]["monitoring"] == "green"
+    _, html = bulletins.get_document(rt.uow, principal=principal("cncert_duty"),
+                                     ref=weekly.ref, fmt="html")
+    page = html.decode()
+    assert "九、监测统计" in page and "本周监测发现感染主机 <b>7</b> 个（上期 2 个）" in page
+    monthly = generate(rt, principal, kind="monthly", period="2026-10")
+    mm = {x["key"]: x for x in monthly.data["monitoring"]["statistics"]}
+    assert mm["infected_hosts"]["value"]["count"] == 8
+    assert mm["infected_hosts"]["value"]["previous"] == 0
+    # a province's bulletin counts its own jurisdiction only
+    bj = generate(rt, principal, kind="weekly", period="2026-W44", user="bj_admin")
+    bm = {x["key"]: x for x in bj.data["monitoring"]["statistics"]}
+    assert bm["infected_hosts"]["value"]["count"] == 3
+    assert bm["vulnerabilities"]["value"]["count"] == 0

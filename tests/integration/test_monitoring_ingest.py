@@ -152,9 +152,9 @@ def test_partitions_are_daily_and_dropped_whole(rt, principal, feed):
     ingest.take_in(rt.uow, rt.clock, feed=feed, fmt=None, chunks=[ingest.Chunk("k", lines)],
                    received_by="nat_admin")
     with rt.uow() as s:
-        if store.is_postgres(s):
-            assert store.partitions(s) == [date(2026, 10, 30), date(2026, 10, 31),
-                                           date(2026, 11, 1)]
+        if store.is_postgres(s):  # (a pooled test database may hold other tests' partitions)
+            assert {date(2026, 10, 30), date(2026, 10, 31), date(2026, 11, 1)} <= set(
+                store.partitions(s))
         if store.is_postgres(s):
             # the FakeClock's day is 2026-11-01: only the 30th is over (today and yesterday
             # stay open); its partition got the address and body indexes in bulk
@@ -171,7 +171,7 @@ def test_partitions_are_daily_and_dropped_whole(rt, principal, feed):
         store.drop_before(s, date(2026, 10, 31))
         assert s.scalar(select(func.count()).select_from(events)) == 2
         if store.is_postgres(s):
-            assert store.partitions(s)[0] == date(2026, 10, 31)
+            assert min(store.partitions(s)) == date(2026, 10, 31)
 
 
 def test_ipv6_and_the_general_path_store_the_same_fields(rt, principal, feed):

@@ -38,6 +38,9 @@ COMMANDS: dict[str, Entry] = {
                    "first administrator if none, and serve.", SERVICE),
     "worker": Entry("fenghuo.cli.serving:worker", "Deliver the outbox (email, webhooks, robots) "
                     "and flag overdue clocks.", SERVICE),
+    "ingest-worker": Entry("fenghuo.cli.ingest_worker:ingest_worker", "Take in the events "
+                           "published to the NATS JetStream stream, a batch per transaction, "
+                           "acked after the commit; several workers may run at once.", SERVICE),
     "report": Entry("fenghuo.cli.reporting:report", "File an incident report (CAC 2025 art. 7) "
                     "from a file, as a user.", REPORTING),
     "dossier": Entry("fenghuo.cli.dossier:dossier", "Export one incident's whole record — "
@@ -54,6 +57,9 @@ COMMANDS: dict[str, Entry] = {
                     "feed data: parse, attribute to the owning unit or province, aggregate, "
                     "and keep the raw lines; malformed lines are kept aside with their "
                     "reasons.", WARNING),
+    "candidate": Entry("fenghuo.cli.candidates:candidate_app", "Candidate monitoring items "
+                       "that detection over the monitoring aggregates opened for the Emergency "
+                       "Office or a province office.", WARNING),
     "warning": Entry("fenghuo.cli.warnings:warning_app", "Early warnings: draft, approve, "
                      "publish, acknowledge, revise, lift (Plan §3.1, §3.3–§3.5).", WARNING),
     "response": Entry("fenghuo.cli.responses:response_app", "Emergency response Levels I–IV: "

@@ -8,6 +8,7 @@ import hashlib
 import io
 import sys
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
@@ -224,12 +225,22 @@ def _groups(chunks: Iterator[ingest.Chunk]) -> Iterator[list[ingest.Chunk]]:
         yield group
 
 
+class Via(StrEnum):
+    """Where ``fenghuo ingest`` sends the chunks: taken in here, or published to NATS."""
+
+    DIRECT = "direct"
+    NATS = "nats"
+
+
 def ingest_command(
     source: Annotated[str, typer.Argument(help="A file, or - for standard input")],
     feed: Annotated[str, typer.Option(help="Code of the feed the events come from")],
     as_user: ActAs,
     fmt: Annotated[str | None, typer.Option("--format", help="Input format (default: the "
                                             "feed's)")] = None,
+    via: Annotated[Via, typer.Option(help="direct: take the events in here; nats: publish "
+                                     "them to the NATS JetStream stream, for `fenghuo "
+                                     "ingest-worker` to take in")] = Via.DIRECT,
 ) -> None:
     """Ingest a file of sensor or feed data: parse, attribute to the owning unit or province,
     aggregate, and keep the raw lines; malformed lines are kept aside with their reasons."""
@@ -248,8 +259,15 @@ def ingest_command(
                           TextColumn("{task.fields[events]} events"), console=err,
                           transient=False) as bar:
             task = bar.add_task("ingest", total=size, events=0)
-            for group in _groups(_chunks(fp, label, fmt or _feed_format(rt, code),
-                                         lambda n: bar.advance(task, n))):
+            chunks = _chunks(fp, label, fmt or _feed_format(rt, code),
+                             lambda n: bar.advance(task, n))
+            if via is Via.NATS:
+                sent = _publish(rt, code, fmt or _feed_format(rt, code), principal.username,
+                                chunks)
+                bar.stop()
+                out.print(sent)
+                return
+            for group in _groups(chunks):
                 for b in ingest.take_in(rt.uow, rt.clock, feed=code, fmt=fmt, chunks=group,
                                         received_by=principal.username):
                     for k in totals:
@@ -262,6 +280,17 @@ def ingest_command(
                             if totals["duplicate"] else ""))
     if totals["rejected"]:
         out.print(f"see the rejected lines: fenghuo feed rejects {code} --as {as_user}")
+
+
+def _publish(rt, code: str, fmt: str, by: str, chunks: Iterator[ingest.Chunk]) -> str:  # noqa: ANN001
+    """Publish the chunks to the NATS stream; what was published, as a line to print."""
+    from fenghuo.monitoring import stream  # loads nats only when the stream is used
+
+    sent = stream.publish(rt.settings, feed=code, fmt=fmt, by=by, chunks=chunks)
+    return (f"published {sent.chunks} chunks ({sent.lines} lines) in {sent.messages} messages "
+            f"to NATS stream {rt.settings.nats_stream}" + (
+                f"; {sent.duplicates} dropped as already published" if sent.duplicates else "")
+            + "; `fenghuo ingest-worker` takes them in")
 
 
 def _unknown(fmt: str) -> None:

@@ -50,12 +50,13 @@ class ConstituencyEntry(Base):
 
 
 class RegisterVersion(Base):
-    """One row whose counter changes with every change to the register, so that in-process
-    attribution indexes know when to rebuild."""
+    """One row whose token changes (a new random value) with every change to the register, so
+    that in-process attribution indexes know when to rebuild; a random token, not a counter,
+    so a database restored to an earlier state never matches a newer index."""
 
     __tablename__ = "register_versions"
     id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    token: Mapped[str] = mapped_column(String(32))
 
 
 class Feed(Base):

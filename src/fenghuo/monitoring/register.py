@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+import uuid
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -42,10 +43,11 @@ def entry_out(e: ConstituencyEntry, body: Body) -> EntryOut:
 
 
 def _bump(s: Session) -> None:
+    token = uuid.uuid4().hex
     done = s.execute(update(RegisterVersion).where(RegisterVersion.id == REGISTER_VERSION_ID)
-                     .values(version=RegisterVersion.version + 1)).rowcount
+                     .values(token=token)).rowcount
     if not done:
-        s.add(RegisterVersion(id=REGISTER_VERSION_ID, version=1))
+        s.add(RegisterVersion(id=REGISTER_VERSION_ID, token=token))
 
 
 def _checked(s: Session, principal: Principal, data: EntryIn, where: str) -> tuple[Body, str]:
@@ -162,13 +164,14 @@ def delete_entry(uow: UnitOfWork, clock: Clock, *, principal: Principal, entry_i
 
 # --- the attribution index, cached per process --------------------------------------------------
 
-_cache: dict[str, tuple[int, c.AttributionIndex]] = {}
+_cache: dict[str, tuple[str, c.AttributionIndex]] = {}
 _cache_lock = threading.Lock()
 
 
-def version(s: Session) -> int:
-    return s.scalar(select(RegisterVersion.version).where(
-        RegisterVersion.id == REGISTER_VERSION_ID)) or 0
+def version(s: Session) -> str:
+    """The register's current token ("" before its first change)."""
+    return s.scalar(select(RegisterVersion.token).where(
+        RegisterVersion.id == REGISTER_VERSION_ID)) or ""
 
 
 def index(s: Session) -> c.AttributionIndex:

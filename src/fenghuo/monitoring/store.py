@@ -10,13 +10,13 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import delete, insert, text
+from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
 from fenghuo.common.periods import start_of
 from fenghuo.monitoring import pgcopy
 from fenghuo.monitoring.columns import Columns
-from fenghuo.monitoring.models import Aggregate, RawPiece, events
+from fenghuo.monitoring.models import RawPiece, events
 from fenghuo.monitoring.pipeline import Aggregates, Attributed
 
 PIECE_BYTES = 1 << 20
@@ -54,6 +54,10 @@ def ensure_partitions(s: Session, days: Iterable[date], today: date) -> None:
     if not is_postgres(s):
         return
     missing = sorted(set(days) - set(partitions(s)))
+    if missing:
+        # two workers meeting a new day at once: one creates, the other waits and sees it
+        s.execute(text("SELECT pg_advisory_xact_lock(hashtext('monitoring_events_partitions'))"))
+        missing = sorted(set(days) - set(partitions(s)))
     for day in missing:
         lo, hi = start_of(day), start_of(day + timedelta(days=1))
         s.execute(text(
@@ -109,42 +113,38 @@ def drop_before(s: Session, day: date) -> int:
     return s.execute(delete(events).where(events.c.observed_at < start_of(day))).rowcount
 
 
-def _rows(feed_id: int, batch_id: int, cols: Columns, att: Attributed) -> Iterable[tuple]:
-    shapes = cols.shapes
-    times = [datetime_of(t) for t in cols.time_us.tolist()]
+def _sqlite_rows(feed_id: int, batch_id: int, cols: Columns, att: Attributed) -> list[tuple]:
+    """Event rows as SQLite stores them (times as naive UTC text, like ``UTCDateTime``)."""
+    stamps = np.datetime_as_string(cols.time_us.astype("datetime64[us]"), unit="us").tolist()
+    times = [t[:10] + " " + t[11:] for t in stamps]
+    texts = [(sh.kind, sh.domain, sh.url, sh.hash, sh.cve, sh.malware) for sh in cols.shapes]
     bodies = [None if b < 0 else b for b in att.body.tolist()]
     sports = [None if p < 0 else p for p in cols.source_port.tolist()]
     dports = [None if p < 0 else p for p in cols.destination_port.tolist()]
-    for i, k in enumerate(cols.shape.tolist()):
-        sh = shapes[k]
-        yield (times[i], feed_id, batch_id, int(cols.line_no[i]), sh.kind, bodies[i],
-               int(att.level[i]), cols.source[i], sports[i], cols.destination[i], dports[i],
-               sh.domain, sh.url, sh.hash, sh.cve, sh.malware)
-
-
-def datetime_of(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+    return [(t, feed_id, batch_id, no, x[0], b, lv, src, sp, dst, dp, *x[1:])
+            for t, no, x, b, lv, src, sp, dst, dp in zip(
+                times, cols.line_no.tolist(), [texts[k] for k in cols.shape.tolist()], bodies,
+                att.level.tolist(), cols.source, sports, cols.destination, dports, strict=True)]
 
 
 def write_events(s: Session, feed_id: int, batch_id: int, cols: Columns,
                  att: Attributed, today: date) -> None:
+    """Events by binary COPY on PostgreSQL (into daily partitions), by one executemany of the
+    driver on SQLite."""
     if not cols.n:
         return
-    if not is_postgres(s):
-        ensure_indexes(s)
+    raw = s.connection().connection.driver_connection
     if is_postgres(s):
         ensure_partitions(s, days_of(cols), today)
-        raw = s.connection().connection.driver_connection
         with raw.cursor() as cur, cur.copy(
                 f"COPY monitoring_events ({', '.join(_EVENT_COLUMNS)}) FROM STDIN "
                 "(FORMAT BINARY)") as copy:
             copy.write(pgcopy.rows(cols, att, feed_id, batch_id))
         return
-    s.execute(insert(events), [dict(zip(_EVENT_COLUMNS, r, strict=True))
-                               for r in _rows(feed_id, batch_id, cols, att)])
+    ensure_indexes(s)
+    raw.executemany(f"INSERT INTO monitoring_events ({', '.join(_EVENT_COLUMNS)}) VALUES "
+                    f"({', '.join('?' * len(_EVENT_COLUMNS))})",
+                    _sqlite_rows(feed_id, batch_id, cols, att))
 
 
 def write_raw(s: Session, batch_id: int, lines: Sequence[bytes], first_line: int = 1) -> None:
@@ -178,7 +178,16 @@ def write_aggregates(s: Session, batch_id: int, aggs: Aggregates,
             for row in rows:
                 copy.write_row(row)
         return
-    s.execute(insert(Aggregate), [dict(zip(_AGG_COLUMNS, r, strict=True)) for r in rows])
+    sqlite = s.connection().connection.driver_connection
+    sqlite.executemany(
+        f"INSERT INTO monitoring_aggregates ({', '.join(_AGG_COLUMNS)}) VALUES "
+        f"({', '.join('?' * len(_AGG_COLUMNS))})",
+        [(*r[:1], r[1].isoformat(), *r[2:10], _naive(r[10]), _naive(r[11])) for r in rows])
+
+
+def _naive(moment: datetime) -> str:
+    """A UTC moment as SQLite stores ``UTCDateTime`` (naive text)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def raw_line(s: Session, batch_id: int, line_no: int) -> str | None:

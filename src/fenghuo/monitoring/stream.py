@@ -50,7 +50,7 @@ from fenghuo.common.clock import Clock
 from fenghuo.common.errors import DomainError, FieldError, ValidationFailed
 from fenghuo.config import Settings
 from fenghuo.db.session import UnitOfWork
-from fenghuo.monitoring import ingest
+from fenghuo.monitoring import ingest, register
 
 log = structlog.get_logger()
 
@@ -95,7 +95,8 @@ async def connect(settings: Settings, *, persistent: bool = False) -> nats.NATS:
                                   max_reconnect_attempts=-1, error_cb=_logged)
     try:
         return await nats.connect(servers=servers, name="fenghuo", allow_reconnect=False,
-                                  connect_timeout=5, error_cb=_quiet)
+                                  connect_timeout=5, max_reconnect_attempts=1,
+                                  reconnect_time_wait=0.5, error_cb=_quiet)
     except (OSError, TimeoutError, nats.errors.Error) as exc:
         raise StreamUnavailable(f"NATS is not reachable at {settings.nats_url}: {exc}; start "
                                 "it (nats-server -js) or set FENGHUO_NATS_URL") from None
@@ -276,6 +277,7 @@ class IngestWorker:
             await ensure_stream(js, s)
             sub = await js.pull_subscribe(f"{s.nats_subject}.>", durable=s.nats_consumer,
                                           stream=s.nats_stream, config=consumer_config(s))
+            await asyncio.to_thread(self._warm)
             log.info("ingest-worker.started", stream=s.nats_stream, consumer=s.nats_consumer,
                      batch=self.batch)
             while not self.stop.is_set():
@@ -289,6 +291,11 @@ class IngestWorker:
         finally:
             await nc.close()
         return self.totals
+
+    def _warm(self) -> None:
+        """Build the register's attribution index now, not in the first batch."""
+        with self.uow() as s:
+            register.index(s)
 
     async def handle(self, msgs: list[Msg]) -> None:
         """Take a fetched batch in, one transaction per feed, and ack what was committed."""

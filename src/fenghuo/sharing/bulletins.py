@@ -4,7 +4,9 @@ its HTML and PDF (one per kind, period and issuer: regenerating replaces it), li
 them, and send them to the support units (by right) and a recipient list through the outbox.
 
 Figures count every incident, warning and response in the issuer's scope; items are listed
-individually only when TLP 2.0 lets the bulletin's readers have them (``bulletin_data``)."""
+individually only when TLP 2.0 lets the bulletin's readers have them (``bulletin_data``). The
+monitoring statistics (issue 15 item 7) come from ``fenghuo.monitoring.statistics.figures`` for
+the same period and scope, called as a service within the bulletin's transaction."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from fenghuo.incident import grading
 from fenghuo.incident.models import Incident
 from fenghuo.incident.scoping import visible_incidents
 from fenghuo.incident.taxonomy import get_taxonomy
+from fenghuo.monitoring import statistics as monitoring_statistics
 from fenghuo.notify import outbox
 from fenghuo.org import scoping
 from fenghuo.org.models import Body, Contact, Jurisdiction, Sector
@@ -272,13 +275,14 @@ def assemble(s: Session, *, issuer: Body, kind: Kind | str, period: Week | Month
 
     step(3, len(STEPS), "support")
     support = _support(s, scope, period, previous, now_i)
+    monitoring = monitoring_statistics.figures(s, scope, period, holder=issuer)
 
     sections, overall = rules.bulletin_tlp({
         "figures": [], "notable": [i.tlp for i in notable],
         "warnings": [x["tlp"] for x in warnings["issued_items"] + warnings["lifted_items"]],
         "responses": [x["tlp"] for x in responses["activated_items"]
                       + responses["ended_items"]],
-        "support": [rules.FIGURES_TLP]})
+        "support": [rules.FIGURES_TLP], "monitoring": [rules.FIGURES_TLP]})
     title_zh, title_en = rules.title(kind, period)
     return {
         "kind": kind.value, "period": str(period), "previous_period": str(previous),
@@ -297,6 +301,7 @@ def assemble(s: Session, *, issuer: Body, kind: Kind | str, period: Week | Month
                     "items": [_incident_item(i, regions, units) for i in notable],
                     "withheld": len(notable_all) - len(notable)},
         "warnings": warnings, "responses": responses, "support": support,
+        "monitoring": monitoring.model_dump(mode="json"),
     }
 
 

@@ -11,6 +11,7 @@ from fenghuo.web import (
     incidents,
     login,
     monitoring_form,
+    monitoring_statistics,
     preparedness,
     responses,
     warnings,
@@ -18,6 +19,7 @@ from fenghuo.web import (
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 router.include_router(login.router)  # /web/login, /web/logout
+router.include_router(monitoring_statistics.router)  # /web/monitoring/statistics (first)
 router.include_router(monitoring_form.router)  # /web/monitoring
 router.include_router(console.router)  # /web/ dashboard, /web/lang
 router.include_router(incidents.router)  # /web/incidents

@@ -1,6 +1,7 @@
 """The delivery worker: claims outbox messages, sends them through the channel adapters, records the
 outcome, runs the watchdog (overdue clocks, unacknowledged warnings, missing progress reports),
-sends the reminders of recurring duties (hourly) and chains new audit rows (about once a second).
+sends the reminders of recurring duties (hourly), runs candidate detection over the monitoring
+aggregates (every few minutes) and chains new audit rows (about once a second).
 Several workers may run against one PostgreSQL database; a worker killed mid-delivery leaves its
 claim to expire and another (or the same, restarted) delivers the message again with the same
 delivery id, which receivers use to deduplicate."""
@@ -16,6 +17,8 @@ import structlog
 from fenghuo.audit import service as audit
 from fenghuo.bootstrap import Runtime
 from fenghuo.incident import handling
+from fenghuo.monitoring import candidates
+from fenghuo.monitoring.detection import Thresholds
 from fenghuo.notify import outbox
 from fenghuo.notify.adapters.registry import build_notifiers
 from fenghuo.notify.ports import DeliveryError, Message, Notifier
@@ -33,7 +36,9 @@ COALESCE_SECONDS = 0.01
 class Worker:
     def __init__(self, rt: Runtime, notifiers: dict[str, Notifier], *, threads: int = 8,
                  poll_seconds: float = 0.1, watchdog_seconds: float = 30,
-                 lease_seconds: float = 60, reminder_seconds: float = 3600) -> None:
+                 lease_seconds: float = 60, reminder_seconds: float = 3600,
+                 detect_seconds: float = 300,
+                 thresholds: Thresholds | None = None) -> None:
         self.rt, self.notifiers = rt, notifiers
         self.threads, self.poll, self.lease = threads, poll_seconds, lease_seconds
         self.watchdog_seconds, self.reminder_seconds = watchdog_seconds, reminder_seconds
@@ -43,13 +48,18 @@ class Worker:
         self._last_reminders: float | None = None
         #: the first bulletin check waits a minute, so a starting worker delivers first
         self._next_bulletins = time.monotonic() + 60
+        #: candidate detection (issue 15 item 6): at start, then every ``detect_seconds``
+        self.detect_seconds, self.thresholds = detect_seconds, thresholds
+        self._next_detect = time.monotonic()
 
     @classmethod
     def from_runtime(cls, rt: Runtime) -> Worker:
         s = rt.settings
         return cls(rt, build_notifiers(s), threads=s.worker_threads,
                    poll_seconds=s.worker_poll_seconds, watchdog_seconds=s.watchdog_seconds,
-                   lease_seconds=s.worker_lease_seconds)
+                   lease_seconds=s.worker_lease_seconds,
+                   detect_seconds=s.candidate_detect_minutes * 60,
+                   thresholds=candidates.thresholds_of(s))
 
     def deliver_once(self, pool: ThreadPoolExecutor | None = None) -> int:
         """Claim one batch and deliver it; returns how many messages were attempted."""
@@ -110,6 +120,17 @@ class Worker:
             self.rt.uow, self.rt.clock, issuer_key=self.rt.settings.bulletin_issuer,
             timezone=self.rt.settings.timezone))
 
+    def detect_if_due(self) -> int:
+        """Detection over the monitoring aggregates: open the candidate monitoring items that
+        are new (idempotent: a candidate is opened once per rule, indicator and window)."""
+        if time.monotonic() < self._next_detect:
+            return 0
+        self._next_detect = time.monotonic() + self.detect_seconds
+        result = candidates.detect(self.rt.uow, self.rt.clock, thresholds=self.thresholds)
+        if result.opened:
+            log.info("candidates", opened=result.opened)
+        return len(result.opened)
+
     def chain_audit_if_due(self, every_seconds: float = 1.0) -> int:
         if time.monotonic() - self._last_chain < every_seconds:
             return 0
@@ -124,6 +145,7 @@ class Worker:
                     self.sweep_if_due()
                     self.remind_if_due()
                     self.bulletins_if_due()
+                    self.detect_if_due()
                     self.chain_audit_if_due()
                     if self.deliver_once(pool):
                         continue

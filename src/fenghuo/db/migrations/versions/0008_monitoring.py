@@ -47,7 +47,7 @@ def upgrade() -> None:
 
     op.create_table('register_versions',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('version', sa.BigInteger(), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_register_versions'))
     )
     op.create_table('constituency_entries',
