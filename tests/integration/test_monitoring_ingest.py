@@ -136,7 +136,7 @@ def test_ingest_attributes_aggregates_and_counts_a_batch_once(rt, principal, fee
         national = s.scalar(select(Aggregate).where(Aggregate.body_id.is_(None)))
         assert national.level == 2 and national.jurisdiction_path == "/"
         reasons = sorted(r.reason for r in s.scalars(select(IngestReject)))
-        assert reasons[0].startswith("not an EVE record")
+        assert reasons[0].startswith("malformed JSON")
         assert reasons[1].startswith("time outside the retention window")
         ev = s.execute(select(events).where(events.c.destination_ip == "61.135.1.2")).one()
         assert ev.body_id == bank and ev.level == 0 and ev.line_no == 3

@@ -8,6 +8,7 @@ alert, and parses the timestamps vectorized. Its output is the same as the gener
 
 from __future__ import annotations
 
+import io
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,14 +18,20 @@ from typing import Annotated
 import msgspec
 import numpy as np
 
-from fenghuo.monitoring.columns import Columns, Shape, micros
+from fenghuo.monitoring.columns import Columns, Shape, concat, from_events, micros
 from fenghuo.monitoring.events import Rejected
+from fenghuo.monitoring.parsers import suricata
 
 
 class _Alert(msgspec.Struct, gc=False):
     signature_id: int = 0
     signature: str = ""
     category: str = ""
+    metadata: msgspec.Raw | None = None  # ET rule metadata: the general parser reads it
+
+
+class _Flow(msgspec.Struct, gc=False):
+    src_ip: str | None = None
 
 
 Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
@@ -38,6 +45,13 @@ class _Line(msgspec.Struct, gc=False):
     dest_ip: Annotated[str, msgspec.Meta(max_length=45)] | None = None
     dest_port: Port | None = None
     alert: _Alert | None = None
+    direction: str | None = None
+    flow: _Flow | None = None
+    # what the general parser turns into domain, URL and hash: present → the general path
+    http: msgspec.Raw | None = None
+    tls: msgspec.Raw | None = None
+    fileinfo: msgspec.Raw | None = None
+    files: msgspec.Raw | None = None
 
 
 _decode = msgspec.json.Decoder(_Line).decode
@@ -56,21 +70,18 @@ class Decoded:
 _get = operator.attrgetter
 
 
-def decode_alerts(lines: Sequence[bytes], first_line: int, classify: Classifier) -> Decoded:
-    """Decode EVE ``lines`` (numbered from ``first_line``); non-alert lines are skipped,
-    unreadable ones rejected with their reason, and so are unreadable timestamps."""
-    records, rejected = _decode_all(lines, first_line)
-    recs, nos = _alerts(records, first_line)
-    skipped = len(lines) - len(recs) - len(rejected)
+def decode_alerts(lines: Sequence[bytes], first_line: int, classify: Classifier,
+                  feed: str = "") -> Decoded:
+    """Decode EVE ``lines`` (numbered from ``first_line``). Plain alerts take the fast way;
+    every other alert or anomaly line (rule metadata, HTTP, TLS or file fields, an address that
+    is not IPv4, an infected host that may be the destination, an unusual timestamp, a field
+    the fast decoder refuses) goes through ``parsers.suricata`` line by line, so both ways give
+    the same events. Other event types are skipped; unreadable lines are rejected."""
+    records = _decode_all(lines)
+    fast, slow = _split(records)
+    recs = [records[i] for i in fast]
     stamps = list(map(_get("timestamp"), recs))
-    times, bad = parse_times(stamps)
-    if bad.any():
-        for i in np.flatnonzero(bad):
-            rejected.append(Rejected(line_no=int(nos[i]), reason=f"bad timestamp "
-                                     f"{stamps[i]!r}", raw=lines[int(nos[i]) - first_line]
-                                     .decode("utf-8", "replace")))
-        keep = np.flatnonzero(~bad)
-        recs, times, nos = [recs[i] for i in keep], times[keep], nos[keep]
+    times, bad = parse_times(stamps, vectorized_only=True)
     alerts = list(map(_get("alert"), recs))
     sids, inverse = np.unique(np.asarray(list(map(_get("signature_id"), alerts)),
                                          dtype=np.int64), return_inverse=True)
@@ -79,41 +90,101 @@ def decode_alerts(lines: Sequence[bytes], first_line: int, classify: Classifier)
               for sid in sids.tolist()]
     cols = Columns(
         shapes=shapes, shape=inverse.ravel().astype(np.int32), time_us=times,
-        line_no=nos.astype(np.int32), source=list(map(_get("src_ip"), recs)),
-        destination=list(map(_get("dest_ip"), recs)),
+        line_no=(np.asarray(fast, dtype=np.int64) + first_line).astype(np.int32),
+        source=list(map(_get("src_ip"), recs)), destination=list(map(_get("dest_ip"), recs)),
         source_port=_ports(list(map(_get("src_port"), recs))),
         destination_port=_ports(list(map(_get("dest_port"), recs))))
-    return Decoded(cols, rejected, skipped)
+    away = bad | _needs_parser(cols, recs)
+    if away.any():
+        slow = sorted(slow + [fast[i] for i in np.flatnonzero(away)])
+        cols = _keep(cols, ~away)
+    general, rejected = _general(lines, slow, first_line, feed)
+    merged = concat([cols, general]) if general.n else cols
+    return Decoded(merged, rejected, len(lines) - merged.n - len(rejected))
 
 
-def _alerts(records: list, first_line: int) -> tuple[list, np.ndarray]:
-    """The alert records and their line numbers."""
-    wanted = [r is not None and r.alert is not None and r.event_type == "alert"
-              for r in records]
-    if all(wanted):
-        return records, np.arange(first_line, first_line + len(records), dtype=np.int64)
-    idx = [i for i, w in enumerate(wanted) if w]
-    return [records[i] for i in idx], np.asarray(idx, dtype=np.int64) + first_line
+def _split(records: list) -> tuple[list[int], list[int]]:
+    """(plain alerts, lines for the general parser) by index; other event types in neither."""
+    fast, slow = [], []
+    for i, r in enumerate(records):
+        if r is None:
+            slow.append(i)
+        elif r.event_type == "alert" and r.alert is not None and r.alert.metadata is None \
+                and r.http is None and r.tls is None and r.fileinfo is None and r.files is None:
+            fast.append(i)
+        elif r.event_type in ("alert", "anomaly") or not r.event_type:
+            slow.append(i)
+    return fast, slow
 
 
-def _decode_all(lines: Sequence[bytes], first_line: int) -> tuple[list, list[Rejected]]:
-    """Every line decoded at once (the fast case), else line by line with the failures
-    rejected (blank lines are neither records nor rejects)."""
+_INTERNAL = ((10 << 24, 8), ((172 << 24) | (16 << 16), 12), ((192 << 24) | (168 << 16), 16),
+             ((100 << 24) | (64 << 16), 10))
+
+
+def _internal(values: np.ndarray, is4: np.ndarray) -> np.ndarray:
+    """RFC 1918 and RFC 6598 addresses (the general parser's "internal" side, IPv4)."""
+    out = np.zeros(len(values), dtype=bool)
+    for base, bits in _INTERNAL:
+        out |= (values >> np.uint32(32 - bits)) == np.uint32(base >> (32 - bits))
+    return out & is4
+
+
+def _needs_parser(cols: Columns, recs: list) -> np.ndarray:
+    """Rows the general parser must read: an address that is not IPv4, or an infected host
+    that may be the destination (``parsers.suricata`` then swaps the sides)."""
+    present_s = np.asarray([a is not None for a in cols.source], dtype=bool)
+    present_d = np.asarray([a is not None for a in cols.destination], dtype=bool)
+    odd = (present_s & ~cols.source_is4) | (present_d & ~cols.destination_is4)
+    infected = np.asarray([s.kind == "infected-system" for s in cols.shapes] or [False],
+                          dtype=bool)[cols.shape] if cols.n else np.zeros(0, dtype=bool)
+    if not infected.any():
+        return odd
+    sides = _internal(cols.source4, cols.source_is4) != _internal(cols.destination4,
+                                                                  cols.destination_is4)
+    hints = np.asarray([r.direction == "to_client" or (r.flow is not None and
+                                                        r.flow.src_ip is not None)
+                        for r in recs], dtype=bool)
+    return odd | (infected & (sides | hints))
+
+
+def _keep(cols: Columns, keep: np.ndarray) -> Columns:
+    idx = np.flatnonzero(keep)
+    return Columns(shapes=cols.shapes, shape=cols.shape[idx], time_us=cols.time_us[idx],
+                   line_no=cols.line_no[idx], source=[cols.source[i] for i in idx],
+                   destination=[cols.destination[i] for i in idx],
+                   source_port=cols.source_port[idx],
+                   destination_port=cols.destination_port[idx])
+
+
+def _general(lines: Sequence[bytes], idx: list[int], first_line: int,
+             feed: str) -> tuple[Columns, list[Rejected]]:
+    """The lines at ``idx`` through ``parsers.suricata``, one by one (their numbers kept)."""
+    events, nos, rejected = [], [], []
+    for i in idx:
+        for item in suricata.parse(io.BytesIO(lines[i]), feed=feed):
+            if isinstance(item, Rejected):
+                item.line_no = first_line + i
+                rejected.append(item)
+            else:
+                events.append(item)
+                nos.append(first_line + i)
+    return from_events(events, nos), rejected
+
+
+def _decode_all(lines: Sequence[bytes]) -> list:
+    """Every line decoded at once (the fast case), else line by line; a line the fast decoder
+    cannot read is None (the general parser reads or rejects it)."""
     try:
-        return list(map(_decode, lines)), []
+        return list(map(_decode, lines))
     except (msgspec.DecodeError, msgspec.ValidationError):
         pass
     records: list[_Line | None] = []
-    rejected: list[Rejected] = []
-    for no, line in enumerate(lines, first_line):
+    for line in lines:
         try:
             records.append(_decode(line))
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        except (msgspec.DecodeError, msgspec.ValidationError):
             records.append(None)
-            if line.strip():
-                rejected.append(Rejected(line_no=no, reason=f"not an EVE record: {exc}",
-                                         raw=line.decode("utf-8", "replace")))
-    return records, rejected
+    return records
 
 
 def _ports(ports: list[int | None]) -> np.ndarray:
@@ -122,30 +193,30 @@ def _ports(ports: list[int | None]) -> np.ndarray:
     return np.asarray(ports, dtype=np.int32)
 
 
-def parse_times(stamps: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(UTC microseconds, bad mask) of ISO 8601 stamps as Suricata writes them
-    (``2026-11-30T08:01:02.123456+0800``): vectorized when every stamp has that shape, else
-    stamp by stamp with :func:`parse_time`."""
+def parse_times(stamps: Sequence[str], *,
+                vectorized_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(UTC microseconds, bad mask) of ISO 8601 stamps. Those shaped as Suricata writes them
+    (``2026-11-30T08:01:02.123456+0800``) are parsed vectorized; the others one by one with
+    :func:`parse_time`, or, with ``vectorized_only``, left bad (for the caller to route)."""
     n = len(stamps)
-    tails = {s[26:] for s in stamps}
-    shifts = {t: _offset(t) for t in tails}
-    if n and all(len(t) == 5 and shifts[t] is not None for t in tails):
-        try:
-            local = np.array([s[:26] for s in stamps], dtype="datetime64[us]").astype(np.int64)
-        except ValueError:
-            local = None
-        if local is not None:
-            shift = (np.int64(shifts[next(iter(tails))]) if len(tails) == 1 else
-                     np.asarray([shifts[s[26:]] for s in stamps], dtype=np.int64))
-            return local - shift, np.zeros(n, dtype=bool)
+    shifts = {t: _offset(t) for t in {s[26:] for s in stamps}}
+    shaped = np.asarray([len(s) == 31 and shifts[s[26:]] is not None for s in stamps] or [],
+                        dtype=bool)
     out = np.zeros(n, dtype=np.int64)
-    bad = np.zeros(n, dtype=bool)
-    for i, s in enumerate(stamps):
-        value = parse_time(s)
-        if value is None:
-            bad[i] = True
-        else:
-            out[i] = value
+    bad = ~shaped
+    idx = np.flatnonzero(shaped)
+    if len(idx):
+        try:
+            local = np.array([stamps[i][:26] for i in idx], dtype="datetime64[us]")
+            out[idx] = local.astype(np.int64) - np.asarray(
+                [shifts[stamps[i][26:]] for i in idx], dtype=np.int64)
+        except ValueError:
+            bad[idx] = True
+    if not vectorized_only:
+        for i in np.flatnonzero(bad):
+            value = parse_time(stamps[i])
+            if value is not None:
+                out[i], bad[i] = value, False
     return out, bad
 
 

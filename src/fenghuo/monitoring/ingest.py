@@ -157,7 +157,7 @@ def _parse(fmt: str, feed: str, chunk: Chunk, now: datetime
            ) -> tuple[Columns, list[Rejected], int]:
     """(columns, rejects, skipped lines) of a chunk in format ``fmt``."""
     if fmt == "suricata":
-        decoded = fast.decode_alerts(chunk.lines, chunk.first_line, classify_alert)
+        decoded = fast.decode_alerts(chunk.lines, chunk.first_line, classify_alert, feed)
         return decoded.columns, decoded.rejected, decoded.skipped
     events: list[Event] = []
     rejected: list[Rejected] = []
