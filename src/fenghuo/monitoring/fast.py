@@ -27,7 +27,7 @@ class _Alert(msgspec.Struct, gc=False):
     signature_id: int = 0
     signature: str = ""
     category: str = ""
-    metadata: msgspec.Raw | None = None  # ET rule metadata: the general parser reads it
+    metadata: msgspec.Raw = msgspec.Raw()  # ET rule metadata: the general parser reads it
 
 
 class _Flow(msgspec.Struct, gc=False):
@@ -46,12 +46,13 @@ class _Line(msgspec.Struct, gc=False):
     dest_port: Port | None = None
     alert: _Alert | None = None
     direction: str | None = None
-    flow: _Flow | None = None
+    flow: msgspec.Raw = msgspec.Raw()  # read (for its src_ip) only for infected hosts
     # what the general parser turns into domain, URL and hash: present → the general path
-    http: msgspec.Raw | None = None
-    tls: msgspec.Raw | None = None
-    fileinfo: msgspec.Raw | None = None
-    files: msgspec.Raw | None = None
+    # (a Raw is empty when the field is absent; the fields are sliced, not decoded)
+    http: msgspec.Raw = msgspec.Raw()
+    tls: msgspec.Raw = msgspec.Raw()
+    fileinfo: msgspec.Raw = msgspec.Raw()
+    files: msgspec.Raw = msgspec.Raw()
 
 
 _decode = msgspec.json.Decoder(_Line).decode
@@ -105,14 +106,16 @@ def decode_alerts(lines: Sequence[bytes], first_line: int, classify: Classifier,
 
 def _split(records: list) -> tuple[list[int], list[int]]:
     """(plain alerts, lines for the general parser) by index; other event types in neither."""
+    plain = [r is not None and r.event_type == "alert" and r.alert is not None
+             and not r.alert.metadata and not r.http and not r.tls and not r.fileinfo
+             and not r.files for r in records]
+    if all(plain):
+        return list(range(len(records))), []
     fast, slow = [], []
-    for i, r in enumerate(records):
-        if r is None:
-            slow.append(i)
-        elif r.event_type == "alert" and r.alert is not None and r.alert.metadata is None \
-                and r.http is None and r.tls is None and r.fileinfo is None and r.files is None:
+    for i, (r, ok) in enumerate(zip(records, plain, strict=True)):
+        if ok:
             fast.append(i)
-        elif r.event_type in ("alert", "anomaly") or not r.event_type:
+        elif r is None or r.event_type in ("alert", "anomaly") or not r.event_type:
             slow.append(i)
     return fast, slow
 
@@ -132,19 +135,37 @@ def _internal(values: np.ndarray, is4: np.ndarray) -> np.ndarray:
 def _needs_parser(cols: Columns, recs: list) -> np.ndarray:
     """Rows the general parser must read: an address that is not IPv4, or an infected host
     that may be the destination (``parsers.suricata`` then swaps the sides)."""
-    present_s = np.asarray([a is not None for a in cols.source], dtype=bool)
-    present_d = np.asarray([a is not None for a in cols.destination], dtype=bool)
-    odd = (present_s & ~cols.source_is4) | (present_d & ~cols.destination_is4)
+    odd = _not4(cols.source, cols.source_is4) | _not4(cols.destination, cols.destination_is4)
     infected = np.asarray([s.kind == "infected-system" for s in cols.shapes] or [False],
                           dtype=bool)[cols.shape] if cols.n else np.zeros(0, dtype=bool)
     if not infected.any():
         return odd
     sides = _internal(cols.source4, cols.source_is4) != _internal(cols.destination4,
                                                                   cols.destination_is4)
-    hints = np.asarray([r.direction == "to_client" or (r.flow is not None and
-                                                        r.flow.src_ip is not None)
-                        for r in recs], dtype=bool)
+    hints = np.zeros(cols.n, dtype=bool)
+    rows = np.flatnonzero(infected)
+    hints[rows] = [recs[i].direction == "to_client" or _flow_source(recs[i].flow) is not None
+                   for i in rows.tolist()]
     return odd | (infected & (sides | hints))
+
+
+_decode_flow = msgspec.json.Decoder(_Flow).decode
+
+
+def _flow_source(raw: msgspec.Raw) -> str | None:
+    if not raw:
+        return None
+    try:
+        return _decode_flow(raw).src_ip
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return "?"  # unreadable: let the general parser decide
+
+
+def _not4(addresses: list[str | None], is4: np.ndarray) -> np.ndarray:
+    """Rows with an address that is not a dotted quad."""
+    if is4.all():
+        return np.zeros(len(is4), dtype=bool)
+    return np.asarray([a is not None for a in addresses], dtype=bool) & ~is4
 
 
 def _keep(cols: Columns, keep: np.ndarray) -> Columns:
@@ -199,7 +220,15 @@ def parse_times(stamps: Sequence[str], *,
     (``2026-11-30T08:01:02.123456+0800``) are parsed vectorized; the others one by one with
     :func:`parse_time`, or, with ``vectorized_only``, left bad (for the caller to route)."""
     n = len(stamps)
-    shifts = {t: _offset(t) for t in {s[26:] for s in stamps}}
+    tails = {s[26:] for s in stamps}
+    shifts = {t: _offset(t) for t in tails}
+    if len(tails) == 1 and all(len(s) == 31 for s in stamps) and shifts[next(iter(tails))]:
+        try:  # the common case: one sensor, one time zone
+            local = np.array([s[:26] for s in stamps], dtype="datetime64[us]")
+            return (local.astype(np.int64) - shifts[next(iter(tails))],
+                    np.zeros(n, dtype=bool))
+        except ValueError:
+            pass
     shaped = np.asarray([len(s) == 31 and shifts[s[26:]] is not None for s in stamps] or [],
                         dtype=bool)
     out = np.zeros(n, dtype=np.int64)

@@ -80,3 +80,11 @@ SIGNATURES = st.sampled_from(["ET MALWARE Win32/Emotet CnC Activity", "ET SCAN P
 def test_generated_alerts_give_the_same_events_both_ways(items):
     lines = [_alert(s, d, sig, **extra) for s, d, sig, extra in items]
     assert _via_fast(lines) == _via_parser(lines)
+
+
+def test_plain_alerts_take_the_fast_way():
+    plain = [_alert("61.135.1.1", "203.0.113.5", "ET SCAN Potential SSH")] * 3
+    rich = _alert("61.135.1.1", "203.0.113.5", "ET SCAN Potential SSH",
+                  http={"hostname": "a.example.com", "url": "/x"})
+    records = fast._decode_all([*plain, rich, b'{"event_type": "flow"}', b"{bad"])
+    assert fast._split(records) == ([0, 1, 2], [3, 5])
