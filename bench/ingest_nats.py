@@ -32,24 +32,13 @@ from nats.js.errors import NotFoundError
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ingest import _database, _seed  # noqa: E402
+from ingest import _chunks, _database, _seed  # noqa: E402
 from monitoring_data import eve_alerts, make_register  # noqa: E402
 
 from fenghuo import bootstrap  # noqa: E402
 from fenghuo.config import Settings  # noqa: E402
-from fenghuo.monitoring import ingest, store, stream  # noqa: E402
+from fenghuo.monitoring import store, stream  # noqa: E402
 from fenghuo.monitoring.models import IngestBatch  # noqa: E402
-
-CHUNK = 50_000
-
-
-def _chunks(path: Path, n: int):  # noqa: ANN202
-    with path.open("rb") as fp:
-        first = 1
-        while first <= n:
-            lines = [fp.readline().rstrip(b"\n") for _ in range(min(CHUNK, n - first + 1))]
-            yield ingest.Chunk(f"bench:{first}", lines, first)
-            first += len(lines)
 
 
 def _taken_in(rt: bootstrap.Runtime) -> int:

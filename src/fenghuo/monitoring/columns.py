@@ -127,6 +127,16 @@ def _ports(ports: Sequence[int | None]) -> np.ndarray:
     return np.asarray([-1 if p is None else p for p in ports], dtype=np.int32)
 
 
+def select(cols: Columns, keep: np.ndarray) -> Columns:
+    """The events where the boolean mask ``keep`` is true."""
+    idx = np.flatnonzero(keep)
+    return Columns(shapes=cols.shapes, shape=cols.shape[idx], time_us=cols.time_us[idx],
+                   line_no=cols.line_no[idx], source=[cols.source[i] for i in idx],
+                   destination=[cols.destination[i] for i in idx],
+                   source_port=cols.source_port[idx],
+                   destination_port=cols.destination_port[idx])
+
+
 def concat(parts: Sequence[Columns]) -> Columns:
     """One Columns of several (their shapes merged)."""
     index: dict[Shape, int] = {}

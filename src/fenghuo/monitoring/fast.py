@@ -18,7 +18,7 @@ from typing import Annotated
 import msgspec
 import numpy as np
 
-from fenghuo.monitoring.columns import Columns, Shape, concat, from_events, micros
+from fenghuo.monitoring.columns import Columns, Shape, concat, from_events, micros, select
 from fenghuo.monitoring.events import Rejected
 from fenghuo.monitoring.parsers import suricata
 
@@ -98,7 +98,7 @@ def decode_alerts(lines: Sequence[bytes], first_line: int, classify: Classifier,
     away = bad | _needs_parser(cols, recs)
     if away.any():
         slow = sorted(slow + [fast[i] for i in np.flatnonzero(away)])
-        cols = _keep(cols, ~away)
+        cols = select(cols, ~away)
     general, rejected = _general(lines, slow, first_line, feed)
     merged = concat([cols, general]) if general.n else cols
     return Decoded(merged, rejected, len(lines) - merged.n - len(rejected))
@@ -166,15 +166,6 @@ def _not4(addresses: list[str | None], is4: np.ndarray) -> np.ndarray:
     if is4.all():
         return np.zeros(len(is4), dtype=bool)
     return np.asarray([a is not None for a in addresses], dtype=bool) & ~is4
-
-
-def _keep(cols: Columns, keep: np.ndarray) -> Columns:
-    idx = np.flatnonzero(keep)
-    return Columns(shapes=cols.shapes, shape=cols.shape[idx], time_us=cols.time_us[idx],
-                   line_no=cols.line_no[idx], source=[cols.source[i] for i in idx],
-                   destination=[cols.destination[i] for i in idx],
-                   source_port=cols.source_port[idx],
-                   destination_port=cols.destination_port[idx])
 
 
 def _general(lines: Sequence[bytes], idx: list[int], first_line: int,

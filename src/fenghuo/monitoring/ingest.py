@@ -184,15 +184,6 @@ def _in_window(cols: Columns, now: datetime) -> np.ndarray:
     return (cols.time_us >= lo) & (cols.time_us <= hi)
 
 
-def _select(cols: Columns, keep: np.ndarray) -> Columns:
-    idx = np.flatnonzero(keep)
-    return Columns(shapes=cols.shapes, shape=cols.shape[idx], time_us=cols.time_us[idx],
-                   line_no=cols.line_no[idx], source=[cols.source[i] for i in idx],
-                   destination=[cols.destination[i] for i in idx],
-                   source_port=cols.source_port[idx],
-                   destination_port=cols.destination_port[idx])
-
-
 def _existing(s: Session, feed: Feed, key: str) -> IngestBatch | None:
     return s.scalar(select(IngestBatch).where(IngestBatch.feed_id == feed.id,
                                               IngestBatch.key == key))
@@ -224,7 +215,7 @@ def _prepare(fmt: str, feed: str, chunk: Chunk, now: datetime,
             no = int(cols.line_no[i])
             rejected.append(Rejected(line_no=no, reason="time outside the retention window "
                                      "or in the future", raw=_line(chunk, no)))
-        cols = _select(cols, window)
+        cols = columns.select(cols, window)
     return _Prepared(cols, pipeline.attribute(cols, index), rejected, skipped)
 
 
