@@ -252,6 +252,7 @@ def ingest_command(
         code = ingest.visible_feed(rt.uow, principal=principal, code=feed)
         if fmt is not None and fmt not in parsers.FORMATS:
             _unknown(fmt)
+        fmt = fmt or ingest.feed_format(rt.uow, code=code)
         fp = sys.stdin.buffer if source == "-" else _open(source)
         size = None if source == "-" else Path(source).stat().st_size
         label = "stdin" if source == "-" else f"file:{Path(source).name}"
@@ -259,11 +260,9 @@ def ingest_command(
                           TextColumn("{task.fields[events]} events"), console=err,
                           transient=False) as bar:
             task = bar.add_task("ingest", total=size, events=0)
-            chunks = _chunks(fp, label, fmt or _feed_format(rt, code),
-                             lambda n: bar.advance(task, n))
+            chunks = _chunks(fp, label, fmt, lambda n: bar.advance(task, n))
             if via is Via.NATS:
-                sent = _publish(rt, code, fmt or _feed_format(rt, code), principal.username,
-                                chunks)
+                sent = _publish(rt, code, fmt, principal.username, chunks)
                 bar.stop()
                 out.print(sent)
                 return
@@ -303,7 +302,3 @@ def _open(source: str) -> BinaryIO:
     if not path.is_file():
         raise ValidationFailed([FieldError("source", f"no such file: {source}")])
     return path.open("rb")
-
-
-def _feed_format(rt, code: str) -> str:  # noqa: ANN001
-    return ingest.feed_format(rt.uow, code=code)

@@ -113,8 +113,8 @@ def from_events(events: Sequence[Event], line_nos: Sequence[int]) -> Columns:
         time_us=np.asarray([micros(e.time) for e in events], dtype=np.int64),
         line_no=np.asarray(line_nos, dtype=np.int32),
         source=[e.source_ip for e in events], destination=[e.destination_ip for e in events],
-        source_port=_ports([e.source_port for e in events]),
-        destination_port=_ports([e.destination_port for e in events]))
+        source_port=ports_array([e.source_port for e in events]),
+        destination_port=ports_array([e.destination_port for e in events]))
 
 
 def micros(moment: datetime) -> int:
@@ -123,7 +123,19 @@ def micros(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _ports(ports: Sequence[int | None]) -> np.ndarray:
+_DAY_US = 86_400_000_000
+_CST_US = 8 * 3_600_000_000  # China Standard Time, UTC+8 (common.periods.CST)
+
+
+def cst_days(time_us: np.ndarray) -> np.ndarray:
+    """The day (China Standard Time) of each moment, as days since 1970-01-01."""
+    return (time_us + _CST_US) // _DAY_US
+
+
+def ports_array(ports: Sequence[int | None]) -> np.ndarray:
+    """Ports as int32, -1 where unknown."""
+    if None not in ports:
+        return np.asarray(ports, dtype=np.int32)
     return np.asarray([-1 if p is None else p for p in ports], dtype=np.int32)
 
 

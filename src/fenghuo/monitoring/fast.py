@@ -18,7 +18,15 @@ from typing import Annotated
 import msgspec
 import numpy as np
 
-from fenghuo.monitoring.columns import Columns, Shape, concat, from_events, micros, select
+from fenghuo.monitoring.columns import (
+    Columns,
+    Shape,
+    concat,
+    from_events,
+    micros,
+    ports_array,
+    select,
+)
 from fenghuo.monitoring.events import Rejected
 from fenghuo.monitoring.parsers import suricata
 
@@ -93,8 +101,8 @@ def decode_alerts(lines: Sequence[bytes], first_line: int, classify: Classifier,
         shapes=shapes, shape=inverse.ravel().astype(np.int32), time_us=times,
         line_no=(np.asarray(fast, dtype=np.int64) + first_line).astype(np.int32),
         source=list(map(_get("src_ip"), recs)), destination=list(map(_get("dest_ip"), recs)),
-        source_port=_ports(list(map(_get("src_port"), recs))),
-        destination_port=_ports(list(map(_get("dest_port"), recs))))
+        source_port=ports_array(list(map(_get("src_port"), recs))),
+        destination_port=ports_array(list(map(_get("dest_port"), recs))))
     away = bad | _needs_parser(cols, recs)
     if away.any():
         slow = sorted(slow + [fast[i] for i in np.flatnonzero(away)])
@@ -197,12 +205,6 @@ def _decode_all(lines: Sequence[bytes]) -> list:
         except (msgspec.DecodeError, msgspec.ValidationError):
             records.append(None)
     return records
-
-
-def _ports(ports: list[int | None]) -> np.ndarray:
-    if None in ports:
-        ports = [-1 if p is None else p for p in ports]
-    return np.asarray(ports, dtype=np.int32)
 
 
 def parse_times(stamps: Sequence[str], *,

@@ -9,7 +9,6 @@ restarted file ingest) returns the first result and counts nothing twice.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import ipaddress
 import itertools
@@ -31,7 +30,7 @@ from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.monitoring import columns, fast, parsers, pipeline, register, store
 from fenghuo.monitoring.columns import Columns, Shape
-from fenghuo.monitoring.constituency import AttributionIndex
+from fenghuo.monitoring.constituency import LEVELS, AttributionIndex
 from fenghuo.monitoring.events import Event, Rejected, indicator_of
 from fenghuo.monitoring.models import Feed, IngestBatch, IngestReject, events
 from fenghuo.monitoring.parsers import suricata
@@ -44,7 +43,7 @@ from fenghuo.monitoring.schemas import (
     FeedToken,
     RejectOut,
 )
-from fenghuo.org import scoping
+from fenghuo.org import accounts, scoping
 from fenghuo.org.models import Body, Jurisdiction
 from fenghuo.org.rules import Permission
 from fenghuo.org.service import require, visible_body
@@ -53,10 +52,6 @@ FEED_TOKEN_PREFIX = "fhf_"
 RETENTION_DAYS = 183  # Law art. 21: logs kept at least six months
 FUTURE_SLACK = timedelta(days=1)
 MAX_REJECT_RAW = 8_000
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- feeds -------------------------------------------------------------------------------------
@@ -93,7 +88,7 @@ def create_feed(uow: UnitOfWork, clock: Clock, *, principal: Principal,
             raise Conflict(f"a feed with code {data.code!r} exists")
         s.add(Feed(code=data.code, name_zh=data.name_zh, name_en=data.name_en, body_id=body.id,
                    format=data.format, expected_interval_minutes=data.expected_interval_minutes,
-                   token_hash=hash_token(token), token_prefix=token[:10], active=True,
+                   token_hash=accounts.hash_token(token), token_prefix=token[:10], active=True,
                    created_at=now, updated_at=now))
         audit.record(s, at=now, actor=audit.Actor.of(principal), action="feed.create",
                      entity_type="feed", entity_key=data.code,
@@ -114,7 +109,7 @@ def list_feeds(uow: UnitOfWork, clock: Clock, *, principal: Principal) -> list[F
 def feed_for_token(uow: UnitOfWork, *, token: str) -> str:
     """The code of the active feed whose machine token this is; Unauthorized otherwise."""
     with uow() as s:
-        code = s.scalar(select(Feed.code).where(Feed.token_hash == hash_token(token),
+        code = s.scalar(select(Feed.code).where(Feed.token_hash == accounts.hash_token(token),
                                                 Feed.active.is_(True)))
     if code is None:
         raise Unauthorized("unknown or revoked feed token")
@@ -277,15 +272,18 @@ def take_in(uow: UnitOfWork, clock: Clock, *, feed: str, fmt: str | None,
                 out.append(batch_out(f, batch))
             pending = ahead
         if first is not None:
-            store.write_aggregates(s, first, agg.rows(), _paths(s))
+            rows = agg.rows()
+            store.write_aggregates(s, first, rows, _paths(s, rows.body_id))
             f.last_received_at = now
     return out
 
 
-def _paths(s: Session) -> dict[int, str]:
-    """Body id → its jurisdiction path (for scoped reads of aggregates)."""
+def _paths(s: Session, body_ids: Iterable[int | None]) -> dict[int, str]:
+    """Jurisdiction path of each attributed body (for scoped reads of aggregates)."""
+    ids = sorted({b for b in body_ids if b is not None})
     return dict(s.execute(select(Body.id, Jurisdiction.path)
-                          .join(Jurisdiction, Jurisdiction.id == Body.jurisdiction_id)).all())
+                          .join(Jurisdiction, Jurisdiction.id == Body.jurisdiction_id)
+                          .where(Body.id.in_(ids))).all()) if ids else {}
 
 
 def rejects(uow: UnitOfWork, *, principal: Principal, feed: str,
@@ -312,7 +310,6 @@ def feed_format(uow: UnitOfWork, *, code: str) -> str:
 # --- search (item 4: "where and when was this C2 seen") -----------------------------------------
 
 SEARCH_LIMIT = 500
-_LEVELS = ("owner", "jurisdiction", "national")
 
 
 def search_events(uow: UnitOfWork, *, principal: Principal, ip: str | None = None,
@@ -368,7 +365,7 @@ def _search_query(principal: Principal, ip: str | None, domain: str | None, hash
 
 def _event_out(r, raw: str | None) -> EventOut:  # noqa: ANN001
     return EventOut(observed_at=r.observed_at, kind=r.kind, feed=r.feed, body=r.body,
-                    level=_LEVELS[r.level], source_ip=_text(r.source_ip),
+                    level=LEVELS[r.level].value, source_ip=_text(r.source_ip),
                     source_port=r.source_port, destination_ip=_text(r.destination_ip),
                     destination_port=r.destination_port, domain=r.domain, url=r.url,
                     hash=r.hash, cve=r.cve, malware=r.malware, batch=r.batch,

@@ -15,12 +15,10 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from fenghuo.monitoring import sketch
-from fenghuo.monitoring.columns import Columns, Shape, host_keys
-from fenghuo.monitoring.constituency import AttributionIndex
+from fenghuo.monitoring.columns import Columns, Shape, cst_days, host_keys
+from fenghuo.monitoring.constituency import LEVELS, AttributionIndex
 
 NATIONAL_LEVEL = 2
-_DAY_US = 86_400_000_000
-_CST_US = 8 * 3_600_000_000
 _EPOCH_DAY = date(1970, 1, 1)
 
 
@@ -43,7 +41,7 @@ def _address_side(index: AttributionIndex, addresses: list[str | None], values: 
         if a:
             found = index.address(a)
             if found.body_id is not None:
-                body[i], level[i] = found.body_id, ("owner", "jurisdiction").index(found.level)
+                body[i], level[i] = found.body_id, LEVELS.index(found.level)
     return body, level
 
 
@@ -58,7 +56,7 @@ def _domain_side(index: AttributionIndex, cols: Columns) -> tuple[np.ndarray, np
             found = index.domain(s.domain)
             if found.body_id is not None:
                 per_shape_body[i] = found.body_id
-                per_shape_level[i] = ("owner", "jurisdiction").index(found.level)
+                per_shape_level[i] = LEVELS.index(found.level)
     return per_shape_body[cols.shape], per_shape_level[cols.shape]
 
 
@@ -117,7 +115,7 @@ class Aggregator:
     def add(self, cols: Columns, att: Attributed) -> None:
         mapping = np.asarray([self._shapes.setdefault(s, len(self._shapes))
                               for s in cols.shapes] or [0], dtype=np.int64)
-        day = (cols.time_us + _CST_US) // _DAY_US
+        day = cst_days(cols.time_us)
         # one int64 per key: body (31 bits) | level (2) | shape (20) | day (11, from 1970+)
         key = ((att.body + 1) << 33) | (att.level.astype(np.int64) << 31) \
             | (mapping[cols.shape] << 11) | (day - _DAY_BASE)

@@ -30,7 +30,8 @@ from fenghuo.org.models import Body
 from fenghuo.org.rules import BodyKind, Permission
 from fenghuo.org.service import require, visible_body
 
-#: bodies that may register a jurisdiction's address space (an office, a CERT branch)
+#: bodies that may register a jurisdiction's address space: the province monitors its region,
+#: a sector regulator guides its sector (Plan §3.2), CNCERT branches work for their province
 JURISDICTION_HOLDERS = {BodyKind.OFFICE, BodyKind.CERT, BodyKind.DEPARTMENT}
 REGISTER_VERSION_ID = 1
 
@@ -198,7 +199,7 @@ def lookup(uow: UnitOfWork, *, principal: Principal, query: str) -> LookupOut:
         ix = index(s)
         if text.upper().startswith("AS") and text[2:].isdigit():
             found = ix.asn(int(text[2:]))
-        elif any(ch == ":" for ch in text) or text.replace(".", "").isdigit():
+        elif ":" in text or text.replace(".", "").isdigit():
             try:
                 found = ix.address(str(ipaddress.ip_address(text)))
             except ValueError:

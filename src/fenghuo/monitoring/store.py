@@ -15,13 +15,11 @@ from sqlalchemy.orm import Session
 
 from fenghuo.common.periods import start_of
 from fenghuo.monitoring import pgcopy
-from fenghuo.monitoring.columns import Columns
+from fenghuo.monitoring.columns import Columns, cst_days
 from fenghuo.monitoring.models import RawPiece, events
 from fenghuo.monitoring.pipeline import Aggregates, Attributed
 
 PIECE_BYTES = 1 << 20
-_DAY_US = 86_400_000_000
-_CST_US = 8 * 3_600_000_000
 _EPOCH_DAY = date(1970, 1, 1)
 _EVENT_COLUMNS = ("observed_at", "feed_id", "batch_id", "line_no", "kind", "body_id", "level",
                   "source_ip", "source_port", "destination_ip", "destination_port", "domain",
@@ -38,7 +36,7 @@ def partition_name(day: date) -> str:
 
 def days_of(cols: Columns) -> set[date]:
     """The days (China Standard Time) the events fall on."""
-    days = np.unique((cols.time_us + _CST_US) // _DAY_US).tolist()
+    days = np.unique(cst_days(cols.time_us)).tolist()
     return {_EPOCH_DAY + timedelta(days=d) for d in days}
 
 
@@ -192,14 +190,7 @@ def _naive(moment: datetime) -> str:
 
 def raw_line(s: Session, batch_id: int, line_no: int) -> str | None:
     """The raw line ``line_no`` of a batch, as received."""
-    row = s.execute(text("SELECT first_line, data FROM ingest_raw WHERE batch_id = :b AND "
-                         "first_line <= :n ORDER BY first_line DESC LIMIT 1"),
-                    {"b": batch_id, "n": line_no}).first()
-    if row is None:
-        return None
-    lines = bytes(row.data).split(b"\n")
-    idx = line_no - row.first_line
-    return lines[idx].decode("utf-8", "replace") if 0 <= idx < len(lines) else None
+    return raw_lines(s, [(batch_id, line_no)]).get((batch_id, line_no))
 
 
 def raw_lines(s: Session, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
