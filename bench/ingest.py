@@ -32,7 +32,7 @@ from monitoring_data import eve_alerts, make_register  # noqa: E402
 from fenghuo import bootstrap  # noqa: E402
 from fenghuo.common.clock import FakeClock  # noqa: E402
 from fenghuo.config import Settings  # noqa: E402
-from fenghuo.monitoring import ingest, register  # noqa: E402
+from fenghuo.monitoring import chunking, ingest, register  # noqa: E402
 from fenghuo.monitoring.models import ConstituencyEntry, Feed  # noqa: E402
 from fenghuo.org.models import Body  # noqa: E402
 
@@ -66,12 +66,14 @@ def _seed(rt: bootstrap.Runtime, reg) -> None:  # noqa: ANN001
 
 
 def _chunks(path: Path, n: int):  # noqa: ANN202
+    """The first ``n`` lines of ``path`` as `fenghuo ingest` cuts them."""
     with path.open("rb") as fp:
-        first = 1
-        while first <= n:
-            lines = [fp.readline().rstrip(b"\n") for _ in range(min(CHUNK, n - first + 1))]
-            yield ingest.Chunk(f"bench:{first}", lines, first)
-            first += len(lines)
+        for chunk in chunking.line_chunks(fp, "bench", chunk_lines=CHUNK):
+            if chunk.first_line > n:
+                return
+            keep = n - chunk.first_line + 1
+            yield chunk if keep >= len(chunk.lines) else ingest.Chunk(
+                chunk.key, chunk.lines[:keep], chunk.first_line)
 
 
 def _backend_cpu(rt: bootstrap.Runtime) -> float | None:

@@ -24,6 +24,7 @@ from fenghuo.api.routers import (
     dossier,
     incidents,
     monitoring_candidates,
+    monitoring_collectors,
     monitoring_ingest,
     monitoring_statistics,
     org,
@@ -58,7 +59,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
     for router in (auth.router, org.router, users.router, incidents.router, audit.router,
-                   monitoring_ingest.router, monitoring_statistics.router,
+                   monitoring_ingest.router, monitoring_collectors.router,
+                   monitoring_statistics.router,
                    monitoring_candidates.router,  # before warnings: /monitoring/{ref}
                    warnings.router,
                    responses.router, dossier.router):

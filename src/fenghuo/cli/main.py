@@ -57,6 +57,13 @@ COMMANDS: dict[str, Entry] = {
                     "feed data: parse, attribute to the owning unit or province, aggregate, "
                     "and keep the raw lines; malformed lines are kept aside with their "
                     "reasons.", WARNING),
+    "collect": Entry("fenghuo.cli.collectors:collect_command", "Run the scheduled collectors "
+                     "that are due (or one feed's, now) and summarize the pulls; without --as, "
+                     "every due collector (as the worker does).", WARNING),
+    "housekeep": Entry("fenghuo.cli.monitoring_ingest:housekeep_command", "Monitoring "
+                       "housekeeping (the worker runs it hourly): drop events past retention "
+                       "(Law art. 21), index closed days, compact aggregates, flag silent "
+                       "feeds.", SERVICE),
     "candidate": Entry("fenghuo.cli.candidates:candidate_app", "Candidate monitoring items "
                        "that detection over the monitoring aggregates opened for the Emergency "
                        "Office or a province office.", WARNING),

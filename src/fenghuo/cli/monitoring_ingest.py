@@ -4,7 +4,6 @@ feeds and their tokens (``fenghuo feed``) and ``fenghuo ingest`` of a file or st
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import sys
 from collections.abc import Iterator
@@ -18,22 +17,19 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
+from fenghuo.cli.collectors import feed_collector
 from fenghuo.cli.common import ActAs, _errors, _runtime, err, out
 from fenghuo.common.errors import FieldError, ValidationFailed
 from fenghuo.common.pagination import PageParams
-from fenghuo.monitoring import ingest, parsers, register
+from fenghuo.monitoring import chunking, housekeeping, ingest, parsers, register
 from fenghuo.monitoring.constituency import EntryKind, Role
-from fenghuo.monitoring.schemas import EntryIn, FeedIn
+from fenghuo.monitoring.schemas import CollectorOut, EntryIn, FeedIn
 from fenghuo.org import accounts
 
 register_app = typer.Typer(help="The constituency register: who owns which prefix, AS number "
                            "and domain (Law arts. 51–52, Plan §3.2).", no_args_is_help=True)
 feed_app = typer.Typer(help="Sensors and feeds: their formats and machine tokens.",
                        no_args_is_help=True)
-
-CHUNK_LINES = 50_000
-GROUP_CHUNKS = 10  # one transaction per this many chunks (a group commit)
-WHOLE_FILE_LIMIT = 256 << 20
 
 
 @register_app.command("add")
@@ -164,11 +160,18 @@ def feed_list(as_user: ActAs) -> None:
     with _errors():
         feeds = ingest.list_feeds(rt.uow, rt.clock, principal=accounts.principal_for(
             rt.uow, username=as_user))
-    table = Table("code", "format", "body", "last received", "silent")
+    table = Table("code", "format", "body", "last received", "silent", "collector")
     for f in feeds:
         table.add_row(f.code, f.format, f.body, str(f.last_received_at or "—"),
-                      "SILENT 已中断" if f.silent else "")
+                      "SILENT 已中断" if f.silent else "", _collector(f.collector))
     out.print(table)
+
+
+def _collector(c: CollectorOut | None) -> str:
+    if c is None:
+        return ""
+    state = f"error: {c.last_error[:60]}" if c.last_error else f"next {c.next_run_at or '—'}"
+    return f"{c.kind.value} every {c.interval_minutes} min, {state}"
 
 
 @feed_app.command("rejects")
@@ -184,45 +187,7 @@ def feed_rejects(code: Annotated[str, typer.Argument(help="Feed code")], as_user
         out.print(f"    {r.raw[:200]}", markup=False, highlight=False)
 
 
-def _chunks(fp: BinaryIO, label: str, fmt: str, advance) -> Iterator[ingest.Chunk]:  # noqa: ANN001
-    """Chunks of the input, each with a key that a second run over the same input repeats
-    (so a restarted ingest neither skips nor counts twice). Suricata EVE is cut every
-    CHUNK_LINES lines; the other formats carry headers or are documents, and go whole."""
-    if fmt != "suricata":
-        data = fp.read(WHOLE_FILE_LIMIT + 1)
-        if len(data) > WHOLE_FILE_LIMIT:
-            raise ValidationFailed([FieldError("file", f"a {fmt} input is read whole; at most "
-                                               f"{WHOLE_FILE_LIMIT >> 20} MB")])
-        advance(len(data))
-        yield ingest.Chunk(f"{label}:{hashlib.sha256(data).hexdigest()}",
-                           data.splitlines())
-        return
-    first = 1
-    while True:
-        lines = []
-        size = 0
-        for line in fp:
-            lines.append(line.rstrip(b"\r\n"))
-            size += len(line)
-            if len(lines) == CHUNK_LINES:
-                break
-        if not lines:
-            return
-        advance(size)
-        digest = hashlib.sha256(b"\n".join(lines)).hexdigest()[:32]
-        yield ingest.Chunk(f"{label}:{first}:{digest}", lines, first)
-        first += len(lines)
-
-
-def _groups(chunks: Iterator[ingest.Chunk]) -> Iterator[list[ingest.Chunk]]:
-    group: list[ingest.Chunk] = []
-    for c in chunks:
-        group.append(c)
-        if len(group) == GROUP_CHUNKS:
-            yield group
-            group = []
-    if group:
-        yield group
+feed_app.command("collector")(feed_collector)  # scheduled collectors: cli/collectors.py
 
 
 class Via(StrEnum):
@@ -260,13 +225,13 @@ def ingest_command(
                           TextColumn("{task.fields[events]} events"), console=err,
                           transient=False) as bar:
             task = bar.add_task("ingest", total=size, events=0)
-            chunks = _chunks(fp, label, fmt, lambda n: bar.advance(task, n))
+            chunks = chunking.chunks(fp, label, fmt, lambda n: bar.advance(task, n))
             if via is Via.NATS:
                 sent = _publish(rt, code, fmt, principal.username, chunks)
                 bar.stop()
                 out.print(sent)
                 return
-            for group in _groups(chunks):
+            for group in chunking.groups(chunks):
                 for b in ingest.take_in(rt.uow, rt.clock, feed=code, fmt=fmt, chunks=group,
                                         received_by=principal.username):
                     for k in totals:
@@ -302,3 +267,16 @@ def _open(source: str) -> BinaryIO:
     if not path.is_file():
         raise ValidationFailed([FieldError("source", f"no such file: {source}")])
     return path.open("rb")
+
+
+def housekeep_command() -> None:
+    """Monitoring housekeeping (the worker runs it hourly): drop events past retention (Law
+    art. 21), index closed days, compact aggregates, flag silent feeds."""
+    rt = _runtime()
+    with _errors():
+        r = housekeeping.run(rt.uow, rt.clock)
+    out.print(f"events observed before {r.expired_before}: dropped {r.dropped} "
+              f"({'partitions' if rt.engine.dialect.name == 'postgresql' else 'rows'}), "
+              f"{r.raw_pieces} raw pieces, {r.rejects} rejected lines")
+    out.print(f"indexed {len(r.indexed)} closed days; folded {r.compacted} aggregate rows")
+    out.print("silent feeds flagged: " + (", ".join(r.silenced) or "none"))

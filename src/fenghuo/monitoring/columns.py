@@ -12,7 +12,7 @@ import functools
 import socket
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -49,14 +49,18 @@ class Columns:
     destination: list[str | None]
     source_port: np.ndarray  # int32, -1 when unknown
     destination_port: np.ndarray
-    source4: np.ndarray = field(init=False)  # uint32 IPv4 value, 0 where not IPv4
-    source_is4: np.ndarray = field(init=False)  # bool
-    destination4: np.ndarray = field(init=False)
-    destination_is4: np.ndarray = field(init=False)
+    #: uint32 IPv4 values (0 where not IPv4) and their masks: parsed from the addresses
+    #: unless given (a selection or a concatenation carries them over)
+    source4: np.ndarray = None  # type: ignore[assignment]
+    source_is4: np.ndarray = None  # type: ignore[assignment]
+    destination4: np.ndarray = None  # type: ignore[assignment]
+    destination_is4: np.ndarray = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        self.source4, self.source_is4 = ipv4_array(self.source)
-        self.destination4, self.destination_is4 = ipv4_array(self.destination)
+        if self.source4 is None or self.source_is4 is None:
+            self.source4, self.source_is4 = ipv4_array(self.source)
+        if self.destination4 is None or self.destination_is4 is None:
+            self.destination4, self.destination_is4 = ipv4_array(self.destination)
 
     @property
     def n(self) -> int:
@@ -143,10 +147,13 @@ def select(cols: Columns, keep: np.ndarray) -> Columns:
     """The events where the boolean mask ``keep`` is true."""
     idx = np.flatnonzero(keep)
     return Columns(shapes=cols.shapes, shape=cols.shape[idx], time_us=cols.time_us[idx],
-                   line_no=cols.line_no[idx], source=[cols.source[i] for i in idx],
-                   destination=[cols.destination[i] for i in idx],
+                   line_no=cols.line_no[idx], source=[cols.source[i] for i in idx.tolist()],
+                   destination=[cols.destination[i] for i in idx.tolist()],
                    source_port=cols.source_port[idx],
-                   destination_port=cols.destination_port[idx])
+                   destination_port=cols.destination_port[idx],
+                   source4=cols.source4[idx], source_is4=cols.source_is4[idx],
+                   destination4=cols.destination4[idx],
+                   destination_is4=cols.destination_is4[idx])
 
 
 def concat(parts: Sequence[Columns]) -> Columns:
@@ -164,4 +171,8 @@ def concat(parts: Sequence[Columns]) -> Columns:
         source=[a for p in parts for a in p.source],
         destination=[a for p in parts for a in p.destination],
         source_port=np.concatenate([p.source_port for p in parts]),
-        destination_port=np.concatenate([p.destination_port for p in parts]))
+        destination_port=np.concatenate([p.destination_port for p in parts]),
+        **{name: np.concatenate([getattr(p, name) for p in parts]) for name in _PARSED})
+
+
+_PARSED = ("source4", "source_is4", "destination4", "destination_is4")

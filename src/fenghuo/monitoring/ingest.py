@@ -28,7 +28,15 @@ from fenghuo.common.errors import Conflict, FieldError, NotFound, Unauthorized, 
 from fenghuo.common.periods import day_of
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
-from fenghuo.monitoring import columns, fast, parsers, pipeline, register, store
+from fenghuo.monitoring import (
+    collector_rules,
+    columns,
+    fast,
+    parsers,
+    pipeline,
+    register,
+    store,
+)
 from fenghuo.monitoring.columns import Columns, Shape
 from fenghuo.monitoring.constituency import LEVELS, AttributionIndex
 from fenghuo.monitoring.events import Event, Rejected, indicator_of
@@ -61,7 +69,9 @@ def feed_out(f: Feed, body: Body, now: datetime | None = None) -> FeedOut:
     return FeedOut(code=f.code, name_zh=f.name_zh, name_en=f.name_en, body=body.key,
                    format=f.format, expected_interval_minutes=f.expected_interval_minutes,
                    token_prefix=f.token_prefix, last_received_at=f.last_received_at,
-                   silent=is_silent(f, now) if now else False, active=f.active)
+                   silent=is_silent(f, now) if now else False, active=f.active,
+                   collector=collector_rules.status(f.collector_url, f.collector_interval_minutes,
+                                                    f.collector_state, f.next_run_at))
 
 
 def is_silent(f: Feed, now: datetime) -> bool:
@@ -137,6 +147,11 @@ class Chunk:
     key: str
     lines: Sequence[bytes]
     first_line: int = 1
+    #: the lines joined by newlines, when the reader has them already (spares a second join)
+    data: bytes | None = None
+
+    def joined(self) -> bytes:
+        return self.data if self.data is not None else b"\n".join(self.lines)
 
 
 def classify_alert(sid: int, signature: str, category: str) -> Shape:
@@ -224,7 +239,7 @@ def _write(s: Session, feed: Feed, fmt: str, chunk: Chunk, p: _Prepared, now: da
                         jurisdiction=levels[1], national=levels[2])
     s.add(batch)
     s.flush()
-    store.write_raw(s, batch.id, chunk.lines, chunk.first_line)
+    store.write_raw(s, batch.id, chunk.lines, chunk.first_line, chunk.joined())
     store.write_events(s, feed.id, batch.id, p.cols, p.att, day_of(now))
     s.add_all(IngestReject(feed_id=feed.id, batch_id=batch.id, line_no=r.line_no,
                            reason=r.reason[:500], raw=r.raw[:MAX_REJECT_RAW])
@@ -274,7 +289,7 @@ def take_in(uow: UnitOfWork, clock: Clock, *, feed: str, fmt: str | None,
         if first is not None:
             rows = agg.rows()
             store.write_aggregates(s, first, rows, _paths(s, rows.body_id))
-            f.last_received_at = now
+            f.last_received_at, f.silent_since = now, None  # a silent feed sends again
     return out
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from fenghuo.monitoring.constituency import EntryKind, Role
 
@@ -65,6 +66,31 @@ class FeedIn(BaseModel):
     expected_interval_minutes: int | None = Field(default=None, ge=1, le=100_000)
 
 
+class CollectorKind(StrEnum):
+    """How a scheduled collector pulls (``monitoring.collectors``)."""
+
+    URL = "url"  # HTTP GET of a URL (conditional: ETag, Last-Modified)
+    TAXII = "taxii"  # a TAXII 2.1 collection: its objects after added_after, every page
+
+
+class CollectorOut(BaseModel):
+    """A feed's scheduled collector: where it pulls from (the URL without credentials or
+    query), how often, when next, and how the last pulls went. Credentials are never shown:
+    ``auth`` only says which kind is set."""
+
+    url: str
+    kind: CollectorKind
+    interval_minutes: int
+    auth: str | None = Field(description="basic, bearer or none (null); never the secret")
+    next_run_at: datetime | None
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    failures: int = Field(description="failed pulls in a row")
+    added_after: str | None = Field(description="TAXII: where the next pull starts "
+                                    "(the X-TAXII-Date-Added-Last of the last page taken in)")
+
+
 class FeedOut(BaseModel):
     code: str
     name_zh: str
@@ -76,6 +102,44 @@ class FeedOut(BaseModel):
     last_received_at: datetime | None
     silent: bool
     active: bool
+    collector: CollectorOut | None = None
+
+
+class CollectorIn(BaseModel):
+    """A feed's scheduled collector. ``kind`` defaults to taxii for a feed of format ``stix``
+    whose URL is a TAXII 2.1 collection (``…/collections/{id}/``), else url. Credentials:
+    ``username`` + ``password`` (HTTP Basic) or ``token`` (Bearer); a password or token of the
+    form ``env:NAME`` is read from the collecting process's environment variable NAME at each
+    pull, so the secret need not be stored. Without credentials, those already set are kept
+    while the URL's scheme, host and port stay the same (``keep_credentials`` false drops
+    them)."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(min_length=8, max_length=1000, description="http(s) URL to pull, or the "
+                     "TAXII 2.1 collection URL")
+    interval_minutes: int = Field(ge=1, le=100_000, description="minutes between pulls")
+    kind: CollectorKind | None = None
+    username: str | None = Field(default=None, min_length=1, max_length=200)
+    password: SecretStr | None = Field(default=None, min_length=1, max_length=500)
+    token: SecretStr | None = Field(default=None, min_length=1, max_length=4000)
+    keep_credentials: bool = True
+
+
+class CollectRun(BaseModel):
+    """What one run of a collector did: ``outcome`` taken (new batches), unchanged (nothing
+    new: 304, the same content, no objects after added_after), failed (``error``, retried at
+    the next run) or not-due (another run had it, or it is not due yet)."""
+
+    feed: str
+    kind: CollectorKind | None
+    outcome: str
+    batches: int = 0
+    duplicates: int = 0
+    lines: int = 0
+    events: int = 0
+    rejected: int = 0
+    error: str | None = None
+    next_run_at: datetime | None = None
 
 
 class FeedToken(BaseModel):

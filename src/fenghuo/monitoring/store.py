@@ -145,16 +145,20 @@ def write_events(s: Session, feed_id: int, batch_id: int, cols: Columns,
                     _sqlite_rows(feed_id, batch_id, cols, att))
 
 
-def write_raw(s: Session, batch_id: int, lines: Sequence[bytes], first_line: int = 1) -> None:
-    """Keep the batch's lines as received, in pieces of about a megabyte."""
-    piece, start, size, chunk = 0, 0, 0, []
-    for i, line in enumerate(lines):
-        chunk.append(line)
-        size += len(line) + 1
-        if size >= PIECE_BYTES or i == len(lines) - 1:
-            s.add(RawPiece(batch_id=batch_id, piece=piece, first_line=first_line + start,
-                           data=b"\n".join(chunk)))
-            piece, start, size, chunk = piece + 1, i + 1, 0, []
+def write_raw(s: Session, batch_id: int, lines: Sequence[bytes], first_line: int = 1,
+              data: bytes | None = None) -> None:
+    """Keep the batch's lines as received, in pieces of about a megabyte (a piece ends at the
+    first line that brings it to ``PIECE_BYTES``); ``data``, the lines joined by newlines, is
+    sliced when given."""
+    ends = np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1)
+    data = b"\n".join(lines) if data is None else data
+    piece, start = 0, 0
+    while start < len(lines):
+        before = int(ends[start - 1]) if start else 0
+        stop = min(int(np.searchsorted(ends, before + PIECE_BYTES)) + 1, len(lines))
+        s.add(RawPiece(batch_id=batch_id, piece=piece, first_line=first_line + start,
+                       data=data[before:int(ends[stop - 1]) - 1]))
+        piece, start = piece + 1, stop
 
 
 _AGG_COLUMNS = ("batch_id", "day", "body_id", "level", "jurisdiction_path", "kind",

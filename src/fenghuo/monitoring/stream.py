@@ -132,7 +132,7 @@ class Received:
 
 
 def _message(settings: Settings, feed: str, fmt: str, by: str, chunk: ingest.Chunk) -> Message:
-    payload = zlib.compress(b"\n".join(chunk.lines), 1)
+    payload = zlib.compress(chunk.joined(), 1)
     return Message(subject_for(settings, feed), payload, {
         MSG_ID: quote(f"{feed}:{chunk.key}", safe=""), H_FEED: quote(feed, safe=""),
         H_FORMAT: fmt, H_KEY: quote(chunk.key, safe=""), H_FIRST: str(chunk.first_line),
@@ -181,7 +181,7 @@ def decode(msg: Msg) -> Received:
     if len(lines) != n:
         raise ValueError(f"{len(lines)} lines in a message that announces {n}")
     return Received(unquote(h[H_FEED]), h[H_FORMAT], unquote(h.get(H_BY, "ingest-worker")),
-                    ingest.Chunk(unquote(h[H_KEY]), lines, int(h[H_FIRST])))
+                    ingest.Chunk(unquote(h[H_KEY]), lines, int(h[H_FIRST]), bytes(data)))
 
 
 # --- publishing --------------------------------------------------------------------------------

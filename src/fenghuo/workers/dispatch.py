@@ -1,7 +1,8 @@
 """The delivery worker: claims outbox messages, sends them through the channel adapters, records the
 outcome, runs the watchdog (overdue clocks, unacknowledged warnings, missing progress reports),
 sends the reminders of recurring duties (hourly), runs candidate detection over the monitoring
-aggregates (every few minutes) and chains new audit rows (about once a second).
+aggregates (every few minutes), runs the due scheduled collectors (about every minute) and
+chains new audit rows (about once a second).
 Several workers may run against one PostgreSQL database; a worker killed mid-delivery leaves its
 claim to expire and another (or the same, restarted) delivers the message again with the same
 delivery id, which receivers use to deduplicate."""
@@ -17,7 +18,7 @@ import structlog
 from fenghuo.audit import service as audit
 from fenghuo.bootstrap import Runtime
 from fenghuo.incident import handling
-from fenghuo.monitoring import candidates
+from fenghuo.monitoring import candidates, collectors, housekeeping
 from fenghuo.monitoring.detection import Thresholds
 from fenghuo.notify import outbox
 from fenghuo.notify.adapters.registry import build_notifiers
@@ -38,7 +39,7 @@ class Worker:
                  poll_seconds: float = 0.1, watchdog_seconds: float = 30,
                  lease_seconds: float = 60, reminder_seconds: float = 3600,
                  detect_seconds: float = 300,
-                 thresholds: Thresholds | None = None) -> None:
+                 thresholds: Thresholds | None = None, collect_seconds: float = 60) -> None:
         self.rt, self.notifiers = rt, notifiers
         self.threads, self.poll, self.lease = threads, poll_seconds, lease_seconds
         self.watchdog_seconds, self.reminder_seconds = watchdog_seconds, reminder_seconds
@@ -51,6 +52,12 @@ class Worker:
         #: candidate detection (issue 15 item 6): at start, then every ``detect_seconds``
         self.detect_seconds, self.thresholds = detect_seconds, thresholds
         self._next_detect = time.monotonic()
+        self._next_housekeeping = time.monotonic() + 120
+        #: scheduled collectors (issue 15 item 3): due ones checked every ``collect_seconds``,
+        #: in a thread of their own so a slow peer never holds up deliveries
+        self.collect_seconds = collect_seconds
+        self._next_collect = time.monotonic()
+        self._collecting: threading.Thread | None = None
 
     @classmethod
     def from_runtime(cls, rt: Runtime) -> Worker:
@@ -131,6 +138,37 @@ class Worker:
             log.info("candidates", opened=result.opened)
         return len(result.opened)
 
+    def housekeep_if_due(self) -> housekeeping.Report | None:
+        """Monitoring housekeeping (retention under Law art. 21, indexes of closed days,
+        compaction, silent feeds), two minutes after start and then every
+        ``reminder_seconds`` (an hour)."""
+        if time.monotonic() < self._next_housekeeping:
+            return None
+        self._next_housekeeping = time.monotonic() + self.reminder_seconds
+        report = housekeeping.run(self.rt.uow, self.rt.clock)
+        if report.dropped or report.silenced or report.compacted:
+            log.info("monitoring housekeeping", dropped=report.dropped,
+                     compacted=report.compacted, silenced=report.silenced)
+        return report
+
+    def collect_if_due(self) -> threading.Thread | None:
+        """Run the due collectors (pull a URL or a TAXII collection; each feed's own interval and
+        state, ``monitoring.collectors``) in a thread, unless the last run is still going."""
+        if time.monotonic() < self._next_collect or (
+                self._collecting is not None and self._collecting.is_alive()):
+            return None
+        self._next_collect = time.monotonic() + self.collect_seconds
+        self._collecting = threading.Thread(target=self._collect, name="fenghuo-collectors",
+                                            daemon=True)
+        self._collecting.start()
+        return self._collecting
+
+    def _collect(self) -> None:
+        try:
+            collectors.collect_due(self.rt.uow, self.rt.clock)
+        except Exception:  # noqa: BLE001 - e.g. the database restarting; the next check retries
+            log.exception("collectors failed; retrying at the next check")
+
     def chain_audit_if_due(self, every_seconds: float = 1.0) -> int:
         if time.monotonic() - self._last_chain < every_seconds:
             return 0
@@ -146,6 +184,8 @@ class Worker:
                     self.remind_if_due()
                     self.bulletins_if_due()
                     self.detect_if_due()
+                    self.collect_if_due()
+                    self.housekeep_if_due()
                     self.chain_audit_if_due()
                     if self.deliver_once(pool):
                         continue
