@@ -108,3 +108,17 @@ def test_an_unknown_format_and_a_missing_file_are_clear_errors(cli):
     missing = cli("ingest", "/nonexistent/eve.json", "--feed", "samples", "--as", "nat_admin",
                   code=1)
     assert "eve.json" in missing.stderr
+
+
+def test_a_bad_register_file_is_rejected_whole_naming_row_and_field(cli, tmp_path):
+    bad = tmp_path / "nets.csv"
+    bad.write_text("body,kind,value,role\nbj-bank,prefix,61.135.0.0/16,\n"
+                   "bj-telco,prefix,61.136.0.1/16,owner\n", encoding="utf-8")
+    ran = cli("register", "import", str(bad), "--as", "bj_admin", code=1)
+    assert "nets.csv" in ran.stderr and "row 2" in ran.stderr and "value" in ran.stderr, \
+        ran.stderr
+    assert "61.135.0.0/16" not in cli("register", "list", "--as", "bj_admin").stdout
+    yaml_file = tmp_path / "nets.yaml"
+    yaml_file.write_text("entries: [unclosed", encoding="utf-8")
+    assert "not valid yaml" in cli("register", "import", str(yaml_file), "--as", "bj_admin",
+                                   code=1).stderr.lower()

@@ -3,17 +3,14 @@ feeds and their tokens (``fenghuo feed``) and ``fenghuo ingest`` of a file or st
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
 import typer
-import yaml
-from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
@@ -21,7 +18,14 @@ from fenghuo.cli.collectors import feed_collector
 from fenghuo.cli.common import ActAs, _errors, _runtime, err, out
 from fenghuo.common.errors import FieldError, ValidationFailed
 from fenghuo.common.pagination import PageParams
-from fenghuo.monitoring import chunking, housekeeping, ingest, parsers, register
+from fenghuo.monitoring import (
+    chunking,
+    housekeeping,
+    ingest,
+    parsers,
+    register,
+    register_files,
+)
 from fenghuo.monitoring.constituency import EntryKind, Role
 from fenghuo.monitoring.schemas import CollectorOut, EntryIn, FeedIn
 from fenghuo.org import accounts
@@ -51,30 +55,9 @@ def register_add(
 
 
 def read_entries(file: Path) -> list[EntryIn]:
-    """Register rows of a CSV (header: body,kind,value[,role,verified_by,verified_at,note]) or
-    YAML file (a list of such mappings, or ``{entries: [...]}``); ValidationFailed names the
-    row and field of the first bad one, and nothing is written."""
-    text = file.read_text(encoding="utf-8-sig")
-    if file.suffix.lower() == ".csv":
-        rows = [{k: (v or None) for k, v in r.items() if k} for r in csv.DictReader(
-            io.StringIO(text))]
-    else:
-        try:
-            loaded = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ValidationFailed([FieldError("file", f"not valid YAML: {exc}")]) from None
-        rows = loaded.get("entries") if isinstance(loaded, dict) else loaded
-        if not isinstance(rows, list):
-            raise ValidationFailed([FieldError("file", "expected a list of entries")])
-    entries = []
-    for i, raw in enumerate(rows, 1):
-        try:
-            entries.append(EntryIn.model_validate(raw))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise ValidationFailed([FieldError(".".join(str(p) for p in first["loc"]) or "row",
-                                               first["msg"], row=i, source=file.name)]) from None
-    return entries
+    """Register rows of a CSV or YAML file (``monitoring.register_files``); ValidationFailed
+    names the row and field of the first bad one, and nothing is written."""
+    return register_files.entries_of(file.name, file.read_text(encoding="utf-8-sig"))
 
 
 @register_app.command("import")
@@ -85,8 +68,13 @@ def register_import(
     """Import register entries from CSV or YAML: all rows or none."""
     rt = _runtime()
     with _errors(str(file)):
-        result = register.import_entries(rt.uow, rt.clock, principal=accounts.principal_for(
-            rt.uow, username=as_user), rows=read_entries(file))
+        principal = accounts.principal_for(rt.uow, username=as_user)
+        try:
+            result = register.import_entries(rt.uow, rt.clock, principal=principal,
+                                             rows=read_entries(file))
+        except ValidationFailed as exc:  # the service names the row; say the file too
+            raise ValidationFailed([replace(e, source=e.source or file.name)
+                                    for e in exc.errors]) from None
     out.print(f"created {result.created}, updated {result.updated}, "
               f"unchanged {result.unchanged}")
 

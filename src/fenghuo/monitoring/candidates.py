@@ -398,6 +398,18 @@ def get_candidate(uow: UnitOfWork, *, principal: Principal, ref: str) -> Candida
 # --- decisions ---------------------------------------------------------------------------------
 
 
+def may_decide(uow: UnitOfWork, *, principal: Principal, ref: str) -> bool:
+    """Whether the caller may confirm or dismiss the candidate now (what ``confirm`` and
+    ``dismiss`` check), so a console shows the forms only to those who may use them."""
+    with uow() as s:
+        try:
+            require(principal, Permission.WARNING_DRAFT)
+            _decidable(s, principal, ref)
+        except (Forbidden, Conflict, NotFound):
+            return False
+    return True
+
+
 def _decidable(s: Session, principal: Principal, ref: str) -> tuple[Candidate, Body]:
     """An open candidate the caller's body may decide: the target body's own, or any for the
     Emergency Office (Plan §3.2: it organizes monitoring across provinces)."""

@@ -10,7 +10,10 @@ from fenghuo.web import (
     directory,
     incidents,
     login,
+    monitoring_candidates,
+    monitoring_feeds,
     monitoring_form,
+    monitoring_register,
     monitoring_statistics,
     preparedness,
     responses,
@@ -20,6 +23,9 @@ from fenghuo.web import (
 router = APIRouter(prefix="/web", include_in_schema=False)
 router.include_router(login.router)  # /web/login, /web/logout
 router.include_router(monitoring_statistics.router)  # /web/monitoring/statistics (first)
+router.include_router(monitoring_register.router)  # /web/monitoring/register (before /{ref})
+router.include_router(monitoring_feeds.router)  # /web/monitoring/feeds (before /{ref})
+router.include_router(monitoring_candidates.router)  # /web/monitoring/candidates (before /{ref})
 router.include_router(monitoring_form.router)  # /web/monitoring
 router.include_router(console.router)  # /web/ dashboard, /web/lang
 router.include_router(incidents.router)  # /web/incidents
