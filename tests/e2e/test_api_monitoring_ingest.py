@@ -95,3 +95,31 @@ def test_bad_input_gets_a_clear_problem(client, headers, monkeypatch):
     r = client.get("/api/v1/monitoring/register/lookup", params={"q": "61.135.3.3"},
                    headers=headers("bj_admin"))
     assert r.json()["body"] == "bj-bank" and r.json()["matched"] == "61.135.0.0/16"
+
+
+def test_rejects_page_back_and_add_up(client, headers):
+    token = _setup(client, headers)
+    feed = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"}
+    for i in range(3):  # three batches, each with a bad line, one with two
+        body = BATCH.replace(b"10:00", f"1{i}:00".encode())
+        if i == 2:
+            body += b'{"timestamp": "soon", "event_type": "alert"}\n'
+        assert client.post("/api/v1/monitoring/events", headers=feed,
+                           content=body).status_code == 201
+    nat = headers("nat_admin")
+    summary = client.get("/api/v1/monitoring/feeds/ids-http/rejects/summary", headers=nat)
+    assert summary.status_code == 200, summary.text
+    got = summary.json()
+    assert (got["total"], got["batches"]) == (4, 3)
+    assert got["reasons"][0][1] == 3 and sum(n for _, n in got["reasons"]) == 4
+    newest = client.get("/api/v1/monitoring/feeds/ids-http/rejects",
+                        params={"limit": 2}, headers=nat).json()
+    older = client.get("/api/v1/monitoring/feeds/ids-http/rejects",
+                       params={"limit": 2, "offset": 2}, headers=nat).json()
+    assert len(newest) == 2 and len(older) == 2
+    assert {(r["batch"], r["line_no"]) for r in newest}.isdisjoint(
+        {(r["batch"], r["line_no"]) for r in older})
+    assert client.get("/api/v1/monitoring/feeds/ids-http/rejects/summary",
+                      headers=headers("sh_admin")).status_code == 404  # another province's
+    assert client.get("/api/v1/monitoring/feeds/ids-http/rejects", params={"offset": -1},
+                      headers=nat).status_code == 422

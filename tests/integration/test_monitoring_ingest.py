@@ -192,3 +192,19 @@ def test_ipv6_and_the_general_path_store_the_same_fields(rt, principal, feed):
         phish = s.execute(select(events).where(events.c.domain == "phish.bank.com.cn")).one()
         assert phish.url == "http://phish.bank.com.cn/login" and phish.source_ip is None
         assert phish.body_id == _body_id(rt, "bj-bank") and phish.line_no == 2
+
+
+def test_register_entries_are_found_by_the_start_of_their_value(rt, principal, feed):
+    register.put_entry(rt.uow, rt.clock, principal=principal("bj_admin"), data=EntryIn(
+        body="bj-telco", kind=EntryKind.ASN, value="AS4808"))
+    bj = principal("bj_admin")
+
+    def values(q):
+        return [e.value for e in register.list_entries(rt.uow, principal=bj,
+                                                       page=PageParams(), q=q).items]
+
+    assert values("61.135.") == ["61.135.0.0/16", "61.135.8.0/28"]
+    assert values("61.135.8") == ["61.135.8.0/28"]
+    assert values("BANK.com") == ["bank.com.cn"]
+    assert values("AS4808") == ["4808"] and values("4808") == ["4808"]
+    assert values("61.135_") == [] and values("%") == []  # wildcards are literal

@@ -10,7 +10,8 @@ are documents, and go whole.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from fenghuo.common.errors import FieldError, ValidationFailed
@@ -70,13 +71,10 @@ def _lines(fp: BinaryIO, advance: Callable[[int], object]) -> Iterator[list[byte
         yield [rest.rstrip(b"\r")]
 
 
-def groups(items: Iterator[Chunk], size: int = GROUP_CHUNKS) -> Iterator[list[Chunk]]:
-    """Chunks in groups of ``size`` (one transaction each)."""
-    group: list[Chunk] = []
-    for c in items:
-        group.append(c)
-        if len(group) == size:
-            yield group
-            group = []
-    if group:
-        yield group
+def groups(items: Iterable[Chunk], size: int = GROUP_CHUNKS) -> Iterator[Iterator[Chunk]]:
+    """Chunks in groups of ``size`` (one transaction each), each group read lazily: a chunk
+    is read when the transaction comes to it, so memory holds a chunk or two, not a group.
+    Consume each group before asking for the next."""
+    it = iter(items)
+    while (first := next(it, None)) is not None:
+        yield itertools.chain([first], itertools.islice(it, size - 1))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
@@ -50,6 +50,7 @@ from fenghuo.monitoring.schemas import (
     FeedOut,
     FeedToken,
     RejectOut,
+    RejectSummary,
 )
 from fenghuo.org import accounts, scoping
 from fenghuo.org.models import Body, Jurisdiction
@@ -301,17 +302,38 @@ def _paths(s: Session, body_ids: Iterable[int | None]) -> dict[int, str]:
                           .where(Body.id.in_(ids))).all()) if ids else {}
 
 
-def rejects(uow: UnitOfWork, *, principal: Principal, feed: str,
-            limit: int = 100) -> list[RejectOut]:
-    """The latest lines of a feed that could not be read, with their reasons."""
+def rejects(uow: UnitOfWork, *, principal: Principal, feed: str, limit: int = 100,
+            offset: int = 0) -> list[RejectOut]:
+    """The latest lines of a feed that could not be read, with their reasons (newest first,
+    ``offset`` lines skipped)."""
     visible_feed(uow, principal=principal, code=feed)
     with uow() as s:
         rows = s.execute(select(IngestReject, IngestBatch.key)
                          .join(IngestBatch, IngestBatch.id == IngestReject.batch_id)
-                         .join(Feed, Feed.id == IngestReject.feed_id).where(Feed.code == feed)
-                         .order_by(IngestReject.id.desc()).limit(limit)).all()
+                         .where(IngestReject.feed_id == _feed_id(s, feed))
+                         .order_by(IngestReject.id.desc()).offset(offset).limit(limit)).all()
         return [RejectOut(batch=k, line_no=r.line_no, reason=r.reason, raw=r.raw)
                 for r, k in rows]
+
+
+def reject_summary(uow: UnitOfWork, *, principal: Principal, feed: str,
+                   top: int = 5) -> RejectSummary:
+    """How many lines of a feed were kept aside, from how many batches, and why (commonest
+    reasons first)."""
+    visible_feed(uow, principal=principal, code=feed)
+    with uow() as s:
+        fid = _feed_id(s, feed)
+        total, batches = s.execute(select(func.count(), func.count(
+            IngestReject.batch_id.distinct())).where(IngestReject.feed_id == fid)).one()
+        reasons = s.execute(select(IngestReject.reason, func.count().label("n"))
+                            .where(IngestReject.feed_id == fid).group_by(IngestReject.reason)
+                            .order_by(func.count().desc(), IngestReject.reason)
+                            .limit(top)).all()
+    return RejectSummary(total=total, batches=batches, reasons=[(r, n) for r, n in reasons])
+
+
+def _feed_id(s: Session, code: str) -> int:
+    return s.scalar(select(Feed.id).where(Feed.code == code))
 
 
 def feed_format(uow: UnitOfWork, *, code: str) -> str:

@@ -137,9 +137,16 @@ def _visible_entries(principal: Principal):  # noqa: ANN202 - a Select
 
 
 def list_entries(uow: UnitOfWork, *, principal: Principal, page: PageParams,
-                 body: str | None = None, kind: c.EntryKind | None = None) -> Page[EntryOut]:
+                 body: str | None = None, kind: c.EntryKind | None = None,
+                 q: str | None = None) -> Page[EntryOut]:
+    """Entries in scope; ``q`` keeps those whose value starts with it (``61.135.``,
+    ``AS4808``, ``example.com``)."""
     require(principal, Permission.ORG_READ)
     query = _visible_entries(principal)
+    if q and q.strip():
+        text = q.strip().lower()
+        text = text[2:] if text.startswith("as") and text[2:].isdigit() else text  # AS4808
+        query = query.where(ConstituencyEntry.value.startswith(text, autoescape=True))
     if body:
         query = query.where(Body.key == body)
     if kind:

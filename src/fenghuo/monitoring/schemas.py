@@ -156,6 +156,14 @@ class RejectOut(BaseModel):
     raw: str
 
 
+class RejectSummary(BaseModel):
+    """A feed's rejected lines in all: how many, from how many batches, the commonest reasons."""
+
+    total: int
+    batches: int
+    reasons: list[tuple[str, int]]
+
+
 class BatchOut(BaseModel):
     """What one batch brought in: lines read, events kept, rejects, skipped lines, and where
     the events were attributed. ``duplicate`` is true when the batch had been taken in

@@ -10,8 +10,6 @@ feed of another province is not found); this module only draws what it returns.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -32,13 +30,22 @@ from fenghuo.org import bodies
 from fenghuo.org.rules import Permission
 
 from . import session
-from .monitoring_common import field_errors, form_text, gettext_of, may, slice_page
-from .pages import Posted, error_page, errors_by_field, page_count, posted, render, to_login, user
+from .monitoring_common import Slice, field_errors, form_text, gettext_of, may
+from .pages import (
+    PAGE_SIZE,
+    Posted,
+    error_page,
+    errors_by_field,
+    page_count,
+    posted,
+    render,
+    to_login,
+    user,
+)
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ["code", "name_zh", "name_en", "body", "format", "expected_interval_minutes"]
 #: the latest rejected lines a feed's page reads (its counts say when there are more)
-REJECTS_READ = 1000
 TOP_REASONS = 10
 BODY_CHOICES = 500
 
@@ -121,16 +128,16 @@ def feed_page(request: Request, code: str, page: int = 1) -> Response:
         feed = _feed(request, me, code)
     except DomainError as exc:
         return error_page(request, me, exc)
+    page = max(page, 1)
     try:
-        kept = ingest.rejects(rt.uow, principal=me, feed=code, limit=REJECTS_READ + 1)
+        summary = ingest.reject_summary(rt.uow, principal=me, feed=code, top=TOP_REASONS)
+        kept = ingest.rejects(rt.uow, principal=me, feed=code, limit=PAGE_SIZE,
+                              offset=(page - 1) * PAGE_SIZE)
     except Forbidden:
-        kept = None  # reading a feed's rejected lines takes monitoring:submit, as in the API
-    more = kept is not None and len(kept) > REJECTS_READ
-    kept = kept[:REJECTS_READ] if kept is not None else None
-    found = slice_page(kept or [], page)
+        summary, kept = None, None  # rejected lines take monitoring:submit, as in the API
+    found = Slice(kept or [], summary.total if summary else 0)
     return render(request, "monitoring_feed.html", {
         "me": user(rt, me), "nav": "monitoring_feeds", "feed": feed, "rejects": kept,
-        "more": more, "read": REJECTS_READ, "found": found, "page": max(page, 1),
-        "pages": page_count(found.total), "query": "",
-        "reasons": Counter(r.reason for r in kept or []).most_common(TOP_REASONS),
-        "batches": len({r.batch for r in kept or []})})
+        "found": found, "page": page, "pages": page_count(found.total), "query": "",
+        "reasons": summary.reasons if summary else [],
+        "batches": summary.batches if summary else 0})

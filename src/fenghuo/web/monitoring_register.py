@@ -84,11 +84,12 @@ def _kind(text: str) -> EntryKind | None:
 
 
 def _page(request: Request, me: Principal, kind: str = "", body: str = "", page: int = 1,
-          view: View | None = None, status: int = 200) -> Response:
+          view: View | None = None, status: int = 200, value: str = "") -> Response:
     rt, view = session.runtime(request), view or View()
     try:
         found = register.list_entries(rt.uow, principal=me, page=page_params(page),
-                                      body=body or None, kind=_kind(kind))
+                                      body=body or None, kind=_kind(kind),
+                                      q=value[:253] or None)
         choices = bodies.list_bodies(rt.uow, principal=me,
                                      page=PageParams(limit=BODY_CHOICES)).items
     except DomainError as exc:
@@ -97,22 +98,23 @@ def _page(request: Request, me: Principal, kind: str = "", body: str = "", page:
     return render(request, "monitoring_register.html", {
         "me": user(rt, me), "nav": "monitoring_register", "found": found,
         "page": max(page, 1), "pages": page_count(found.total), "kinds": KINDS, "roles": ROLES,
-        "f": {"kind": kind, "body": body}, "bodies": choices, "v": view,
+        "f": {"kind": kind, "body": body, "value": value}, "bodies": choices, "v": view,
         "fe": errors_by_field(view.errors), "lookup": lookup, "lookup_error": lookup_error,
         "may_write": may(me, Permission.REGISTER_WRITE),
-        "query": urlencode({"kind": kind, "body": body, "q": view.q}) + "&"}, status)
+        "query": urlencode({"kind": kind, "body": body, "value": value, "q": view.q}) + "&"},
+        status)
 
 
 @router.get("/monitoring/register")
 def register_page(request: Request, kind: str = "", body: str = "", page: int = 1,
                   q: str = "", done: str = "", created: int = 0, updated: int = 0,
-                  unchanged: int = 0) -> Response:
+                  unchanged: int = 0, value: str = "") -> Response:
     me = session.principal(request)
     if me is None:
         return to_login(request)
     view = View(q=q, done={"what": done, "created": created, "updated": updated,
                            "unchanged": unchanged} if done else {})
-    return _page(request, me, kind, body, page, view)
+    return _page(request, me, kind, body, page, view, value=value)
 
 
 def _entry_in(form: dict, tz: ZoneInfo, gettext: Say) -> EntryIn:

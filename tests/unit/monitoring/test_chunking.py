@@ -67,4 +67,4 @@ def test_document_formats_go_whole_and_are_bounded(monkeypatch):
 
 def test_groups():
     items = _lines(b"".join(b"%d\n" % i for i in range(10)), chunk_lines=1)
-    assert [len(g) for g in chunking.groups(iter(items), 4)] == [4, 4, 2]
+    assert [len(list(g)) for g in chunking.groups(iter(items), 4)] == [4, 4, 2]

@@ -33,6 +33,7 @@ from fenghuo.monitoring.schemas import (
     ImportResult,
     LookupOut,
     RejectOut,
+    RejectSummary,
 )
 
 router = APIRouter(tags=["monitoring (machine)"])
@@ -93,9 +94,19 @@ def create_feed(*, rt: RuntimeDep, me: CurrentUser, data: FeedIn) -> FeedToken:
 
 @router.get("/monitoring/feeds/{code}/rejects", response_model=list[RejectOut])
 def feed_rejects(*, rt: RuntimeDep, me: CurrentUser, code: Annotated[str, Path(max_length=80)],
-                 limit: Annotated[int, Query(ge=1, le=500)] = 100):
-    """The latest lines of a feed that could not be read, with their reasons."""
-    return ingest.rejects(rt.uow, principal=me, feed=code, limit=limit)
+                 limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                 offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
+    """The latest lines of a feed that could not be read, with their reasons (newest first;
+    ``offset`` pages back)."""
+    return ingest.rejects(rt.uow, principal=me, feed=code, limit=limit, offset=offset)
+
+
+@router.get("/monitoring/feeds/{code}/rejects/summary", response_model=RejectSummary)
+def feed_reject_summary(*, rt: RuntimeDep, me: CurrentUser,
+                        code: Annotated[str, Path(max_length=80)]):
+    """How many lines of the feed were kept aside, from how many batches, and the commonest
+    reasons."""
+    return ingest.reject_summary(rt.uow, principal=me, feed=code)
 
 
 @router.get("/monitoring/events", response_model=list[EventOut])
