@@ -1,13 +1,18 @@
-"""Real local peers for delivery tests: an SMTP server (aiosmtpd) and an HTTP webhook receiver,
-both bound to 127.0.0.1 only."""
+"""Real local peers for delivery tests: an SMTP server (aiosmtpd, plain or with implicit TLS under
+a self-signed certificate made by ``openssl``) and an HTTP webhook receiver, all bound to
+127.0.0.1 only."""
 
 from __future__ import annotations
 
 import json
 import socket
+import ssl
+import subprocess
 import threading
+from dataclasses import dataclass
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
@@ -27,11 +32,37 @@ class MailBox:
         return "250 OK"
 
 
+@dataclass(frozen=True)
+class Certificate:
+    cert: Path  #: PEM certificate, self-signed, for 127.0.0.1 and localhost: also its own CA file
+    key: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert, self.key)
+        return context
+
+
+def self_signed(directory: Path, name: str = "relay",
+                names: str = "IP:127.0.0.1,DNS:localhost") -> Certificate:
+    """A fresh self-signed certificate (``openssl req``) for ``names`` (subjectAltName)."""
+    cert, key = directory / f"{name}.crt", directory / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", f"/CN={name}/O=Fenghuo test", "-keyout", str(key),
+                    "-out", str(cert), "-addext", f"subjectAltName={names}"],
+                   check=True, capture_output=True)
+    return Certificate(cert, key)
+
+
 class SMTPPeer:
-    def __init__(self) -> None:
+    """An SMTP server; with ``tls`` (a server context) it speaks TLS from the first byte (SMTPS,
+    implicit TLS, as on port 465)."""
+
+    def __init__(self, *, tls: ssl.SSLContext | None = None, **smtp_options: object) -> None:
         self.box = MailBox()
         self.port = free_port()
-        self.controller = Controller(self.box, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.box, hostname="127.0.0.1", port=self.port,
+                                     ssl_context=tls, **smtp_options)
 
     def __enter__(self) -> SMTPPeer:
         self.controller.start()

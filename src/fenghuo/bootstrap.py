@@ -13,7 +13,7 @@ from fenghuo.common.clock import Clock, SystemClock
 from fenghuo.config import Settings
 from fenghuo.db import migrate
 from fenghuo.db.session import UnitOfWork, make_engine
-from fenghuo.org import accounts, interchange
+from fenghuo.org import accounts, directory, interchange
 from fenghuo.org.models import User
 from fenghuo.org.rules import Role
 from fenghuo.org.schemas import UserIn
@@ -42,7 +42,8 @@ class Runtime:
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Runtime:
     settings = settings or Settings()
     engine = make_engine(settings.resolved_database_url())
-    return Runtime(settings=settings, engine=engine, uow=UnitOfWork(engine),
+    uow = UnitOfWork(engine, info={directory.TEXTS_PHONES: settings.texts_phones})
+    return Runtime(settings=settings, engine=engine, uow=uow,
                    clock=clock or SystemClock())
 
 

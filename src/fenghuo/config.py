@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,7 +41,36 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    smtp_tls: Literal["none", "starttls", "implicit"] | None = Field(
+        default=None, description="How the SMTP connection is protected: none, starttls (port "
+        "587) or implicit (SMTPS, port 465); default: starttls when SMTP_STARTTLS is set, else "
+        "none")
+    smtp_ca_file: Path | None = Field(
+        default=None, description="PEM file of the certificate authorities trusted for the SMTP "
+        "relay's certificate (default: the system's); verification is never switched off")
     webhook_timeout: float = 5.0
+    public_url: str | None = Field(
+        default=None, description="The address people open Fenghuo at, e.g. "
+        "https://fenghuo.example.cn: the Feishu and SMS channels link to the page of what they "
+        "announce")
+    # SMS through a gateway's HTTP API (notify.adapters.sms); unset URL = no SMS channel
+    sms_url: str | None = Field(default=None, description="The SMS gateway's send endpoint")
+    sms_token: SecretStr | None = Field(default=None, description="The gateway's API key")
+    sms_token_header: str = Field(
+        default="Authorization", description="Header that carries the API key; with "
+        "Authorization it is sent as `Bearer <key>`, with any other header as is")
+    sms_sign_name: str = Field(default="烽火", max_length=20, description="The registered "
+                               "signature (短信签名) the carriers show as 【…】")
+    sms_sender: str | None = Field(default=None, description="Sender id or number, if the "
+                                   "gateway wants one")
+    sms_template_id: str | None = Field(default=None, description="Template (模板) id for "
+                                        "gateways that send templates only")
+    sms_max_segments: int = Field(
+        default=3, ge=1, le=10, description="At most this many SMS segments per message (70 "
+        "characters for one, 67 each when longer, the signature included)")
+    sms_for_phone: bool = Field(
+        default=True, description="With an SMS gateway, a body whose only contacts are phone "
+        "numbers is texted at its Chinese mobile numbers")
     worker: bool | None = Field(
         default=None, description="Run a delivery worker inside `fenghuo serve`; default: yes "
         "on the embedded database, no on PostgreSQL (run `fenghuo worker` there)")
@@ -70,6 +100,12 @@ class Settings(BaseSettings):
         default=1, ge=1, description="Events at a CII unit that open a candidate (Law art. 31)")
     candidate_detect_minutes: float = Field(
         default=5, gt=0, description="How often the worker runs detection (idempotent)")
+    # public tips (Law art. 14 says "in time" and sets no figure: these are project rules)
+    tip_decide_hours: float = Field(
+        default=72, gt=0, description="Hours the holder of a public tip has to accept, transfer "
+        "(移送), file or close it, from receipt and from each transfer")
+    tip_close_days: float = Field(
+        default=30, gt=0, description="Days to close a public tip once it is accepted")
     # scale-out ingest through NATS JetStream (`fenghuo ingest --via nats`, `fenghuo
     # ingest-worker`); the embedded default needs none of it
     nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server(s), "
@@ -97,3 +133,13 @@ class Settings(BaseSettings):
     @property
     def is_embedded(self) -> bool:
         return self.resolved_database_url().startswith("sqlite")
+
+    @property
+    def smtp_tls_mode(self) -> str:
+        """``smtp_tls``, or what the older ``smtp_starttls`` flag says."""
+        return self.smtp_tls or ("starttls" if self.smtp_starttls else "none")
+
+    @property
+    def texts_phones(self) -> bool:
+        """Whether phone-only bodies are texted: an SMS gateway is set and ``sms_for_phone``."""
+        return bool(self.sms_url) and self.sms_for_phone

@@ -138,7 +138,8 @@ def test_a_tip_becomes_an_incident_without_the_tipster(client, headers):
     assert incident["source"] == "public" and "李四" not in r.text
     assert any(e["kind"] == "from_tip" for e in incident["timeline"])
     again = client.post(f"/api/v1/tips/{ref}/convert", json=body, headers=headers("bj_duty"))
-    assert again.status_code == 422 and "already converted" in again.text
+    # a tip filed as an incident is finished: acting on it again conflicts with its state
+    assert again.status_code == 409 and "already converted" in again.text
     assert client.get(f"/api/v1/tips/{ref}", headers=headers("bj_duty")).json()["state"] == (
         "converted")
 

@@ -74,7 +74,8 @@ def test_draft_approve_publish_acknowledge_complete_revise_lift(client, headers,
     w = r.json()
     assert w["state"] == "published" and w["published_at"]
     assert {x["body"]: x["state"] for x in w["recipients"]} == {
-        "bj-finance-reg": "due", "cn.emergency-office": "due"}
+        "bj-finance-reg": "due", "cn.emergency-office": "due", "bj-bank": "due",
+        "110000.cncert": "due"}  # the units too (Plan §3.3 ¶1)
     tasks = {(t["body"], t["code"]) for t in w["tasks"]}  # Plan §3.4.2 for orange
     assert {("110000.office", "orange.start_plan"), ("bj-finance-reg", "orange.start_plan")} \
         <= tasks
@@ -82,7 +83,26 @@ def test_draft_approve_publish_acknowledge_complete_revise_lift(client, headers,
     r = client.post(f"/api/v1/warnings/{ref}/acknowledge", headers=headers("bj_fin"))
     assert r.status_code == 200, r.text
     assert {x["body"]: x["state"] for x in r.json()["recipients"]} == {
-        "bj-finance-reg": "acknowledged", "cn.emergency-office": "due"}
+        "bj-finance-reg": "acknowledged", "cn.emergency-office": "due", "bj-bank": "due",
+        "110000.cncert": "due"}
+
+    # the bank sees the warning, only its own part of it, acknowledges and does its task
+    r = client.get(f"/api/v1/warnings/{ref}", headers=headers("bj_reporter"))
+    assert r.status_code == 200, r.text
+    mine = r.json()
+    assert [x["body"] for x in mine["recipients"]] == ["bj-bank"]
+    assert mine["recipient_count"] == 1 and {t["body"] for t in mine["tasks"]} == {"bj-bank"}
+    assert all(d["body"] == "bj-bank" for d in mine["deliveries"])
+    listed = client.get("/api/v1/warnings", headers=headers("bj_reporter")).json()
+    assert ref in {x["ref"] for x in listed["items"]}
+    r = client.post(f"/api/v1/warnings/{ref}/acknowledge", headers=headers("bj_reporter"))
+    assert r.status_code == 200 and r.json()["recipients"][0]["state"] == "acknowledged"
+    [unit_task] = mine["tasks"]
+    assert unit_task["code"] == "orange.unit_measures" and unit_task["owner"] == "operating_unit"
+    r = client.post(f"/api/v1/warnings/{ref}/tasks/{unit_task['id']}/done",
+                    json={"evidence": "VPN 已修补 patched"}, headers=headers("bj_reporter"))
+    assert r.status_code == 200, r.text
+    assert r.json()["tasks"][0]["state"] == "done"
 
     task = next(t for t in w["tasks"] if t["body"] == "110000.office")
     done = f"/api/v1/warnings/{ref}/tasks/{task['id']}/done"
@@ -122,10 +142,12 @@ def test_draft_approve_publish_acknowledge_complete_revise_lift(client, headers,
     w = r.json()
     assert (w["state"], w["lift_reason"]) == ("lifted", "patched everywhere")
     # the orange tasks were superseded by the revision; the yellow ones close with the lifting
-    assert {t["state"] for t in w["tasks"] if t["id"] != task["id"]} == {"closed", "superseded"}
+    assert {t["state"] for t in w["tasks"] if t["id"] not in (task["id"], unit_task["id"])} \
+        == {"closed", "superseded"}
     assert {t["state"] for t in w["tasks"] if t["code"].startswith("yellow.")} == {"closed"}
     assert [e["kind"] for e in w["timeline"]] == [
-        "drafted", "approved", "published", "acknowledged", "task_done", "revised", "lifted"]
+        "drafted", "approved", "published", "acknowledged", "acknowledged", "task_done",
+        "task_done", "revised", "lifted"]
 
     listed = client.get("/api/v1/warnings", params={"state": "lifted", "level": "yellow"},
                         headers=headers("bj_admin")).json()

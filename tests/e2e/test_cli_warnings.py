@@ -75,7 +75,20 @@ def test_a_city_warning_from_draft_to_lifting(cli):
     r = cli("warning", "publish", ref, "--as", "jc_duty")
     assert r.returncode == 0, r.stderr
     assert "jc.telecom-regulator" in r.stdout and "cn.emergency-office" in r.stdout
+    # the water company itself is reached (Plan §3.3 ¶1), acknowledges and does its task
+    assert "jc.zezhou-water" in r.stdout
     assert cli("warning", "ack", ref, "--as", "jc_tel").returncode == 0
+    assert cli("warning", "ack", ref, "--as", "jc_ops").returncode == 0
+    own = cli("warning", "show", ref, "--as", "jc_ops").stdout
+    assert re.search(r"jc\.zezhou-water.*acknowledged", own)
+    assert "jc.telecom-regulator" not in own  # a unit sees its own part (Law art. 30)
+    task = re.search(r"^│\s*(\d+)\s*│\s*jc\.zezhou-water", own, re.M)
+    assert task, own
+    done = cli("warning", "done", ref, task.group(1), "--evidence", "VPN网关已修补 patched",
+               "--as", "jc_ops")
+    assert done.returncode == 0 and "done by jc_ops" in done.stdout, done.stderr
+    again = cli("warning", "done", ref, task.group(1), "--evidence", "again", "--as", "jc_ops")
+    assert again.returncode == 1 and "already done" in again.stderr
     shown = cli("warning", "show", ref, "--as", "jc_duty")
     assert shown.returncode == 0, shown.stderr
     out = shown.stdout

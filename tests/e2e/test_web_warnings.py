@@ -183,6 +183,16 @@ def test_four_eyes_publish_acknowledge_tasks_and_lift(client, rt, clock):
     assert r.status_code == 403 and "lift.not_issuer" in r.text.split('id="problem"')[1]
     assert stored(rt, ref).state == "published"
 
+    bank = as_user(client, "bj_reporter")  # the operating unit (Plan §3.3 ¶1; issue 16)
+    listed = bank.get("/web/warnings").text
+    assert f'data-ref="{ref}"' in listed
+    page = bank.get(path).text
+    assert 'id="acknowledge"' in page and 'data-body="bj-finance-reg"' not in page  # Law 30
+    ref_of(post(bank, f"{path}/acknowledge"))
+    task = re.search(rf'action="{path}/tasks/(\d+)/done"', bank.get(path).text).group(1)
+    ref_of(post(bank, f"{path}/tasks/{task}/done", evidence="VPN 已修补 patched"))
+    assert {t.state for t in stored(rt, ref).tasks if t.body == "bj-bank"} == {"done"}
+
     clock.advance(hours=3)  # the orange plan start (2 h) is now overdue for the issuer
     page = client.get(path).text
     recipients = page.split('id="recipients"')[1].split("</section>")[0]

@@ -426,7 +426,7 @@ def test_robot_transport_and_answer_failures(receiver, sender_class):
 def test_registry_builds_every_channel_from_plain_settings(smtp_server, receiver):
     notifiers = build_notifiers({"smtp_host": "127.0.0.1", "smtp_port": smtp_server.port,
                                  "smtp_sender": "alerts@fenghuo.example", "webhook_timeout": 2})
-    assert set(notifiers) == {"email", "webhook", "dingtalk", "wecom"}
+    assert set(notifiers) == {"email", "webhook", "dingtalk", "wecom", "feishu", "sms"}
     assert all(isinstance(n, Notifier) and n.channel == name for name, n in notifiers.items())
     notifiers["email"].send(message("email", "duty@bj.example"))
     notifiers["webhook"].send(message("webhook", receiver.base, secret=HOOK_SECRET))

@@ -282,7 +282,9 @@ def test_relations_to_warnings_and_monitoring_items(rt, principal, clock):
     """A warning names its issuer and recipients; a monitoring item its submitter and the bodies
     it was shared with; in scope is whoever's scope holds the issuer or submitter."""
     w = published(rt, principal, clock)  # issued by 110000.office to Beijing finance
-    assert {r.body for r in w.recipients} == {"cn.emergency-office", "bj-finance-reg"}
+    # the units too: Beijing's finance operator and CNCERT's Beijing branch (Plan §3.3 ¶1)
+    assert {r.body for r in w.recipients} == {"cn.emergency-office", "bj-finance-reg",
+                                              "bj-bank", "110000.cncert"}
     item = monitoring.submit(rt.uow, rt.clock, principal=principal("bj_reporter"),
                              data=monitoring_in(clock, important=True))
     with rt.uow() as s:
@@ -299,7 +301,7 @@ def test_relations_to_warnings_and_monitoring_items(rt, principal, clock):
         assert relations.relations_to_monitoring_items(s, None, [mi]) == {
             mi.id: Relation.PUBLIC}
     assert wr == {"110000.office": Relation.NAMED, "cn.emergency-office": Relation.NAMED,
-                  "bj-finance-reg": Relation.NAMED, "110000.cncert": Relation.IN_SCOPE,
+                  "bj-finance-reg": Relation.NAMED, "110000.cncert": Relation.NAMED,
                   "310000.office": Relation.COMMUNITY, "bj-telco": Relation.COMMUNITY}
     assert mr == {"bj-bank": Relation.NAMED, "cn.emergency-office": Relation.NAMED,
                   "110000.office": Relation.IN_SCOPE, "310000.office": Relation.COMMUNITY,

@@ -25,10 +25,12 @@ def test_publication_reminder_and_lifting_are_delivered(rt, principal, clock):
                                              secret=SECRET))
         w = published(rt, principal, clock)
         worker = worker_for(rt, smtp.port)
-        assert worker.deliver_once() == 2
-        [mail] = smtp.box.messages
+        assert worker.deliver_once() == 3
+        mails = {m["To"]: m for m in smtp.box.messages}
+        # the finance regulator, and the finance operator itself (Plan §3.3 ¶1; issue 16)
+        assert set(mails) == {"duty@bj-finance-reg.example", "duty@bj-bank.example.cn"}
+        mail = mails["duty@bj-finance-reg.example"]
         assert w.ref in mail["Subject"] and "橙色" in mail["Subject"]
-        assert mail["To"] == "duty@bj-finance-reg.example"
         [req] = hook.requests
         h = req["headers"]
         assert verify_signature(SECRET, h["X-Fenghuo-Timestamp"], req["body"],
@@ -36,15 +38,17 @@ def test_publication_reminder_and_lifting_are_delivered(rt, principal, clock):
         assert req["json"]["event"] == "warning.published" and req["json"]["level"] == "orange"
 
         warnings.acknowledge(rt.uow, rt.clock, principal=principal("bj_fin"), ref=w.ref)
+        warnings.acknowledge(rt.uow, rt.clock, principal=principal("bj_reporter"), ref=w.ref)
         clock.advance(hours=2)
-        assert warnings.remind_unacknowledged(rt.uow, rt.clock) == 1  # only the Office
+        # the Office and CNCERT's Beijing branch (which has no contact to remind)
+        assert warnings.remind_unacknowledged(rt.uow, rt.clock) == 2
         assert worker.deliver_once() == 1
         assert hook.requests[-1]["json"]["event"] == "warning.reminder"
-        assert len(smtp.box.messages) == 1  # the finance regulator acknowledged in time
+        assert len(smtp.box.messages) == 2  # the regulator and the bank acknowledged in time
 
         warnings.lift(rt.uow, rt.clock, principal=principal("bj_duty"), ref=w.ref,
                       data=LiftIn(reason="patched"))
-        assert worker.deliver_once() == 2
+        assert worker.deliver_once() == 3
         assert hook.requests[-1]["json"]["event"] == "warning.lifted"
         assert "解除" in smtp.box.messages[-1]["Subject"]
         out = warnings.get_warning(rt.uow, rt.clock, principal=principal("bj_duty"), ref=w.ref)

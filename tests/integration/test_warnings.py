@@ -77,14 +77,18 @@ def test_a_province_drafts_approves_and_publishes_an_orange_warning(rt, principa
     warnings.approve(rt.uow, rt.clock, principal=principal("bj_admin"), ref=w.ref)
     out = warnings.publish(rt.uow, rt.clock, principal=principal("bj_duty"), ref=w.ref)
     assert out.state == "published" and out.published_at is not None
-    assert {r.body for r in out.recipients} == {"bj-finance-reg", "cn.emergency-office"}
+    # Plan §3.3 ¶1 (通知有关部门和单位): the finance regulator, the Emergency Office, and
+    # the units: Beijing's finance operator and CNCERT's Beijing branch (issue 16 item 1)
+    assert {r.body for r in out.recipients} == {"bj-finance-reg", "cn.emergency-office",
+                                                 "bj-bank", "110000.cncert"}
     assert all(r.state == "due" for r in out.recipients)
     assert {(d.body, d.channel) for d in out.deliveries} == {
-        ("bj-finance-reg", "email"), ("cn.emergency-office", "email")}
+        ("bj-finance-reg", "email"), ("cn.emergency-office", "email"), ("bj-bank", "email")}
     # Plan §3.4.2 for orange: the region's office and the sector's department act
     owners = {(t.body, t.code) for t in out.tasks}
     assert ("110000.office", "orange.start_plan") in owners
     assert ("bj-finance-reg", "orange.start_plan") in owners
+    assert ("bj-bank", "orange.unit_measures") in owners  # the unit takes the measures
     assert [e.kind for e in out.timeline] == ["drafted", "approved", "published"]
 
 
@@ -116,12 +120,15 @@ def test_acknowledgement_and_reminders(rt, principal, clock, contacts):
     w = published(rt, principal, clock)
     out = warnings.acknowledge(rt.uow, rt.clock, principal=principal("bj_fin"), ref=w.ref)
     states = {r.body: r.state for r in out.recipients}
-    assert states == {"bj-finance-reg": "acknowledged", "cn.emergency-office": "due"}
+    assert states == {"bj-finance-reg": "acknowledged", "cn.emergency-office": "due",
+                      "bj-bank": "due", "110000.cncert": "due"}
     with pytest.raises(NotFound):  # Shanghai did not receive it, and cannot see it
         warnings.acknowledge(rt.uow, rt.clock, principal=principal("sh_admin"), ref=w.ref)
     assert warnings.remind_unacknowledged(rt.uow, rt.clock) == 0
+    warnings.acknowledge(rt.uow, rt.clock, principal=principal("bj_reporter"), ref=w.ref)
     clock.advance(hours=1, minutes=1)  # orange: one hour to acknowledge
-    assert warnings.remind_unacknowledged(rt.uow, rt.clock) == 1
+    # the Emergency Office and CNCERT's branch did not acknowledge; the bank did
+    assert warnings.remind_unacknowledged(rt.uow, rt.clock) == 2
     assert warnings.remind_unacknowledged(rt.uow, rt.clock) == 0  # once
     out = warnings.get_warning(rt.uow, rt.clock, principal=principal("bj_duty"), ref=w.ref)
     eo = next(r for r in out.recipients if r.body == "cn.emergency-office")

@@ -133,7 +133,7 @@ class TestRoles:
                            Permission.PREPAREDNESS_WRITE, Permission.SUPPORT_LOG},
         Role.OPERATOR_REPORTER: R | {Permission.SYSTEM_WRITE, Permission.INCIDENT_REPORT,
                                      Permission.MONITORING_SUBMIT, Permission.REGISTER_WRITE,
-                                     Permission.PREPAREDNESS_WRITE},
+                                     Permission.PREPAREDNESS_WRITE, Permission.WARNING_RESPOND},
         Role.SUPPORT_MEMBER: R | {Permission.INCIDENT_REPORT, Permission.MONITORING_SUBMIT,
                                   Permission.REGISTER_WRITE,
                                   Permission.WARNING_RESPOND, Permission.RESPONSE_REPORT,
@@ -149,7 +149,7 @@ class TestRoles:
         got = rules.permissions_of({"read_only", "operator_reporter"})
         assert got == self.R | {Permission.SYSTEM_WRITE, Permission.INCIDENT_REPORT,
                                 Permission.MONITORING_SUBMIT, Permission.REGISTER_WRITE,
-                                Permission.PREPAREDNESS_WRITE}
+                                Permission.PREPAREDNESS_WRITE, Permission.WARNING_RESPOND}
 
     def test_every_role_and_kind_is_labelled_in_both_languages(self):
         for labels in (rules.ROLE_LABELS, rules.BODY_KIND_LABELS, rules.LEVEL_LABELS):

@@ -25,7 +25,14 @@ BJ_CITY_OFFICE = Body(13, BodyKind.OFFICE, BJ_CITY)
 SH_OFFICE = Body(20, BodyKind.OFFICE, SH)
 TEAM = Body(30, BodyKind.SUPPORT_TEAM, NATION)
 BJ_BANK = Body(40, BodyKind.OPERATOR, BJ, frozenset({"finance"}))
+BJ_TELCO = Body(41, BodyKind.OPERATOR, BJ_CITY, frozenset({"telecom"}))
+SH_BANK = Body(42, BodyKind.OPERATOR, SH, frozenset({"finance"}))
+CNCERT = Body(50, BodyKind.CERT, NATION)
+BJ_CERT = Body(51, BodyKind.CERT, BJ)
+SH_CERT = Body(52, BodyKind.CERT, SH)
+BJ_SUPPORT = Body(60, BodyKind.SUPPORT_UNIT, BJ)
 ALL = [EO, MIIT, BJ_OFFICE, BJ_FIN, BJ_TEL, BJ_CITY_OFFICE, SH_OFFICE, TEAM, BJ_BANK]
+UNITS = [*ALL, BJ_TELCO, SH_BANK, CNCERT, BJ_CERT, SH_CERT, BJ_SUPPORT]
 
 
 def scope(*paths: str, sectors: tuple[str, ...] = ()) -> WarningScope:
@@ -34,11 +41,35 @@ def scope(*paths: str, sectors: tuple[str, ...] = ()) -> WarningScope:
 
 def test_recipients_are_the_region_below_the_sector_departments_and_the_office():
     """Plan §3.3: a Beijing finance warning reaches Beijing's offices (down the tree), the
-    finance department, and the Emergency Office; not telecom, not Shanghai, not the issuer,
-    not operator units."""
+    finance department, the Emergency Office and Beijing's finance operators; not telecom,
+    not Shanghai, not the issuer."""
     got = recipients(scope(BJ, sectors=("finance",)), ALL, issuer_id=10,
                      level=WarningLevel.ORANGE)
-    assert got == [1, 11, 13, 30]  # orange also alerts national support teams (§3.4.2 (3))
+    assert got == [1, 11, 13, 30, 40]  # orange also alerts national support teams (§3.4.2 (3))
+
+
+def test_units_in_the_regions_and_sectors_and_the_provinces_cncert_branches():
+    """Plan §3.3 ¶1 (通知有关部门和单位), §3.4.1 (2): the operating units of the scope's
+    regions and sectors, the CNCERT branch of each province in scope; support units only when
+    the issuer chooses."""
+    finance = recipients(scope(BJ, sectors=("finance",)), UNITS, issuer_id=10,
+                         level=WarningLevel.YELLOW)
+    assert {40, 51} <= set(finance)
+    assert not {41, 42, 50, 52, 60} & set(finance)  # telecom, Shanghai, national CERT, support
+    everyone = recipients(scope(BJ), UNITS, issuer_id=10, level=WarningLevel.YELLOW)
+    assert {40, 41, 51} <= set(everyone) and 60 not in everyone
+    chosen = recipients(scope(BJ), UNITS, issuer_id=10, level=WarningLevel.YELLOW,
+                        support_units=True)
+    assert 60 in chosen
+    city = recipients(scope(BJ_CITY), UNITS, issuer_id=13, level=WarningLevel.BLUE)
+    assert 51 in city and 41 in city and 40 not in city  # the province's branch; the city's unit
+    nation = recipients(scope(NATION), UNITS, issuer_id=1, level=WarningLevel.RED)
+    assert {40, 41, 42, 50, 51, 52} <= set(nation)
+
+
+def test_operating_units_get_the_unit_tasks():
+    cs = checklist_scope(scope(BJ, sectors=("finance",)), UNITS, issuer_id=10)
+    assert cs.unit_ids == (40,)  # CERTs and support units acknowledge; operators also act
 
 
 def test_support_teams_receive_red_and_orange_only():

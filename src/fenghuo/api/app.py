@@ -29,6 +29,7 @@ from fenghuo.api.routers import (
     monitoring_statistics,
     org,
     responses,
+    tips,
     users,
     warnings,
 )
@@ -39,7 +40,7 @@ from fenghuo.api.routers import sharing as sharing_router
 from fenghuo.api.routers import support as support_router
 from fenghuo.api.routers import taxii as taxii_router
 from fenghuo.bootstrap import Runtime
-from fenghuo.web import public
+from fenghuo.web import public, public_tips
 from fenghuo.web import routes as web
 
 API_PREFIX = "/api/v1"
@@ -71,9 +72,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(bulletins_router.router, prefix=API_PREFIX)
     app.include_router(sharing_router.router, prefix=API_PREFIX)
     app.include_router(misp_router.router, prefix=API_PREFIX)
+    app.include_router(tips.router, prefix=API_PREFIX)  # /public/tips, /tips
     app.include_router(taxii_router.router)  # /taxii2/: TAXII 2.1, its own media type
     app.include_router(web.router)
     app.include_router(public.router)  # /public/warnings…: no login
+    app.include_router(public_tips.router)  # /public/tips…: no login
     _install_metrics(app)
 
     @app.get("/", include_in_schema=False)

@@ -43,6 +43,11 @@ COMMANDS: dict[str, Entry] = {
                            "acked after the commit; several workers may run at once.", SERVICE),
     "report": Entry("fenghuo.cli.reporting:report", "File an incident report (CAC 2025 art. 7) "
                     "from a file, as a user.", REPORTING),
+    "tip": Entry("fenghuo.cli.tips:tip_app", "Public tips (Law art. 14): list them with their "
+                 "handling clocks, show one with its history, accept, transfer (移送) to the "
+                 "competent department or another region's office, close with an outcome for "
+                 "the tipster; and look up a tip's public status with its receipt code.",
+                 REPORTING),
     "dossier": Entry("fenghuo.cli.dossier:dossier", "Export one incident's whole record — "
                      "reports, grading, routing, notifications, responses, duty, progress, "
                      "support, investigation, evidence hashes — as PDF and/or JSON.", REPORTING),

@@ -26,7 +26,14 @@ from fenghuo.org import accounts
 from fenghuo.warning import monitoring
 from fenghuo.warning import service as warnings
 from fenghuo.warning.rules import STATE_LABELS, WarningLevel, WarningState
-from fenghuo.warning.schemas import LiftIn, MonitoringIn, ReviseIn, WarningIn, WarningOut
+from fenghuo.warning.schemas import (
+    LiftIn,
+    MonitoringIn,
+    ReviseIn,
+    TaskDoneIn,
+    WarningIn,
+    WarningOut,
+)
 
 monitoring_app = typer.Typer(help="Monitoring information (Plan §3.2, Law arts. 51–52).",
                              no_args_is_help=True)
@@ -103,6 +110,9 @@ def _headline(w: WarningOut) -> str:
     return f"[bold]{w.ref}[/] {_level(w)} · {_state(w.state)} · {escape(w.title)}"
 
 
+SHOW_BODIES = 30  # bodies named after publishing; the rest are counted
+
+
 @warning_app.command("draft")
 def warning_draft(file: InFile, as_user: ActAs) -> None:
     """Draft a warning of the user's body from a file shaped like the API's WarningIn; the
@@ -141,10 +151,14 @@ def warning_publish(ref: Ref, as_user: ActAs) -> None:
             rt.uow, username=as_user), ref=ref)
     rt.wake_worker()
     out.print(_headline(w))
-    out.print(f"  notified {len(w.recipients)} bodies: "
-              f"{', '.join(r.body for r in w.recipients) or 'none'}")
-    out.print(f"  {len(w.tasks)} checklist task(s) for "
-              f"{', '.join(dict.fromkeys(t.body for t in w.tasks)) or 'nobody'}")
+    shown = [r.body for r in w.recipients[:SHOW_BODIES]]
+    more = w.recipient_count - len(shown)
+    out.print(f"  notified {w.recipient_count} bodies: {', '.join(shown) or 'none'}"
+              + (f" and {more} more" if more > 0 else ""))
+    owners = list(dict.fromkeys(t.body for t in w.tasks))
+    out.print(f"  {w.task_count} checklist task(s) for "
+              f"{', '.join(owners[:SHOW_BODIES]) or 'nobody'}"
+              + (" …" if len(owners) > SHOW_BODIES else ""))
 
 
 @warning_app.command("ack")
@@ -156,7 +170,22 @@ def warning_ack(ref: Ref, as_user: ActAs) -> None:
             rt.uow, username=as_user), ref=ref)
     done = sum(r.state == "acknowledged" for r in w.recipients)
     out.print(f"{_headline(w)}\n  acknowledged by {as_user}; {done} of {len(w.recipients)} "
-              "recipients have acknowledged")
+              "recipients you can see have acknowledged")
+
+
+@warning_app.command("done")
+def warning_done(
+    ref: Ref, task: Annotated[int, typer.Argument(help="Task id (see `fenghuo warning show`)")],
+    evidence: Annotated[str, typer.Option(help="What was done, as evidence")], as_user: ActAs,
+) -> None:
+    """Complete one of your body's checklist tasks of a warning, with evidence (Plan §3.4)."""
+    rt = _runtime()
+    with _errors():
+        w = warnings.complete_task(rt.uow, rt.clock, principal=accounts.principal_for(
+            rt.uow, username=as_user), ref=ref, task_id=task, data=TaskDoneIn(
+                evidence=evidence))
+    t = next(x for x in w.tasks if x.id == task)
+    out.print(f"{_headline(w)}\n  task {t.id} {t.state} by {t.done_by}: {escape(t.title_zh)}")
 
 
 @warning_app.command("revise")

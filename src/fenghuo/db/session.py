@@ -41,11 +41,14 @@ class UnitOfWork:
     On SQLite, transactions of one process take turns through a lock: SQLite admits one writer
     at a time, and its own busy handler waits by sleeping in growing steps, which under
     concurrent requests turns milliseconds into seconds.
+
+    ``info`` is copied into every session's ``Session.info``: deployment facts that domain code
+    reads there (e.g. whether phone-only bodies are texted, org.directory).
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, info: dict | None = None) -> None:
         self.engine = engine
-        self._factory = sessionmaker(engine, expire_on_commit=False)
+        self._factory = sessionmaker(engine, expire_on_commit=False, info=dict(info or {}))
         self._lock = threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
 
     @contextmanager

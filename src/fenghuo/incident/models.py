@@ -143,12 +143,16 @@ class CustodyEvent(Base):
 
 class Tip(Base):
     """A report from the public (Law art. 14). The reporter's identity is kept apart and shown
-    only to the receiving office's staff who handle incidents."""
+    only to the holding body's staff who handle incidents."""
 
     __tablename__ = "tips"
+    __table_args__ = (Index("ix_tips_clock", "clock_done_at", "due_at"),)
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     ref: Mapped[str] = mapped_column(String(24), unique=True)
+    #: the body that holds the tip now: the office that received it, or the one it was
+    #: transferred to (移送, Law art. 14); earlier holders are in its events
     receiving_body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    #: the region the tip concerns (the holding office's, after a transfer to an office)
     jurisdiction_path: Mapped[str] = mapped_column(String(400), index=True)
     category: Mapped[str | None] = mapped_column(String(80))
     unit_name: Mapped[str] = mapped_column(String(300))
@@ -156,6 +160,37 @@ class Tip(Base):
     found_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reporter_name: Mapped[str | None] = mapped_column(String(200))
     reporter_contact: Mapped[str | None] = mapped_column(String(300))
-    state: Mapped[str] = mapped_column(String(20))  # new, converted, dismissed
+    state: Mapped[str] = mapped_column(String(20))  # incident.tip_rules.TipState
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: SHA-256 of the tipster's receipt code (tip_rules.receipt_hash); the code is not kept
+    receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: the kind of authority it was last transferred to (tip_rules.AuthorityKind), for the
+    #: tipster's status page
+    authority_kind: Mapped[str | None] = mapped_column(String(30))
+    #: what the tipster is told when it is closed (internal notes stay in the events)
+    public_outcome: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the handling clock (tip_rules.ClockKind): the holder's current deadline
+    clock_kind: Mapped[str | None] = mapped_column(String(20))
+    clock_source: Mapped[str | None] = mapped_column(String(200))
+    clock_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    clock_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    overdue_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TipEvent(Base):
+    """One entry of a tip's history: received, accepted, transferred, closed, overdue…
+    ``body_id`` is the body holding the tip after the entry; a body that ever held a tip keeps
+    reading it. Never carries the tipster's identity (Law art. 14 ¶2)."""
+
+    __tablename__ = "tip_events"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(120))
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="{}")

@@ -35,8 +35,8 @@ from fenghuo.monitoring.ingest import FUTURE_SLACK, RETENTION_DAYS, is_silent
 from fenghuo.monitoring.models import Aggregate, Feed, IngestBatch, IngestReject, RawPiece
 from fenghuo.notify import outbox
 from fenghuo.org import directory
-from fenghuo.org.models import Body, Contact
-from fenghuo.org.rules import DELIVERABLE_CHANNELS, contact_tier
+from fenghuo.org.models import Body
+from fenghuo.org.rules import contact_tier
 
 COMPACT_DAYS = 7  # closed days looked at for compaction
 
@@ -133,16 +133,6 @@ def flag_silent(s: Session, now: datetime) -> list[str]:
     return flagged
 
 
-def _contacts(s: Session, body: Body) -> list[directory.ContactRef]:
-    """The body's deliverable contacts (an operator unit's too, which the directory of
-    receiving bodies leaves out)."""
-    rows = s.execute(select(Contact.id, Contact.body_id, Contact.channel, Contact.value,
-                            Contact.priority).where(
-        Contact.body_id == body.id, Contact.channel.in_([c.value for c in DELIVERABLE_CHANNELS]))
-        .order_by(Contact.priority, Contact.id))
-    return [directory.ContactRef(*r) for r in rows]
-
-
 def _tell(s: Session, f: Feed, body: Body, now: datetime) -> None:
     since = f.last_received_at.isoformat() if f.last_received_at else "never"
     subject = f"[监测数据中断 FEED SILENT] {f.code} {f.name_zh} / {f.name_en}"
@@ -150,6 +140,6 @@ def _tell(s: Session, f: Feed, body: Body, now: datetime) -> None:
             f"Feed {f.code} has sent nothing for more than {f.expected_interval_minutes} "
             f"minutes (last batch: {since}).\nfenghuo feed list\n")
     payload = {"event": "feed.silent", "feed": f.code, "last_received_at": since}
-    contacts = contact_tier(_contacts(s, body), 0)
+    contacts = contact_tier(directory.contacts_of(s, [body.id]).get(body.id, ()), 0)
     outbox.enqueue(s, now=now, messages=[outbox.Message(c, subject, text, payload, priority=60)
                                          for c in contacts])

@@ -19,16 +19,16 @@ class Message:
 
     #: The delivery id: stable across retries, so receivers can use it as an idempotency key.
     id: str
-    #: "email", "webhook", "dingtalk" or "wecom".
+    #: "email", "webhook", "dingtalk", "wecom", "feishu" or "sms".
     channel: str
-    #: An email address, or the URL of a webhook or chat robot.
+    #: An email address, the URL of a webhook or chat robot, or a mobile number.
     address: str
     subject: str
     #: Plain text for people (may contain Chinese).
     text: str
     #: JSON-ready structured content for machines, e.g. the incident summary.
     payload: dict
-    #: The webhook HMAC secret, or the DingTalk robot's signing secret.
+    #: The webhook HMAC secret, or the DingTalk or Feishu robot's signing secret.
     secret: str | None = field(default=None, repr=False)
 
 

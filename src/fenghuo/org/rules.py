@@ -160,11 +160,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # units report what they monitor on their own networks (Law art. 51-52, Plan §3.2)
     # and keep their own plan, exercises, CII risk assessments, trainings and reserves
     # (Law arts. 25, 34, 38)
+    # operating units acknowledge the warnings that reach them and do their tasks (Plan §3.3
+    # ¶1: 通知有关部门和单位; §3.4.1 (2): 运行单位开展应急处置或准备)
     Role.OPERATOR_REPORTER: frozenset(_READ | {Permission.SYSTEM_WRITE,
                                                Permission.REGISTER_WRITE,
                                                Permission.INCIDENT_REPORT,
                                                Permission.MONITORING_SUBMIT,
-                                               Permission.PREPAREDNESS_WRITE}),
+                                               Permission.PREPAREDNESS_WRITE,
+                                               Permission.WARNING_RESPOND}),
     # Support units report the incidents they discover at once (Support, obligations); support
     # teams go on standby during red warnings (Plan §3.4.1 (3))
     Role.SUPPORT_MEMBER: frozenset(_READ | {Permission.INCIDENT_REPORT,
@@ -302,11 +305,15 @@ class Channel(StrEnum):
     WEBHOOK = "webhook"
     DINGTALK = "dingtalk"  # DingTalk group robot webhook
     WECOM = "wecom"  # WeCom (企业微信) group robot webhook
+    FEISHU = "feishu"  # Feishu (飞书) custom group robot webhook
+    SMS = "sms"  # a mobile number, texted through the SMS gateway (FENGHUO_SMS_URL)
 
 
-#: Channels the outbox can deliver to; phone numbers are for people on duty.
+#: Channels the outbox can deliver to. Phone numbers are for people on duty; a body whose only
+#: contacts are phone numbers is texted at its Chinese mobile numbers when an SMS gateway is set
+#: (org.directory, :func:`cn_mobile_number`).
 DELIVERABLE_CHANNELS = frozenset({Channel.EMAIL, Channel.WEBHOOK, Channel.DINGTALK,
-                                  Channel.WECOM})
+                                  Channel.WECOM, Channel.FEISHU, Channel.SMS})
 
 
 class BodyFunction(StrEnum):
@@ -322,19 +329,45 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WEBHOOK = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 
 
+#: A Chinese mobile number: 11 digits from 13 to 19, with or without +86 / 0086 / 86 in front.
+CN_MOBILE = re.compile(r"^(?:\+86|0086|86)?(1[3-9][0-9]{9})$")
+#: An E.164 number: +, a country code not starting with 0, at most 15 digits in all (ITU-T E.164).
+E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
+_NUMBER_SEPARATORS = re.compile(r"[\s\-().]")
+
+
+def cn_mobile_number(value: str) -> str | None:
+    """The E.164 form (+86…) of ``value`` if it is a Chinese mobile number, else None."""
+    found = CN_MOBILE.match(_NUMBER_SEPARATORS.sub("", value))
+    return f"+86{found.group(1)}" if found else None
+
+
+def sms_number(value: str) -> str | None:
+    """The E.164 form of ``value`` if it can take an SMS, else None: a Chinese mobile number
+    (a +86 number must be one; landlines take no SMS) or another country's E.164 number."""
+    compact = _NUMBER_SEPARATORS.sub("", value)
+    if compact.startswith(("+86", "0086")) or not compact.startswith("+"):
+        return cn_mobile_number(compact)
+    return compact if E164.match(compact) else None
+
+
 def contact_value_problem(channel: Channel, value: str) -> str | None:
     """Why ``value`` is not a usable address for ``channel``, or None when it is."""
-    patterns = {Channel.PHONE: PHONE, Channel.EMAIL: EMAIL, Channel.WEBHOOK: WEBHOOK,
-                Channel.DINGTALK: WEBHOOK, Channel.WECOM: WEBHOOK}
     url = "an http:// or https:// URL"
     hints = {
         Channel.PHONE: "a phone number of digits, spaces, dashes and an optional leading +",
         Channel.EMAIL: "an email address such as duty@example.cn",
-        Channel.WEBHOOK: url, Channel.DINGTALK: url, Channel.WECOM: url,
+        Channel.WEBHOOK: url, Channel.DINGTALK: url, Channel.WECOM: url, Channel.FEISHU: url,
+        Channel.SMS: "a mobile number: 13800138000, +86 138 0013 8000 or another country's "
+                     "E.164 number such as +852 5123 4567",
     }
-    if not patterns[channel].match(value.strip()):
-        return f"not a valid {channel.value}: expected {hints[channel]}"
-    return None
+    if channel is Channel.SMS:
+        usable = sms_number(value) is not None
+    else:
+        patterns = {Channel.PHONE: PHONE, Channel.EMAIL: EMAIL, Channel.WEBHOOK: WEBHOOK,
+                    Channel.DINGTALK: WEBHOOK, Channel.WECOM: WEBHOOK, Channel.FEISHU: WEBHOOK}
+        usable = bool(patterns[channel].match(value.strip()))
+    return None if usable else f"not a valid {channel.value}: expected {hints[channel]}"
 
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")

@@ -26,6 +26,8 @@ class TaskOwner(StrEnum):
     RESPONDER = "responder"
     #: 国家网络安全应急技术支撑队伍 (Plan §7.2)
     SUPPORT_TEAM = "support_team"
+    #: 运行单位 / 运营单位: the operating units a warning reaches (Plan §3.3 ¶1, §3.4.1 (2))
+    OPERATING_UNIT = "operating_unit"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class ChecklistScope:
     responder_ids: tuple[int, ...] = ()
     #: national technical support teams (Plan §7.2)
     support_team_ids: tuple[int, ...] = ()
+    #: the operating units (CII operators among them) in the warning's regions and sectors
+    unit_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,12 @@ class TaskTemplate:
 
 
 _EO, _RESP, _TEAM = TaskOwner.EMERGENCY_OFFICE, TaskOwner.RESPONDER, TaskOwner.SUPPORT_TEAM
+_UNIT = TaskOwner.OPERATING_UNIT
+#: Plan §3.3 ¶1 (the units that must take preventive measures are notified) and ¶3 (a warning
+#: states the measures to take and their time limits): what every level asks of a unit
+_UNIT_MEASURES = ("按预警要求在时限内采取防范措施，做好风险评估和控制，并反馈处置情况",
+                  "Take the warning's measures within their time limits, assess and control the "
+                  "risk, and report back what was done")
 _START_PLAN = ("启动相应应急预案，指导组织开展预警响应",
                "Start the relevant contingency plan and guide the warning response")
 
@@ -94,6 +104,10 @@ CHECKLISTS: Mapping[WarningLevel, tuple[TaskSpec, ...]] = MappingProxyType({
         TaskSpec("red.check_equipment", _TEAM, "Plan §3.4.1 (3)",
                  "检查应急车辆、设备、软件工具等，确保处于良好状态",
                  "Check emergency vehicles, equipment and software tools are in good order"),
+        TaskSpec("red.unit_handle", _UNIT, "Plan §3.4.1 (2), §3.3 ¶3",
+                 "开展应急处置或准备、风险评估和控制，按预警要求采取措施，重要情况及时报告",
+                 "Carry out emergency handling or preparation, risk assessment and control; "
+                 "take the warning's measures; report important developments at once"),
     ),
     WarningLevel.ORANGE: (
         TaskSpec("orange.start_plan", _RESP, "Plan §3.4.2 (1)",
@@ -111,14 +125,21 @@ CHECKLISTS: Mapping[WarningLevel, tuple[TaskSpec, ...]] = MappingProxyType({
         TaskSpec("orange.check_equipment", _TEAM, "Plan §3.4.2 (3)",
                  "保持联络畅通，检查应急车辆、设备、软件工具等",
                  "Stay reachable; check emergency vehicles, equipment and software tools"),
+        TaskSpec("orange.unit_measures", _UNIT, "Plan §3.4.2 (1), §3.3 ¶1, ¶3",
+                 *_UNIT_MEASURES),
     ),
-    WarningLevel.YELLOW: (TaskSpec("yellow.start_plan", _RESP, "Plan §3.4.3", *_START_PLAN),),
-    WarningLevel.BLUE: (TaskSpec("blue.start_plan", _RESP, "Plan §3.4.3", *_START_PLAN),),
+    WarningLevel.YELLOW: (TaskSpec("yellow.start_plan", _RESP, "Plan §3.4.3", *_START_PLAN),
+                          TaskSpec("yellow.unit_measures", _UNIT, "Plan §3.4.3, §3.3 ¶1, ¶3",
+                                   *_UNIT_MEASURES)),
+    WarningLevel.BLUE: (TaskSpec("blue.start_plan", _RESP, "Plan §3.4.3", *_START_PLAN),
+                        TaskSpec("blue.unit_measures", _UNIT, "Plan §3.4.3, §3.3 ¶1, ¶3",
+                                 *_UNIT_MEASURES)),
 })
 
 #: Time from publication to each task's due time. The Plan sets none; these are the project's
 #: defaults ("at once" tasks 1 h; plans started within 2 h for orange, 4 h yellow, 24 h blue;
-#: first reports and assessments within 24 h), overridable per deployment.
+#: first reports and assessments within 24 h; the units' measures 12/24/48/72 h by level),
+#: overridable per deployment.
 DEFAULT_DUE: Mapping[str, timedelta] = MappingProxyType({
     "red.contact_experts": timedelta(hours=1),
     "red.study_measures": timedelta(hours=12),
@@ -134,12 +155,19 @@ DEFAULT_DUE: Mapping[str, timedelta] = MappingProxyType({
     "orange.check_equipment": timedelta(hours=12),
     "yellow.start_plan": timedelta(hours=4),
     "blue.start_plan": timedelta(hours=24),
+    # the units' tasks (project rule: a half day for red, then a day, two and three)
+    "red.unit_handle": timedelta(hours=12),
+    "orange.unit_measures": timedelta(hours=24),
+    "yellow.unit_measures": timedelta(hours=48),
+    "blue.unit_measures": timedelta(hours=72),
 })
 
 
 def _owners(scope: ChecklistScope, owner: TaskOwner) -> tuple[int, ...]:
     if owner == TaskOwner.EMERGENCY_OFFICE:
         return () if scope.emergency_office_id is None else (scope.emergency_office_id,)
+    if owner == TaskOwner.OPERATING_UNIT:
+        return scope.unit_ids
     return scope.responder_ids if owner == TaskOwner.RESPONDER else scope.support_team_ids
 
 

@@ -30,6 +30,10 @@ class Body:
 
 
 RECEIVING_KINDS = frozenset({BodyKind.OFFICE, BodyKind.DEPARTMENT})
+#: The kinds a warning reaches as units (Plan §3.3 ¶1: "通知有关部门和单位"; §3.4.1 (2): the
+#: operating units take measures): operating units (CII operators among them), the CNCERT
+#: branches of the provinces in scope, and, when the issuer chooses, the support units.
+UNIT_KINDS = frozenset({BodyKind.OPERATOR, BodyKind.CERT, BodyKind.SUPPORT_UNIT})
 
 #: How soon a recipient must acknowledge receipt. Project rule: the Plan sets no clock for
 #: warnings; these follow the escalation clocks of the reporting chain (CAC 2025 art. 4: half an
@@ -48,12 +52,13 @@ def _in_sectors(body: Body, scope: WarningScope) -> bool:
 
 
 def recipients(scope: WarningScope, bodies: Iterable[Body], *, issuer_id: int,
-               level: WarningLevel) -> list[int]:
+               level: WarningLevel, support_units: bool = False) -> list[int]:
     """Every body to notify: the offices in the scope's jurisdictions and below, the
     departments there that regulate a sector in scope (all, when no sector is named), the
     national Emergency Office (Plan §3.3 ¶1: warnings are reported upward; project rule: every
-    warning, not only major ones, so the Office sees the whole picture), and for red and orange
-    the national technical support teams (Plan §3.4.1 (3), §3.4.2 (3)). Not the issuer itself."""
+    warning, not only major ones, so the Office sees the whole picture), for red and orange
+    the national technical support teams (Plan §3.4.1 (3), §3.4.2 (3)), and the units
+    (:func:`reaches_unit`). Not the issuer itself."""
     out = []
     for b in bodies:
         if b.id == issuer_id:
@@ -63,9 +68,33 @@ def recipients(scope: WarningScope, bodies: Iterable[Body], *, issuer_id: int,
                 and _in_sectors(b, scope)) or (
                 b.kind == BodyKind.SUPPORT_TEAM and level in (WarningLevel.RED,
                                                               WarningLevel.ORANGE)
-                and len(path_ids(b.jurisdiction_path)) == 1):
+                and len(path_ids(b.jurisdiction_path)) == 1) or reaches_unit(
+                    b, scope, support_units=support_units):
             out.append(b.id)
     return sorted(out)
+
+
+def reaches_unit(b: Body, scope: WarningScope, *, support_units: bool = False) -> bool:
+    """Whether a warning reaches the unit ``b`` (Plan §3.3 ¶1, §3.4.1 (2)):
+
+    - an operating unit in the scope's jurisdictions (or below) that runs systems of a sector
+      in scope (any unit, when no sector is named; project rule: a unit with no sector
+      registered is reached only then);
+    - the CNCERT branch of each province the scope touches (a city's warning reaches its
+      province's branch), and CNCERT itself for a national warning (project rule: the branches
+      monitor their province's public networks, Plan §3.2);
+    - a support unit in the scope's jurisdictions, when the issuer chooses (project rule:
+      support units are called on by choice, Support §4).
+    """
+    if b.kind == BodyKind.OPERATOR:
+        return _within(b.jurisdiction_path, scope) and (
+            not scope.sectors or bool(b.sectors & scope.sectors))
+    if b.kind == BodyKind.CERT:
+        depth = len(path_ids(b.jurisdiction_path))
+        return depth <= 2 and (scope.national or b.jurisdiction_path in scope.provinces())
+    if b.kind == BodyKind.SUPPORT_UNIT:
+        return support_units and _within(b.jurisdiction_path, scope)
+    return False
 
 
 def responders(scope: WarningScope, bodies: Iterable[Body]) -> list[int]:
@@ -88,7 +117,8 @@ def responders(scope: WarningScope, bodies: Iterable[Body]) -> list[int]:
 def checklist_scope(scope: WarningScope, bodies: list[Body], *, issuer_id: int
                     ) -> ChecklistScope:
     """Who gets which §3.4 task: the Emergency Office, the responders (the issuer among them
-    when it is an office or department of the scope) and the national support teams."""
+    when it is an office or department of the scope), the national support teams and the
+    operating units reached."""
     office = next((b.id for b in bodies
                    if b.function == BodyFunction.NATIONAL_EMERGENCY_OFFICE), None)
     teams = tuple(sorted(b.id for b in bodies if b.kind == BodyKind.SUPPORT_TEAM
@@ -98,8 +128,10 @@ def checklist_scope(scope: WarningScope, bodies: list[Body], *, issuer_id: int
     if issuer and issuer.kind in RECEIVING_KINDS and issuer.id != office and issuer.id not in \
             found and _within(issuer.jurisdiction_path, scope):
         found.append(issuer.id)
+    units = tuple(sorted(b.id for b in bodies if b.kind == BodyKind.OPERATOR
+                         and b.id != issuer_id and reaches_unit(b, scope)))
     return ChecklistScope(emergency_office_id=office, responder_ids=tuple(sorted(found)),
-                          support_team_ids=teams)
+                          support_team_ids=teams, unit_ids=units)
 
 
 def may_approve(*, drafted_by: str, approver: str, approver_body_id: int,

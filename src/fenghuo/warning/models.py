@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -111,6 +112,8 @@ class EarlyWarning(Base):
     measures: Mapped[str] = mapped_column(Text)
     tlp: Mapped[str] = mapped_column(String(20), default="amber")
     public: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the issuer chose to reach the support units in scope too (distribution.reaches_unit)
+    support_units: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     assessment_id: Mapped[int | None] = mapped_column(ForeignKey("risk_assessments.id"))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     approved_by: Mapped[str | None] = mapped_column(String(120))

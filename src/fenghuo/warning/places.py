@@ -56,9 +56,10 @@ def place_outs(s: Session, jurisdiction_codes: list[str], sector_codes: list[str
 
 
 def distribution_bodies(s: Session) -> list[distribution.Body]:
-    """Every active office, department and support team, and the bodies with a function: the
-    only bodies a warning can reach."""
-    kinds = [BodyKind.OFFICE.value, BodyKind.DEPARTMENT.value, BodyKind.SUPPORT_TEAM.value]
+    """Every active office, department, support team and unit (operating unit, CERT, support
+    unit), and the bodies with a function: the only bodies a warning can reach."""
+    kinds = [BodyKind.OFFICE.value, BodyKind.DEPARTMENT.value, BodyKind.SUPPORT_TEAM.value,
+             *(k.value for k in distribution.UNIT_KINDS)]
     rows = s.execute(select(Body.id, Body.kind, Jurisdiction.path, Body.function)
                      .join(Jurisdiction, Jurisdiction.id == Body.jurisdiction_id)
                      .where(Body.active.is_(True),

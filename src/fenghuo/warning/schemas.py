@@ -134,6 +134,9 @@ class WarningIn(BaseModel):
     public: StrictBool = Field(default=False, description="Also publish to the public page "
                                "and feeds (needs TLP:CLEAR; Law arts. 54(3), 55)")
     assessment: str | None = Field(default=None, description="Ref of the risk assessment")
+    support_units: StrictBool = Field(default=False, description="Also reach the support "
+                                      "units in scope (Support §4), besides the offices, "
+                                      "departments, operating units and CNCERT branches")
 
 
 class ReviseIn(BaseModel):
@@ -223,6 +226,12 @@ class ProvinceWarnings(BaseModel):
 
 class WarningOut(WarningSummary):
     category_label: dict
+    support_units: bool = False
+    #: how many recipients, tasks and deliveries there are in all (the lists hold at most 500;
+    #: a unit sees only its own)
+    recipient_count: int = 0
+    task_count: int = 0
+    delivery_count: int = 0
     jurisdictions: list[PlaceOut]
     sectors: list[PlaceOut]
     items: list[str]

@@ -23,6 +23,7 @@ from fenghuo.common.errors import FieldError, Forbidden, NotFound, ValidationFai
 from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.refs import new_ref
 from fenghuo.common.scope import Principal
+from fenghuo.db import bulk
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify import outbox
@@ -122,7 +123,7 @@ def draft(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: WarningI
             sectors=places.dumps(list(dict.fromkeys(data.sectors))),
             items=places.dumps([i for i in data.items if i.strip()]),
             measures=places.dumps([m.model_dump(mode="json") for m in data.measures]),
-            tlp=data.tlp.value, public=data.public,
+            tlp=data.tlp.value, public=data.public, support_units=data.support_units,
             assessment_id=assessment.id if assessment else None, revision=1,
             created_at=now, updated_at=now)
         s.add(w)
@@ -130,7 +131,7 @@ def draft(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: WarningI
         _event(s, w, now, "drafted", principal.username,
                {"level": w.level, "authority": [decision.basis.as_dict()]})
         _audit(s, principal, w, "warning.draft", now)
-        return warning_out(s, w, now)
+        return warning_out(s, w, now, principal.scope)
 
 
 def _check_content(data: WarningIn, scope: WarningScope, issuer_id: int) -> None:
@@ -164,7 +165,7 @@ def approve(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) ->
             WarningState.APPROVED.value, principal.username, now, now)
         _event(s, w, now, "approved", principal.username)
         _audit(s, principal, w, "warning.approve", now)
-        return warning_out(s, w, now)
+        return warning_out(s, w, now, principal.scope)
 
 
 def publish(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) -> WarningOut:
@@ -184,24 +185,28 @@ def publish(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) ->
         reached = _distribute(s, w, scope, now, event="warning.published")
         _event(s, w, now, "published", principal.username, {"recipients": reached})
         _audit(s, principal, w, "warning.publish", now)
-        return warning_out(s, w, now)
+        return warning_out(s, w, now, principal.scope)
 
 
 def _distribute(s: Session, w: EarlyWarning, scope: WarningScope, now: datetime, *,
                 event: str) -> list[int]:
     """Notify every recipient (new ones are added, everyone must acknowledge again) and give
-    the level's checklist tasks that do not exist yet."""
+    the level's checklist tasks that do not exist yet. Written in bulk: a national warning
+    reaches ten thousand units."""
     level = WarningLevel(w.level)
     bodies = places.distribution_bodies(s)
-    ids = distribution.recipients(scope, bodies, issuer_id=w.issuer_body_id, level=level)
+    ids = distribution.recipients(scope, bodies, issuer_id=w.issuer_body_id, level=level,
+                                  support_units=w.support_units)
     due = now + distribution.ACK_WITHIN[level]
     existing = {r.body_id: r for r in s.scalars(select(WarningRecipient).where(
         WarningRecipient.warning_id == w.id))}
-    for body_id in ids:
-        r = existing.get(body_id) or WarningRecipient(warning_id=w.id, body_id=body_id)
-        r.notified_at, r.ack_due_at, r.acknowledged_at = now, due, None
-        r.acknowledged_by = r.reminded_at = None
-        s.add(r)
+    for r in existing.values():
+        if r.body_id in ids:
+            r.notified_at, r.ack_due_at, r.acknowledged_at = now, due, None
+            r.acknowledged_by = r.reminded_at = None
+    fresh = [{"warning_id": w.id, "body_id": b, "notified_at": now, "ack_due_at": due}
+             for b in ids if b not in existing]
+    bulk.insert_rows(s, WarningRecipient.__table__, fresh)
     _add_tasks(s, w, checklists.checklist(level, distribution.checklist_scope(
         scope, bodies, issuer_id=w.issuer_body_id)), now)
     _notify(s, w, sorted(set(ids) | set(existing)), now, event)
@@ -216,11 +221,11 @@ def _add_tasks(s: Session, w: EarlyWarning, templates: list[checklists.TaskTempl
         if task.state == "open" and (task.body_id, task.code) not in wanted:
             task.state = "superseded"
     have = {(task.body_id, task.code) for task in existing}
-    for t in templates:
-        if (t.body_id, t.code) not in have:
-            s.add(WarningTask(warning_id=w.id, body_id=t.body_id, code=t.code,
-                              owner=t.owner.value, source=t.source, title_zh=t.title_zh,
-                              title_en=t.title_en, due_at=now + t.due_after, state="open"))
+    rows = [{"warning_id": w.id, "body_id": t.body_id, "code": t.code, "owner": t.owner.value,
+             "source": t.source, "title_zh": t.title_zh, "title_en": t.title_en,
+             "due_at": now + t.due_after, "state": "open"}
+            for t in templates if (t.body_id, t.code) not in have]
+    bulk.insert_rows(s, WarningTask.__table__, rows)
 
 
 def _notify(s: Session, w: EarlyWarning, body_ids: list[int], now: datetime, event: str,
@@ -238,9 +243,9 @@ def _notify(s: Session, w: EarlyWarning, body_ids: list[int], now: datetime, eve
     payload = {"event": event, "ref": w.ref, "title": w.title, "level": w.level,
                "state": w.state, "revision": w.revision, "starts_at": w.starts_at.isoformat(),
                "tlp": w.tlp}
-    contacts = directory.current(s).contacts
+    contacts = directory.contacts_of(s, body_ids)
     rank = {WarningLevel.RED: 0, WarningLevel.ORANGE: 10}.get(level, 100)
-    outbox.enqueue(s, now=now, messages=[
+    outbox.enqueue_many(s, now=now, messages=[
         outbox.Message(c, subject, text, payload, priority=rank if priority is None else priority,
                        warning_id=w.id)
         for body_id in body_ids for c in contact_tier(contacts.get(body_id, ()), step)])
@@ -264,7 +269,7 @@ def acknowledge(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
             r.acknowledged_at, r.acknowledged_by = now, principal.username
             _event(s, w, now, "acknowledged", principal.username, {"body_id": r.body_id})
             _audit(s, principal, w, "warning.acknowledge", now)
-        return warning_out(s, w, now)
+        return warning_out(s, w, now, principal.scope)
 
 
 def complete_task(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
@@ -284,7 +289,7 @@ def complete_task(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: s
         t.state, t.done_at, t.done_by, t.evidence = "done", now, principal.username, data.evidence
         _event(s, w, now, "task_done", principal.username, {"task": t.code, "body_id": t.body_id})
         _audit(s, principal, w, "warning.task_done", now, {"task": t.code})
-        return warning_out(s, w, now)
+        return warning_out(s, w, now, principal.scope)
 
 
 # --- revising and lifting ---------------------------------------------------------------------
@@ -312,7 +317,7 @@ def revise(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, dat
         s.flush()
         _distribute(s, w, scope, now, event="warning.revised")
         _audit(s, principal, w, "warning.revise", now, {"from": before, "to": w.level})
-        return warning_out(s, w, now)
+        return warning_out(s, w, now, principal.scope)
 
 
 def lift(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: LiftIn
@@ -334,7 +339,7 @@ def lift(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data:
         _notify(s, w, recipients, now, "warning.lifted")
         _event(s, w, now, "lifted", principal.username, {"why": data.reason})
         _audit(s, principal, w, "warning.lift", now)
-        return warning_out(s, w, now)
+        return warning_out(s, w, now, principal.scope)
 
 
 def remind_unacknowledged(uow: UnitOfWork, clock: Clock) -> int:
@@ -361,7 +366,8 @@ def get_warning(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
                 ) -> WarningOut:
     require(principal, Permission.WARNING_READ)
     with uow() as s:
-        return warning_out(s, visible_warning(s, principal.scope, ref), clock.now())
+        return warning_out(s, visible_warning(s, principal.scope, ref), clock.now(),
+                           principal.scope)
 
 
 def list_warnings(uow: UnitOfWork, *, principal: Principal, page: PageParams,

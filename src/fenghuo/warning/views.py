@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from fenghuo.common.errors import NotFound
@@ -77,25 +77,44 @@ def ack_state(r: WarningRecipient, now: datetime) -> str:
     return "overdue" if now > r.ack_due_at else "due"
 
 
-def warning_out(s: Session, w: EarlyWarning, now: datetime) -> WarningOut:
+#: At most this many recipients, tasks and deliveries in one answer (a national warning has ten
+#: thousand of each; the counts say how many there are in all)
+LIST_LIMIT = 500
+
+
+def _own(scope: Scope, column) -> ColumnElement[bool]:  # noqa: ANN001
+    """A unit sees its own rows of a warning, not the other units' (Law art. 30)."""
+    return column == scope.body_id if scope.own_body_only else true()
+
+
+def warning_out(s: Session, w: EarlyWarning, now: datetime, scope: Scope) -> WarningOut:
     issuer = s.get(Body, w.issuer_body_id)
     jurisdictions, sectors = places.place_outs(s, json.loads(w.jurisdictions),
                                                json.loads(w.sectors))
+    mine = _own(scope, WarningRecipient.body_id)
     recipients = s.execute(select(WarningRecipient, Body).join(
-        Body, Body.id == WarningRecipient.body_id).where(WarningRecipient.warning_id == w.id)
-        .order_by(WarningRecipient.id)).all()
+        Body, Body.id == WarningRecipient.body_id).where(WarningRecipient.warning_id == w.id,
+                                                          mine)
+        .order_by(WarningRecipient.id).limit(LIST_LIMIT)).all()
     tasks = s.execute(select(WarningTask, Body.key).join(Body, Body.id == WarningTask.body_id)
-                      .where(WarningTask.warning_id == w.id).order_by(WarningTask.id)).all()
+                      .where(WarningTask.warning_id == w.id, _own(scope, WarningTask.body_id))
+                      .order_by(WarningTask.id).limit(LIST_LIMIT)).all()
     deliveries = s.execute(select(OutboxMessage, Body.key).outerjoin(
-        Body, Body.id == OutboxMessage.body_id).where(OutboxMessage.warning_id == w.id)
-        .order_by(OutboxMessage.id)).all()
+        Body, Body.id == OutboxMessage.body_id).where(
+        OutboxMessage.warning_id == w.id, _own(scope, OutboxMessage.body_id))
+        .order_by(OutboxMessage.id).limit(LIST_LIMIT)).all()
+    counts = {name: s.scalar(select(func.count()).select_from(table).where(
+        table.warning_id == w.id, _own(scope, table.body_id)))
+        for name, table in (("recipient_count", WarningRecipient),
+                            ("task_count", WarningTask), ("delivery_count", OutboxMessage))}
     events = s.scalars(select(WarningEvent).where(WarningEvent.warning_id == w.id)
                        .order_by(WarningEvent.id)).all()
     assessment = s.get(RiskAssessment, w.assessment_id) if w.assessment_id else None
     authority = json.loads(next((e.detail for e in reversed(events) if e.kind in (
         "drafted", "revised")), "{}")).get("authority", [])
     return WarningOut(
-        **summary(w, issuer), category_label=_label(get_taxonomy().label(w.category)),
+        **summary(w, issuer), **counts, support_units=w.support_units,
+        category_label=_label(get_taxonomy().label(w.category)),
         jurisdictions=jurisdictions, sectors=sectors, items=json.loads(w.items),
         measures=[MeasureOut(**m) for m in json.loads(w.measures)],
         assessment=assessment.ref if assessment else None, drafted_by=w.drafted_by,

@@ -35,9 +35,10 @@ CHANNEL_LABELS = {
     Channel.PHONE: ("电话", "phone"), Channel.EMAIL: ("电子邮件", "email"),
     Channel.WEBHOOK: ("Webhook", "webhook"), Channel.DINGTALK: ("钉钉机器人", "DingTalk robot"),
     Channel.WECOM: ("企业微信机器人", "WeCom robot"),
+    Channel.FEISHU: ("飞书机器人", "Feishu robot"), Channel.SMS: ("短信", "SMS"),
 }
 #: channels whose address is a URL that often carries an access token: only its host is shown
-URL_CHANNELS = {Channel.WEBHOOK, Channel.DINGTALK, Channel.WECOM}
+URL_CHANNELS = {Channel.WEBHOOK, Channel.DINGTALK, Channel.WECOM, Channel.FEISHU}
 _KIND_ORDER = {k: i for i, k in enumerate(BodyKind)}
 
 

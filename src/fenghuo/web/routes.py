@@ -17,6 +17,7 @@ from fenghuo.web import (
     monitoring_statistics,
     preparedness,
     responses,
+    tips,
     warnings,
 )
 
@@ -29,6 +30,7 @@ router.include_router(monitoring_candidates.router)  # /web/monitoring/candidate
 router.include_router(monitoring_form.router)  # /web/monitoring
 router.include_router(console.router)  # /web/ dashboard, /web/lang
 router.include_router(incidents.router)  # /web/incidents
+router.include_router(tips.router)  # /web/tips
 router.include_router(warnings.router)  # /web/warnings
 router.include_router(responses.router)  # /web/responses
 router.include_router(directory.router)  # /web/directory

@@ -1,8 +1,8 @@
 """The delivery worker: claims outbox messages, sends them through the channel adapters, records the
-outcome, runs the watchdog (overdue clocks, unacknowledged warnings, missing progress reports),
-sends the reminders of recurring duties (hourly), runs candidate detection over the monitoring
-aggregates (every few minutes), runs the due scheduled collectors (about every minute) and
-chains new audit rows (about once a second).
+outcome, runs the watchdog (overdue clocks of incidents and public tips, unacknowledged warnings,
+missing progress reports), sends the reminders of recurring duties (hourly), runs candidate
+detection over the monitoring aggregates (every few minutes), runs the due scheduled collectors
+(about every minute) and chains new audit rows (about once a second).
 Several workers may run against one PostgreSQL database; a worker killed mid-delivery leaves its
 claim to expire and another (or the same, restarted) delivers the message again with the same
 delivery id, which receivers use to deduplicate."""
@@ -17,7 +17,7 @@ import structlog
 
 from fenghuo.audit import service as audit
 from fenghuo.bootstrap import Runtime
-from fenghuo.incident import handling
+from fenghuo.incident import handling, tip_handling, tips
 from fenghuo.monitoring import candidates, collectors, housekeeping
 from fenghuo.monitoring.detection import Thresholds
 from fenghuo.notify import outbox
@@ -69,39 +69,41 @@ class Worker:
                    thresholds=candidates.thresholds_of(s))
 
     def deliver_once(self, pool: ThreadPoolExecutor | None = None) -> int:
-        """Claim one batch and deliver it; returns how many messages were attempted."""
+        """Claim one batch, deliver it and record the outcomes in one transaction; returns
+        how many messages were attempted."""
         batch = outbox.claim(self.rt.uow, now=self.rt.clock.now(), limit=self.threads * 4,
                              lease_seconds=self.lease)
-        if pool is None:
-            for c in batch:
-                self._deliver(c)
-        else:
-            list(pool.map(self._deliver, batch))
+        if not batch:
+            return 0
+        outcomes = list(map(self._send, batch)) if pool is None else list(
+            pool.map(self._send, batch))
+        states = outbox.complete_many(self.rt.uow, now=self.rt.clock.now(), outcomes=outcomes)
+        for o, state in zip(outcomes, states, strict=True):
+            log.info("delivery", id=o.claimed.delivery_id, channel=o.claimed.channel,
+                     state=state, error=o.error)
         return len(batch)
 
-    def _deliver(self, c: outbox.Claimed) -> None:
+    def _send(self, c: outbox.Claimed) -> outbox.Outcome:
         notifier = self.notifiers.get(c.channel)
-        error, retryable = None, True
         if notifier is None:
-            error, retryable = f"no adapter for channel {c.channel!r}", False
-        else:
-            try:
-                notifier.send(Message(id=c.delivery_id, channel=c.channel, address=c.address,
-                                      subject=c.subject, text=c.text, payload=c.payload,
-                                      secret=c.secret))
-            except DeliveryError as exc:
-                error, retryable = str(exc) or type(exc).__name__, exc.retryable
-            except Exception as exc:  # noqa: BLE001 - an adapter bug must not kill the worker
-                error = f"{type(exc).__name__}: {exc}"
-        state = outbox.complete(self.rt.uow, now=self.rt.clock.now(), claimed=c, error=error,
-                                retryable=retryable)
-        log.info("delivery", id=c.delivery_id, channel=c.channel, state=state, error=error)
+            return outbox.Outcome(c, f"no adapter for channel {c.channel!r}", False)
+        try:
+            notifier.send(Message(id=c.delivery_id, channel=c.channel, address=c.address,
+                                  subject=c.subject, text=c.text, payload=c.payload,
+                                  secret=c.secret))
+        except DeliveryError as exc:
+            return outbox.Outcome(c, str(exc) or type(exc).__name__, exc.retryable)
+        except Exception as exc:  # noqa: BLE001 - an adapter bug must not kill the worker
+            return outbox.Outcome(c, f"{type(exc).__name__}: {exc}")
+        return outbox.Outcome(c)
 
     def sweep_if_due(self) -> int:
         if time.monotonic() - self._last_sweep < self.watchdog_seconds:
             return 0
         self._last_sweep = time.monotonic()
         return (handling.sweep_overdue(self.rt.uow, self.rt.clock)
+                + tip_handling.sweep_overdue(self.rt.uow, self.rt.clock,
+                                             settings=tips.settings_of(self.rt.settings))
                 + warnings.remind_unacknowledged(self.rt.uow, self.rt.clock)
                 + responses.flag_missing_progress(self.rt.uow, self.rt.clock))
 
@@ -176,16 +178,16 @@ class Worker:
         return audit.chain_pending(self.rt.uow)
 
     def run(self) -> None:
-        """Loop until ``stop_event`` is set."""
+        """Loop until ``stop_event`` is set: deliver, sweep the clocks, chain the audit trail;
+        the periodic jobs run beside it (:attr:`PERIODIC`)."""
+        periodic = threading.Thread(target=self._periodic, name="fenghuo-periodic",
+                                    daemon=True)
+        periodic.start()
         with ThreadPoolExecutor(max_workers=self.threads) as pool:
             while not self.stop_event.is_set():
                 try:
                     self.sweep_if_due()
-                    self.remind_if_due()
-                    self.bulletins_if_due()
-                    self.detect_if_due()
                     self.collect_if_due()
-                    self.housekeep_if_due()
                     self.chain_audit_if_due()
                     if self.deliver_once(pool):
                         continue
@@ -197,6 +199,21 @@ class Worker:
                     # costs a few claims and not one each
                     self.stop_event.wait(COALESCE_SECONDS)
                 self.wake.clear()
+        periodic.join()  # a job under way finishes before the worker returns
+
+    #: jobs that may take seconds at national scale (reminders over every unit's duties,
+    #: bulletins, detection, housekeeping): run by a thread of their own, so that a warning
+    #: published as a worker starts is delivered at once, not after them
+    PERIODIC = ("remind_if_due", "bulletins_if_due", "detect_if_due", "housekeep_if_due")
+
+    def _periodic(self) -> None:
+        while not self.stop_event.is_set():
+            for job in self.PERIODIC:
+                try:
+                    getattr(self, job)()
+                except Exception:  # noqa: BLE001 - e.g. the database restarting; try again
+                    log.exception("periodic job failed; retrying", job=job)
+            self.stop_event.wait(1)
 
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.run, name="fenghuo-worker", daemon=True)

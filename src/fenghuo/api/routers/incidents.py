@@ -1,23 +1,19 @@
 """The reporting chain over HTTP: taxonomy, reports, supplementary reports, grading,
-acknowledgement, state and findings (the accountability view is routers/accountability.py)."""
+acknowledgement, state and findings (the accountability view is routers/accountability.py,
+public tips routers/tips.py)."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
 from dataclasses import asdict
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, File, Header, Query, Response, UploadFile
 
 from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep
-from fenghuo.common.errors import TooManyRequests
 from fenghuo.common.pagination import Page
 from fenghuo.common.types import Timestamp
-from fenghuo.incident import evidence, grading, handling, queries, service, tips
+from fenghuo.incident import evidence, grading, handling, queries, service
 from fenghuo.incident.schemas import (
     DeliveryOut,
     FindingIn,
@@ -139,65 +135,6 @@ def download_evidence(*, rt: RuntimeDep, me: CurrentUser, ref: str, evidence_id:
     return Response(content, media_type=meta.content_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta.filename)}",
         "X-Content-SHA256": meta.sha256})
-
-
-class _RateLimit:
-    """A small per-client limit for the anonymous tip channel (per process)."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute, self.hits = per_minute, defaultdict(deque)
-        self.lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            q = self.hits[key]
-            while q and now - q[0] > 60:
-                q.popleft()
-            if len(q) >= self.per_minute:
-                return False
-            q.append(now)
-            return True
-
-
-_tip_limit = _RateLimit(per_minute=10)
-
-
-@router.post("/public/tips", response_model=tips.TipReceipt, status_code=201, tags=["public"])
-def submit_tip(*, rt: RuntimeDep, request: Request, data: tips.TipIn) -> tips.TipReceipt:
-    """Anyone may report (Law art. 14), without an account. Your name and contact are optional
-    and are shown only to the receiving office's incident handlers."""
-    if not _tip_limit.allow(request.client.host if request.client else "?"):
-        raise TooManyRequests("too many tips from your address; try again in a minute")
-    return tips.submit(rt.uow, rt.clock, data=data)
-
-
-@router.get("/tips", response_model=Page[tips.TipOut])
-def list_tips(*, rt: RuntimeDep, me: CurrentUser, page: Paging):
-    return tips.list_tips(rt.uow, principal=me, page=page)
-
-
-@router.get("/tips/{ref}", response_model=tips.TipOut)
-def get_tip(*, rt: RuntimeDep, me: CurrentUser, ref: str):
-    return tips.get_tip(rt.uow, principal=me, ref=ref)
-
-
-@router.post("/tips/{ref}/convert", response_model=IncidentOut, status_code=201)
-def convert_tip(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: ReportIn):
-    """The receiving office files a verified tip as an incident (source "public")."""
-    out = tips.convert(rt.uow, rt.clock, principal=me, ref=ref, data=data,
-                       profile=rt.settings.grading_profile)
-    rt.wake_worker()
-    return out
-
-
-class DismissIn(BaseModel):
-    reason: str = Field(min_length=3, max_length=4000)
-
-
-@router.post("/tips/{ref}/dismiss", response_model=tips.TipOut)
-def dismiss_tip(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: DismissIn):
-    return tips.dismiss(rt.uow, rt.clock, principal=me, ref=ref, reason=data.reason)
 
 
 @router.get("/deliveries", response_model=list[DeliveryOut])

@@ -7,7 +7,14 @@ the same Message-ID (mail systems and people can recognise a duplicate), and
 
 Failures map onto :class:`DeliveryError` by SMTP reply class: a 5xx reply (recipient unknown,
 sender rejected, message refused, authentication failed) is permanent, a 4xx reply is
-temporary; connection trouble (refused, reset, timed out, dropped) is retried.
+temporary; connection trouble (refused, reset, timed out, dropped) is retried. A certificate
+that fails verification is not retried: only a configuration change (``FENGHUO_SMTP_CA_FILE``,
+the relay's certificate) can fix it.
+
+The connection is plain, upgraded with STARTTLS (submission, port 587), or TLS from the first
+byte (implicit TLS, "SMTPS", port 465; RFC 8314 recommends it for submission). Either TLS mode
+verifies the relay's certificate and host name, against the system's authorities or the
+``tls_context`` given (the registry builds one from ``FENGHUO_SMTP_CA_FILE``).
 """
 
 from __future__ import annotations
@@ -43,7 +50,8 @@ class SMTPEmailSender:
     """Sends ``message.text`` to ``message.address`` through one SMTP relay.
 
     ``starttls`` upgrades the connection (with certificate verification) before logging in;
-    ``username``/``password`` log in when given. A new connection is opened per message: the
+    ``implicit_tls`` speaks TLS from the start (port 465) instead; ``username``/``password``
+    log in when given. A new connection is opened per message: the
     volume is small and it keeps the sender safe to share between worker threads.
     """
 
@@ -52,12 +60,24 @@ class SMTPEmailSender:
     def __init__(self, host: str, port: int, sender: str, username: str | None = None,
                  password: str | None = None, starttls: bool = False, timeout: float = 10, *,
                  local_hostname: str | None = None,
-                 tls_context: ssl.SSLContext | None = None) -> None:
+                 tls_context: ssl.SSLContext | None = None, implicit_tls: bool = False) -> None:
+        if starttls and implicit_tls:
+            raise ValueError("choose STARTTLS or implicit TLS, not both")
         self.host, self.port, self.sender = host, port, sender
         self.username, self.password = username, password
-        self.starttls, self.timeout = starttls, timeout
+        self.starttls, self.implicit_tls, self.timeout = starttls, implicit_tls, timeout
         self.local_hostname = local_hostname
         self.tls_context = tls_context
+
+    def _open(self) -> smtplib.SMTP:
+        """A client connected to the relay. The host goes to the constructor: smtplib verifies
+        the certificate (implicit TLS and STARTTLS alike) against the host given there."""
+        if self.implicit_tls:
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                    local_hostname=self.local_hostname,
+                                    context=self.tls_context or ssl.create_default_context())
+        return smtplib.SMTP(self.host, self.port, timeout=self.timeout,
+                            local_hostname=self.local_hostname)
 
     def build(self, message: Message) -> EmailMessage:
         """The email for ``message`` (raises ValueError for an unusable address or header)."""
@@ -79,9 +99,9 @@ class SMTPEmailSender:
         except (ValueError, TypeError) as exc:
             raise DeliveryError(f"cannot build the email: {exc}", retryable=False) from exc
         envelope_from = parseaddr(self.sender)[1] or self.sender
-        smtp = smtplib.SMTP(timeout=self.timeout, local_hostname=self.local_hostname)
+        smtp: smtplib.SMTP | None = None
         try:
-            smtp.connect(self.host, self.port)
+            smtp = self._open()
             if self.starttls:
                 smtp.starttls(context=self.tls_context or ssl.create_default_context())
             if self.username:
@@ -100,10 +120,18 @@ class SMTPEmailSender:
                 retryable=not _permanent(exc.smtp_code), code=exc.smtp_code) from exc
         except smtplib.SMTPNotSupportedError as exc:  # no STARTTLS/AUTH/SMTPUTF8 on the relay
             raise DeliveryError(f"the relay cannot do this: {exc}", retryable=False) from exc
+        except ssl.SSLCertVerificationError as exc:  # untrusted, expired or for another host
+            raise DeliveryError(f"the relay's certificate is not trusted: {exc.verify_message}",
+                                retryable=False) from exc
         except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, disconnect
             raise DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True) from exc
         finally:
-            try:
-                smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                smtp.close()
+            if smtp is not None:
+                _hang_up(smtp)
+
+
+def _hang_up(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
