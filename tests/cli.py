@@ -36,8 +36,10 @@ class Ran:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The test process's environment without any FENGHUO_ setting, wide and colourless."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FENGHUO_")}
+    """The test process's environment without any FENGHUO_ setting but the suite's password
+    hashing costs, wide and colourless."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("FENGHUO_") or k.startswith("FENGHUO_PASSWORD_HASH_")}
     return {**env, "COLUMNS": "200", "NO_COLOR": "1", **extra}
 
 

@@ -26,6 +26,14 @@ from fenghuo.org.accounts import principal_for, put_user
 from fenghuo.org.schemas import UserIn
 from tests import pgpool
 
+#: argon2id at a low cost in the suite (hundreds of logins; 64 MiB each cost 0.1–0.4 s of CPU);
+#: the hashes are still argon2id, verified the same way (tests/integration/test_accounts.py)
+TEST_HASH_COSTS = {"FENGHUO_PASSWORD_HASH_MEMORY_KIB": "1024",
+                   "FENGHUO_PASSWORD_HASH_TIME_COST": "1",
+                   "FENGHUO_PASSWORD_HASH_PARALLELISM": "1"}
+for _name, _value in TEST_HASH_COSTS.items():
+    os.environ.setdefault(_name, _value)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "correct-horse-battery"
 PG_ADMIN_URL = os.environ.get(

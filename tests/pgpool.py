@@ -4,8 +4,9 @@ Every test that runs on PostgreSQL gets a database in exactly the template's sta
 with ``CREATE DATABASE … TEMPLATE`` costs the server 0.2–0.6 s (it copies and WAL-logs some
 11 MB, most of it the system catalogs), which over the suite was the largest single cost. So each
 pytest worker keeps a small pool: a database handed back is reset to the template's state by one
-function call (about 30 ms) and handed out again; a new copy is made only when every pooled one
-is in use.
+function call (about 30 ms, on a connection kept for the resets: a new server process would plan
+the function's statements again) and handed out again; a new copy is made only when every pooled
+one is in use.
 
 The reset: the template holds a copy of every table's rows in the schema ``fenghuo_test_seed``
 (made once, when the template is built) and a function ``fenghuo_test_seed.reset()`` that
@@ -73,6 +74,9 @@ class Pool:
         self.admin_url, self.template = admin_url, template
         self.free: list[str] = []
         self.all: list[str] = []
+        #: one connection per copy, kept for its resets: a new server process would plan the
+        #: reset function's few hundred statements again each time (most of its cost)
+        self.resetters: dict[str, psycopg.Connection] = {}
 
     def _admin(self, statement: str) -> None:
         with psycopg.connect(libpq(self.admin_url), autocommit=True) as conn:
@@ -98,17 +102,39 @@ class Pool:
 
     def _give_back(self, name: str) -> None:
         try:
-            with psycopg.connect(libpq(self._url(name)), autocommit=True) as conn:
-                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                             "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-                conn.execute(sql.SQL("SELECT {}.reset()").format(sql.Identifier(SEED)))
+            try:
+                self._reset(self._resetter(name))
+            except psycopg.OperationalError:  # the kept connection was ended (by a test)
+                self._forget(name)
+                self._reset(self._resetter(name))
         except psycopg.Error:
+            self._forget(name)
             self.all.remove(name)
             self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             raise
         self.free.append(name)
 
+    def _resetter(self, name: str) -> psycopg.Connection:
+        conn = self.resetters.get(name)
+        if conn is None or conn.closed:
+            conn = self.resetters[name] = psycopg.connect(libpq(self._url(name)),
+                                                          autocommit=True)
+        return conn
+
+    @staticmethod
+    def _reset(conn: psycopg.Connection) -> None:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        conn.execute(sql.SQL("SELECT {}.reset()").format(sql.Identifier(SEED)))
+
+    def _forget(self, name: str) -> None:
+        conn = self.resetters.pop(name, None)
+        if conn is not None:
+            conn.close()
+
     def close(self) -> None:
+        for name in list(self.resetters):
+            self._forget(name)
         for name in self.all:
             self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.all.clear()

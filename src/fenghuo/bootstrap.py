@@ -13,6 +13,7 @@ from fenghuo.common.clock import Clock, SystemClock
 from fenghuo.config import Settings
 from fenghuo.db import migrate
 from fenghuo.db.session import UnitOfWork, make_engine
+from fenghuo.incident import pi_rules
 from fenghuo.org import accounts, directory, interchange
 from fenghuo.org.models import User
 from fenghuo.org.rules import Role
@@ -42,7 +43,12 @@ class Runtime:
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Runtime:
     settings = settings or Settings()
     engine = make_engine(settings.resolved_database_url())
-    uow = UnitOfWork(engine, info={directory.TEXTS_PHONES: settings.texts_phones})
+    hasher = accounts.hasher_for(settings.password_hash_memory_kib,
+                                 settings.password_hash_time_cost,
+                                 settings.password_hash_parallelism)
+    uow = UnitOfWork(engine, info={directory.TEXTS_PHONES: settings.texts_phones,
+                                   pi_rules.INFO_KEY: settings.pi_inform_hours,
+                                   accounts.HASHER_KEY: hasher})
     return Runtime(settings=settings, engine=engine, uow=uow,
                    clock=clock or SystemClock())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    #: argon2id costs for passwords (argon2-cffi's defaults: 64 MiB, 3 passes, 4 lanes; OWASP
+    #: asks at least 19 MiB and 2 passes). Stored hashes carry their own costs and are rehashed
+    #: at the next login when these change. The test suite lowers them to spare CPU.
+    password_hash_memory_kib: int = Field(default=65_536, ge=8, le=4_194_304)
+    password_hash_time_cost: int = Field(default=3, ge=1, le=64)
+    password_hash_parallelism: int = Field(default=4, ge=1, le=64)
     admin_username: str = "admin"
     admin_password: str | None = Field(
         default=None, description="Password for the first administrator; random when unset."
@@ -106,6 +112,39 @@ class Settings(BaseSettings):
         "(移送), file or close it, from receipt and from each transfer")
     tip_close_days: float = Field(
         default=30, gt=0, description="Days to close a public tip once it is accepted")
+    # personal information (Law art. 42 ¶2 says "及时", in time, and sets no figure: a project
+    # rule, README "Incidents with many owners; personal information")
+    pi_inform_hours: float = Field(
+        default=72, gt=0, le=24 * 365, description="Hours a unit has to tell the users whose "
+        "personal information leaked, from when the incident was found")
+    # owner notices (通报) from monitoring (issue 16 item 2; Law arts. 51–52, Plan §3.2): the
+    # texts set no figures, so these are project rules (README "Owner notices")
+    notice_issuer: str = Field(default="cn.cncert", description="The body in whose name the "
+                               "worker sends owner notices")
+    notice_immediate_cii: bool = Field(default=True, description="Anything on a CII unit is "
+                                       "notified at once (Law art. 31)")
+    notice_immediate_kinds: str = Field(
+        default="c2-server,backdoor", description="Event kinds notified at once when they are "
+        "in a government network (comma-separated)")
+    notice_government_sectors: str = Field(
+        default="e-government", description="Sectors whose units run government networks "
+        "(comma-separated); offices, departments and groups are government bodies anyway")
+    notice_digest_hour: int = Field(default=8, ge=0, le=23, description="Hour (China Standard "
+                                    "Time) the day before's digest goes out")
+    notice_immediate_hours: float = Field(default=24, gt=0, description="Hours a unit has to "
+                                          "report its handling (处置反馈) of an immediate notice")
+    notice_digest_hours: float = Field(default=72, gt=0, description="… of a daily digest")
+    notice_remind_before_hours: float = Field(default=4, ge=0, description="A reminder this "
+                                              "many hours before the deadline")
+    notice_office_after_hours: float = Field(
+        default=24, ge=0, description="Hours past the deadline (after the overdue reminder) "
+        "before the unit's local office is told")
+    notice_tlp: str = Field(default="amber", description="TLP 2.0 label of owner notices")
+    notice_lookback_hours: float = Field(
+        default=48, gt=0, description="Batches received this recently are looked at for new "
+        "notices (older ones were looked at before)")
+    notice_scan_minutes: float = Field(default=1, gt=0, description="How often the worker "
+                                       "looks for new notices, digests and overdue ones")
     # scale-out ingest through NATS JetStream (`fenghuo ingest --via nats`, `fenghuo
     # ingest-worker`); the embedded default needs none of it
     nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server(s), "
@@ -124,6 +163,13 @@ class Settings(BaseSettings):
     nats_message_lines: int = Field(default=5_000, ge=1, description="At most this many lines "
                                     "per published message (a message must fit the server's "
                                     "max_payload, 1 MB by default, compressed)")
+
+    @model_validator(mode="after")
+    def _argon2_memory_fits_its_lanes(self) -> Settings:
+        if self.password_hash_memory_kib < 8 * self.password_hash_parallelism:
+            raise ValueError("password_hash_memory_kib must be at least 8 KiB per lane "
+                             "(8 × password_hash_parallelism): argon2's rule")
+        return self
 
     def resolved_database_url(self) -> str:
         if self.database_url:

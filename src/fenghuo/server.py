@@ -18,16 +18,23 @@ def app_from_env() -> FastAPI:
     return create_app(bootstrap.build(Settings()))
 
 
+def embedded_worker(rt: Runtime, *, processes: int = 1) -> Worker | None:
+    """Start the in-process delivery worker where the settings ask for one (``worker``; by
+    default on the embedded database); the caller stops it."""
+    in_process = rt.settings.worker if rt.settings.worker is not None else rt.settings.is_embedded
+    if not in_process:
+        return None
+    worker = Worker.from_runtime(rt)
+    if processes == 1:
+        rt.wake = worker.wake.set  # several processes cannot wake it; it polls
+    worker.start_thread()
+    return worker
+
+
 def run(rt: Runtime, *, host: str, port: int, processes: int = 1) -> None:
     """Serve; with ``processes > 1`` uvicorn starts that many server processes (use it on
     PostgreSQL: SQLite admits one writer at a time anyway)."""
-    in_process = rt.settings.worker if rt.settings.worker is not None else rt.settings.is_embedded
-    worker = None
-    if in_process:
-        worker = Worker.from_runtime(rt)
-        if processes == 1:
-            rt.wake = worker.wake.set  # several processes cannot wake it; it polls
-        worker.start_thread()
+    worker = embedded_worker(rt, processes=processes)
     try:
         if processes > 1:
             uvicorn.run("fenghuo.server:app_from_env", factory=True, workers=processes,

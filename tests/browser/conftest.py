@@ -1,17 +1,29 @@
-"""A real Fenghuo server in a subprocess over a fresh copy of the seeded world, and Debian's
-Chromium driven by Playwright. The tests skip, saying why, when /usr/bin/chromium is missing
-(``scripts/test`` installs the ``chromium`` package where it can)."""
+"""A real Fenghuo server (uvicorn on a free port, with the embedded delivery worker, as
+``fenghuo serve`` runs them) over a fresh copy of the seeded world, and Debian's Chromium driven
+by Playwright. The tests skip, saying why, when /usr/bin/chromium is missing (``scripts/test``
+installs the ``chromium`` package where it can).
+
+The server runs in a thread of the test process rather than as ``fenghuo serve`` in a process
+of its own: starting a process imports the whole application again, which cost each browser
+test 5–20 s on a loaded two-core machine. ``fenghuo serve`` itself is started as a process by
+tests/e2e/test_cli.py."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import uvicorn
 
-from tests.cli import clean_env
-from tests.servers import Server
-from tests.waits import scaled
+from fenghuo import bootstrap
+from fenghuo import server as serving
+from fenghuo.api.app import create_app
+from fenghuo.config import Settings
+from tests.peers import free_port
+from tests.waits import scaled, wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 #: the browser tests run on SQLite only, to stay quick: they check the pages, and the services
@@ -27,28 +39,48 @@ def ui_timeout_ms() -> float:
     return scaled(30) * 1000
 
 
-def start_server(database_url: str, log: Path) -> Server:
-    """``fenghuo serve`` on a free port over ``database_url``; returns once /healthz answers."""
-    env = {**clean_env(FENGHUO_DATABASE_URL=database_url), "FENGHUO_ACCESS_LOG": "false"}
-    return Server(env=env, cwd=log.parent, log=log)
+@contextmanager
+def start_server(database_url: str, *, worker: bool | None = None) -> Iterator[str]:
+    """The server over ``database_url`` on a free port, as ``fenghuo serve`` runs it (migrated
+    and seeded, the embedded worker beside it unless ``worker`` is False: a peer that only
+    answers, whose worker would run the collectors the test runs itself); yields its base URL
+    once it accepts requests."""
+    rt = bootstrap.build(Settings(database_url=database_url, access_log=False, worker=worker))
+    bootstrap.upgrade_and_seed(rt)
+    worker = serving.embedded_worker(rt)
+    port = free_port()
+    live = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=port,
+                                         log_level="warning", access_log=False))
+    thread = threading.Thread(target=live.run, name="fenghuo-test-server", daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: live.started, "the test server starts", seconds=60, interval=0.05,
+                   abort=lambda: None if thread.is_alive() else "the server thread ended")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        live.should_exit = True
+        thread.join(timeout=scaled(30))
+        if worker is not None:
+            worker.stop()
+        rt.engine.dispose()
 
 
 @pytest.fixture
-def server(db_url: str, tmp_path: Path) -> Iterator[str]:
+def server(db_url: str) -> Iterator[str]:
     """Base URL of a live server over a fresh copy of the seeded world (``db_url``; the tests
     choose the backend with ``SQLITE_ONLY``)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package "
                     "(scripts/test does so as root)")
-    with start_server(db_url, tmp_path / "server.log") as live:
-        yield live.base
+    with start_server(db_url) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
-def module_server(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def module_server(module_db_url: str) -> Iterator[str]:
     """One live server for a module whose tests only read (the layout checks)."""
-    with start_server(module_db_url, tmp_path_factory.mktemp("server") / "server.log") as live:
-        yield live.base
+    with start_server(module_db_url) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

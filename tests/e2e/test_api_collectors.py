@@ -134,10 +134,10 @@ def test_pulls_the_monitoring_collection_of_a_fenghuo_taxii_server(rt, principal
         code="peer-taxii", name_zh="对端TAXII", name_en="peer TAXII", body="cn.cncert",
         format="stix"))
     cid = next(k for k, v in COLLECTIONS.items() if v["kind"] == "monitoring")
-    with start_server(db_url, tmp_path / "server.log") as live:
+    with start_server(db_url, worker=False) as base:
         collectors.set_collector(rt.uow, clock, principal=principal("nat_admin"),
                                  code="peer-taxii", data=CollectorIn(
-                                     url=f"{live.base}/taxii2/api/collections/{cid}/",
+                                     url=f"{base}/taxii2/api/collections/{cid}/",
                                      interval_minutes=15, username="bj_admin",
                                      password=PASSWORD))
         first = collectors.run(rt.uow, clock, code="peer-taxii", force=True)

@@ -52,10 +52,10 @@ def world(module_rt):
 
 
 @pytest.fixture(scope="module")
-def server(module_db_url, world, tmp_path_factory) -> Iterator[str]:
+def server(module_db_url, world) -> Iterator[str]:
     """A live server over the module's world, started once per backend: the tests only read."""
-    with start_server(module_db_url, tmp_path_factory.mktemp("taxii") / "server.log") as live:
-        yield live.base
+    with start_server(module_db_url, worker=False) as base:
+        yield base
 
 
 class Bearer(requests.auth.AuthBase):

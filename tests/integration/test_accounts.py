@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from fenghuo import bootstrap
 from fenghuo.common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from fenghuo.common.pagination import PageParams
+from fenghuo.config import Settings
 from fenghuo.org import accounts
 from fenghuo.org.models import ApiToken, User
 from fenghuo.org.schemas import TokenIn, UserIn, UserPatch
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TEST_HASH_COSTS
 
 
 def test_passwords_are_argon2_hashes(rt):
@@ -18,6 +20,37 @@ def test_passwords_are_argon2_hashes(rt):
         user = s.scalar(select(User).where(User.username == "bj_duty"))
         assert user.password_hash.startswith("$argon2id$")
         assert PASSWORD not in user.password_hash
+
+
+def test_a_login_rehashes_to_the_configured_costs(rt):
+    # the suite hashes at a low cost (tests/conftest.py); a deployment with other costs
+    # (FENGHUO_PASSWORD_HASH_*) upgrades each stored hash at its user's next login
+    with rt.uow() as s:
+        before = s.scalar(select(User.password_hash).where(User.username == "bj_duty"))
+    assert before.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
+    stronger = bootstrap.build(rt.settings.model_copy(update={
+        "password_hash_memory_kib": 19_456, "password_hash_time_cost": 2,
+        "password_hash_parallelism": 1}), clock=rt.clock)
+    try:
+        accounts.login(stronger.uow, stronger.clock, username="bj_duty", password=PASSWORD,
+                       session_hours=1)
+        with stronger.uow() as s:
+            after = s.scalar(select(User.password_hash).where(User.username == "bj_duty"))
+    finally:
+        stronger.engine.dispose()
+    assert after.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    # still the same password, under either runtime
+    accounts.login(rt.uow, rt.clock, username="bj_duty", password=PASSWORD, session_hours=1)
+
+
+def test_the_default_costs_are_argon2_cffis(monkeypatch):
+    for name in TEST_HASH_COSTS:
+        monkeypatch.delenv(name, raising=False)
+    s = Settings()
+    assert (s.password_hash_memory_kib, s.password_hash_time_cost,
+            s.password_hash_parallelism) == (65_536, 3, 4)
+    with pytest.raises(ValueError, match="8 KiB per lane"):
+        Settings(password_hash_memory_kib=16, password_hash_parallelism=4)
 
 
 def test_login_and_tokens_are_stored_hashed(rt):

@@ -53,6 +53,11 @@ def test_email_and_signed_webhook_are_delivered(rt, principal, clock):
         mail = smtp.box.messages[0]
         assert incident.ref in mail["Subject"] and "重大" in mail["Subject"]
         assert mail["To"] == "duty@bj.example"
+        # in words, Chinese first: the category, what is asked and by when (issue 16 item 7)
+        body = mail.get_content()
+        assert "类别 Category: 网络攻击事件（拒绝服务攻击事件）" in body
+        assert "network-attack" not in body and "要求 Asked: 请确认接收" in body
+        assert "期限 Due: " in body and "北京时间 CST" in body
         [req] = hook.requests
         h = req["headers"]
         assert verify_signature(SECRET, h["X-Fenghuo-Timestamp"], req["body"],

@@ -7,12 +7,11 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from email import message_from_bytes, policy
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
@@ -28,7 +27,9 @@ from fenghuo.notify.adapters.robots import (
 )
 from fenghuo.notify.adapters.smtp import SMTPEmailSender
 from fenghuo.notify.adapters.webhook import WebhookSender, verify_signature
-from fenghuo.notify.ports import DeliveryError, Message, Notifier
+from fenghuo.notify.ports import Notifier
+from tests.notify_support import failure, make_message
+from tests.peers import free_port
 from tests.waits import scaled
 
 SENDER = "Fenghuo 烽火 <alerts@fenghuo.example>"
@@ -41,22 +42,7 @@ HOOK_SECRET = "whsec-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 DING_SECRET = "SEC3f6c1e0b8a2d4f5e6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1"
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def message(channel: str, address: str, *, secret: str | None = None, text: str = TEXT,
-            payload: dict | None = None) -> Message:
-    return Message(id=uuid.uuid4().hex, channel=channel, address=address, subject=SUBJECT,
-                   text=text, payload=PAYLOAD if payload is None else payload, secret=secret)
-
-
-def failure(sender: Notifier, msg: Message) -> DeliveryError:
-    with pytest.raises(DeliveryError) as info:
-        sender.send(msg)
-    return info.value
+message = partial(make_message, subject=SUBJECT, text=TEXT, payload=PAYLOAD)
 
 
 # --- SMTP -----------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ import json
 import ssl
 import threading
 import time
-import uuid
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,8 +20,8 @@ from fenghuo.notify.adapters.registry import build_notifiers
 from fenghuo.notify.adapters.sms import SMSGatewaySender
 from fenghuo.notify.adapters.smtp import SMTPEmailSender
 from fenghuo.notify.compose import sms_segments
-from fenghuo.notify.ports import DeliveryError, Message, Notifier
 from tests.integration.test_notify_adapters import Receiver, free_port
+from tests.notify_support import failure, make_message
 from tests.peers import SMTPPeer, self_signed
 from tests.waits import scaled
 
@@ -35,16 +35,7 @@ FEISHU_SECRET = "feishu-sign-key-0123456789abcdef"
 TOKEN = "gw-token-5f4e3d2c1b0a"
 
 
-def message(channel: str, address: str, *, secret: str | None = None, text: str = TEXT,
-            payload: dict | None = None) -> Message:
-    return Message(id=uuid.uuid4().hex, channel=channel, address=address, subject=SUBJECT,
-                   text=text, payload=PAYLOAD if payload is None else payload, secret=secret)
-
-
-def failure(sender: Notifier, msg: Message) -> DeliveryError:
-    with pytest.raises(DeliveryError) as info:
-        sender.send(msg)
-    return info.value
+message = partial(make_message, subject=SUBJECT, text=TEXT, payload=PAYLOAD)
 
 
 @pytest.fixture
@@ -341,7 +332,9 @@ def test_registry_builds_smtps_with_a_ca_file_and_the_sms_gateway(smtps, certifi
         "webhook_timeout": scaled(10), "public_url": BASE, "sms_url": receiver.base + "/sms",
         "sms_token": TOKEN, "sms_max_segments": 2})
     notifiers["email"].send(message("email", "duty@bj.example"))
-    assert len(smtps.box.messages) == 1
+    [mail] = smtps.box.messages
+    # the mail ends with the page's link under FENGHUO_PUBLIC_URL (issue 16 item 7)
+    assert mail.get_content().rstrip().endswith(f"详情 Details: {LINK}")
     notifiers["sms"].send(message("sms", "13800138000"))
     doc = json.loads(receiver.only_request()["body"])
     assert doc["text"].endswith(LINK) and doc["segments"] <= 2

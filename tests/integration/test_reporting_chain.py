@@ -261,3 +261,9 @@ def test_an_unacknowledged_report_escalates_to_the_next_contact(rt, principal, c
     overdue = [e for e in out.timeline if e.kind == "clock_overdue"
                and e.detail.get("escalated_to") == ["Deputy head"]]
     assert overdue
+    # the reminder says in words which clock ran out and by when (issue 16 item 7)
+    with rt.uow() as s:
+        reminder = s.scalar(select(OutboxMessage).where(
+            OutboxMessage.address == "deputy@bj.example"))
+    assert reminder.subject.startswith(f"[逾期 OVERDUE] {out.ref}")
+    assert "已逾期，请立即签收并上报" in reminder.text and "北京时间 CST" in reminder.text

@@ -30,7 +30,14 @@ def test_publication_reminder_and_lifting_are_delivered(rt, principal, clock):
         # the finance regulator, and the finance operator itself (Plan §3.3 ¶1; issue 16)
         assert set(mails) == {"duty@bj-finance-reg.example", "duty@bj-bank.example.cn"}
         mail = mails["duty@bj-finance-reg.example"]
-        assert w.ref in mail["Subject"] and "橙色" in mail["Subject"]
+        assert w.ref in mail["Subject"] and "橙色预警" in mail["Subject"]
+        # in words, Chinese first (issue 16 item 7): the level said once, the category named,
+        # what is asked and by when, in Beijing time
+        assert "预警预警" not in mail["Subject"]
+        body = mail.get_content()
+        assert "等级 Grade: 橙色预警 / orange warning" in body
+        assert "类别 Category: 有害程序事件" in body and "harmful-program" not in body
+        assert "要求 Asked: 请确认收到预警" in body and "北京时间 CST" in body
         [req] = hook.requests
         h = req["headers"]
         assert verify_signature(SECRET, h["X-Fenghuo-Timestamp"], req["body"],

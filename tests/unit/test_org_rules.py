@@ -116,7 +116,8 @@ class TestRoles:
     """The permission each role carries; explicit so a change to the table fails here."""
 
     R = {Permission.ORG_READ, Permission.INCIDENT_READ, Permission.MONITORING_READ,
-         Permission.WARNING_READ, Permission.RESPONSE_READ, Permission.PREPAREDNESS_READ}
+         Permission.WARNING_READ, Permission.RESPONSE_READ, Permission.PREPAREDNESS_READ,
+         Permission.SUPERVISION_READ}
     EXPECTED = {
         Role.ADMINISTRATOR: set(Permission),
         Role.DUTY_OFFICER: R | {Permission.USER_READ, Permission.INCIDENT_REPORT,
@@ -125,7 +126,8 @@ class TestRoles:
                                 Permission.WARNING_DRAFT, Permission.WARNING_ISSUE,
                                 Permission.WARNING_RESPOND, Permission.RESPONSE_COMMAND,
                                 Permission.RESPONSE_REPORT, Permission.PREPAREDNESS_WRITE,
-                                Permission.SUPPORT_LOG, Permission.SUPPORT_MANAGE},
+                                Permission.SUPPORT_LOG, Permission.SUPPORT_MANAGE,
+                                Permission.SUPERVISION_WRITE, Permission.SUPERVISION_RESPOND},
         Role.ANALYST: R | {Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE,
                            Permission.MONITORING_SUBMIT, Permission.REGISTER_WRITE,
                            Permission.WARNING_DRAFT,
@@ -133,11 +135,12 @@ class TestRoles:
                            Permission.PREPAREDNESS_WRITE, Permission.SUPPORT_LOG},
         Role.OPERATOR_REPORTER: R | {Permission.SYSTEM_WRITE, Permission.INCIDENT_REPORT,
                                      Permission.MONITORING_SUBMIT, Permission.REGISTER_WRITE,
-                                     Permission.PREPAREDNESS_WRITE, Permission.WARNING_RESPOND},
+                                     Permission.PREPAREDNESS_WRITE, Permission.WARNING_RESPOND,
+                                     Permission.SUPERVISION_RESPOND},
         Role.SUPPORT_MEMBER: R | {Permission.INCIDENT_REPORT, Permission.MONITORING_SUBMIT,
                                   Permission.REGISTER_WRITE,
                                   Permission.WARNING_RESPOND, Permission.RESPONSE_REPORT,
-                                  Permission.SUPPORT_LOG},
+                                  Permission.SUPPORT_LOG, Permission.SUPERVISION_RESPOND},
         Role.READ_ONLY: R,
     }
 
@@ -149,7 +152,8 @@ class TestRoles:
         got = rules.permissions_of({"read_only", "operator_reporter"})
         assert got == self.R | {Permission.SYSTEM_WRITE, Permission.INCIDENT_REPORT,
                                 Permission.MONITORING_SUBMIT, Permission.REGISTER_WRITE,
-                                Permission.PREPAREDNESS_WRITE, Permission.WARNING_RESPOND}
+                                Permission.PREPAREDNESS_WRITE, Permission.WARNING_RESPOND,
+                                Permission.SUPERVISION_RESPOND}
 
     def test_every_role_and_kind_is_labelled_in_both_languages(self):
         for labels in (rules.ROLE_LABELS, rules.BODY_KIND_LABELS, rules.LEVEL_LABELS):

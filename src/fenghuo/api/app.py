@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -35,8 +35,10 @@ from fenghuo.api.routers import (
 )
 from fenghuo.api.routers import bulletins as bulletins_router
 from fenghuo.api.routers import misp as misp_router
+from fenghuo.api.routers import monitoring_notices as notices_router
 from fenghuo.api.routers import preparedness as preparedness_router
 from fenghuo.api.routers import sharing as sharing_router
+from fenghuo.api.routers import supervision as supervision_router
 from fenghuo.api.routers import support as support_router
 from fenghuo.api.routers import taxii as taxii_router
 from fenghuo.bootstrap import Runtime
@@ -63,12 +65,14 @@ def create_app(runtime: Runtime) -> FastAPI:
                    monitoring_ingest.router, monitoring_collectors.router,
                    monitoring_statistics.router,
                    monitoring_candidates.router,  # before warnings: /monitoring/{ref}
+                   notices_router.router,  # before warnings: /monitoring/{ref}
                    warnings.router,
                    responses.router, dossier.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(accountability_router.router, prefix=API_PREFIX)
     app.include_router(preparedness_router.router, prefix=API_PREFIX)
     app.include_router(support_router.router, prefix=API_PREFIX)
+    app.include_router(supervision_router.router, prefix=API_PREFIX)
     app.include_router(bulletins_router.router, prefix=API_PREFIX)
     app.include_router(sharing_router.router, prefix=API_PREFIX)
     app.include_router(misp_router.router, prefix=API_PREFIX)
@@ -84,8 +88,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         return RedirectResponse("/docs")
 
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict:
-        with runtime.engine.connect() as conn:
+    def healthz(request: Request) -> dict:
+        with request.app.state.runtime.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok", "version": __version__}
 

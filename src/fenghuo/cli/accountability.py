@@ -61,12 +61,16 @@ def _table(view: acc.AccountabilityOut, period: str) -> None:
     t = Table(title=f"问责与表彰 Accountability and commendation {period} "
                     f"(preparedness as of {view.as_of})")
     for col in ("机构 body", "迟报 late", "漏报 omitted", "谎报 false", "瞒报 concealed",
-                "逾期 overdue", "预防与保障 preparedness", "支撑单位 support", "表彰 commended"):
+                "逾期 overdue", "责令/约谈逾期 directives/interviews overdue",
+                "通报未反馈 notices unanswered",
+                "预防与保障 preparedness", "支撑单位 support", "表彰 commended"):
         t.add_column(col, overflow="fold")
     for r in view.rows:
         t.add_row(f"{escape(r.body)}\n{escape(r.name_zh)}", str(r.late), str(r.omitted),
                   str(r.false), str(r.concealed),
                   str(r.overdue_duties + r.overdue_investigations),
+                  f"{r.overdue_directives}/{r.overdue_rectifications}",
+                  str(r.unremediated_notices),
                   "\n".join(escape(f"{x.text_zh} [{x.source}]") for x in r.preparedness),
                   "\n".join(escape(f"{x.text_zh} [{x.source}]") for x in r.support),
                   "\n".join(escape(f"{c.given_on} {c.reason}") for c in r.commendations))

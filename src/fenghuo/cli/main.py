@@ -72,6 +72,10 @@ COMMANDS: dict[str, Entry] = {
     "candidate": Entry("fenghuo.cli.candidates:candidate_app", "Candidate monitoring items "
                        "that detection over the monitoring aggregates opened for the Emergency "
                        "Office or a province office.", WARNING),
+    "notice": Entry("fenghuo.cli.notices:notice_app", "Owner notices (通报) from monitoring: "
+                    "what the sensors saw on a unit's networks, sent to it at once or in its "
+                    "daily digest, with a deadline for its handling feedback (处置反馈).",
+                    WARNING),
     "warning": Entry("fenghuo.cli.warnings:warning_app", "Early warnings: draft, approve, "
                      "publish, acknowledge, revise, lift (Plan §3.1, §3.3–§3.5).", WARNING),
     "response": Entry("fenghuo.cli.responses:response_app", "Emergency response Levels I–IV: "
@@ -79,6 +83,11 @@ COMMANDS: dict[str, Entry] = {
                       RESPONSE),
     "duty": Entry("fenghuo.cli.responses:duty_app", "24-hour duty rosters (Plan §4.2.1).",
                   RESPONSE),
+    "supervision": Entry("fenghuo.cli.supervision:supervision_app", "Directives to take "
+                         "measures within a time limit (Law art. 55) and interviews (约谈, Law "
+                         "art. 56): issue, record, list, show; the unit acknowledges and reports "
+                         "its rectification (整改); the issuer verifies and closes it, or "
+                         "reopens it.", RESPONSE),
     "support": Entry("fenghuo.cli.support:support_app", "Support units, technical support "
                      "teams and experts (Support obligations 4–9; Plan §7.2, §7.3).",
                      PREPAREDNESS),

@@ -54,7 +54,8 @@ def reporting(uow: UnitOfWork, clock: Clock, *, principal: Principal, since: dat
                .label("false_reports"),
                func.sum(case((Incident.report_finding == "concealed", 1), else_=0))
                .label("concealed"))
-        .where(Incident.reported_at >= since, Incident.reported_at < until)
+        .where(Incident.reported_at >= since, Incident.reported_at < until,
+               Incident.is_parent.is_(False))  # a parent only gathers its units' incidents
         .group_by(Incident.subject_body_id).subquery())
     overdue = (select(Duty.body_id, func.count().label("n"))
                .where(Duty.done_at.is_(None), Duty.due_at < now, Duty.starts_at < until,

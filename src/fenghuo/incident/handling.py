@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
-from fenghuo.common.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from fenghuo.common.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
-from fenghuo.incident import grading, rules
+from fenghuo.incident import grading, owner_rules, owners, personal_info, rules
 from fenghuo.incident.models import Duty, Incident, IncidentRoute
-from fenghuo.incident.queries import incident_out, visible_incident
+from fenghuo.incident.queries import incident_out, rollup_of, visible_incident
 from fenghuo.incident.schemas import (
     DeliveryOut,
     FactsIn,
@@ -38,6 +38,7 @@ from fenghuo.incident.service import (
     subject_facts,
 )
 from fenghuo.notify import outbox
+from fenghuo.notify.compose import Notice, Words, compose
 from fenghuo.notify.models import OutboxMessage
 from fenghuo.org import directory
 from fenghuo.org.models import Body, Contact, InfoSystem
@@ -47,7 +48,12 @@ from fenghuo.org.service import require
 
 def _regrade(s: Session, incident: Incident, facts: FactsIn, *, now: datetime, actor: str,
              why: str) -> None:
-    """Grade again from new facts; keep history on the timeline; route onward if it rose."""
+    """Grade again from new facts; keep history on the timeline; route onward if it rose. A
+    parent's grade is its units' worst; a unit's new grade moves its parent's."""
+    if incident.is_parent:
+        raise ValidationFailed([FieldError("facts", "the grade of an incident with many "
+                                                    "affected units is the worst of theirs: "
+                                                    "regrade their incidents")])
     system = s.get(InfoSystem, incident.system_id) if incident.system_id else None
     profile = grading.load_profile(incident.grading_profile)
     result = grading.grade(grade_facts(facts, system.important if system else None,
@@ -61,6 +67,8 @@ def _regrade(s: Session, incident: Incident, facts: FactsIn, *, now: datetime, a
         subject = subject_facts(s.get(Body, incident.subject_body_id))
         route_incident(s, IncidentFacts.of(incident), subject, incident.grade,
                        clock_settings(profile), now, first=False, snap=directory.current(s))
+        if incident.parent_id:
+            owners.refresh_parent(s, incident.parent_id, now)
 
 
 def supplement(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
@@ -71,7 +79,7 @@ def supplement(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
     with uow() as s:
         incident = visible_incident(s, principal.scope, ref)
         if incident.state == rules.State.CLOSED:
-            raise ValidationFailed([FieldError("ref", "the incident is closed")])
+            raise Conflict(f"incident {ref} is closed")
         event(s, incident, at=now, kind="supplementary", actor=principal.username,
               detail=data.model_dump(mode="json", exclude_none=True))
         if data.impact:
@@ -83,6 +91,11 @@ def supplement(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
                                 **data.facts.model_dump(exclude_unset=True)})
             _regrade(s, incident, merged, now=now, actor=principal.username,
                      why="supplementary report")
+        if data.personal_information is not None or (
+                data.facts is not None and data.facts.personal_records_leaked is not None):
+            personal_info.apply(s, incident, data.personal_information,
+                                data.facts.personal_records_leaked if data.facts else None,
+                                now=now, actor=principal.username)
         incident.updated_at = now
         _audit(s, principal, incident, "incident.supplement", now)
         return incident_out(s, incident, now)
@@ -134,8 +147,10 @@ def set_state(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, 
         problem = rules.transition_problem(current, target)
         if problem:
             raise ValidationFailed([FieldError("state", problem)])
+        if incident.is_parent:  # it rolls up its units, each of which ends its own handling
+            owner_rules.parent_may_become(target, rollup_of(s, incident.id)).enforce()
         incident.state, incident.updated_at = target.value, now
-        if target == rules.State.RESOLVED:
+        if target == rules.State.RESOLVED and not incident.is_parent:
             incident.resolved_at = now
             d = rules.final_report_duty(incident.subject_body_id, now,
                                         clock_settings(grading.load_profile(
@@ -197,8 +212,12 @@ def _remind(s: Session, incident: Incident, duty: Duty, now: datetime) -> list[s
         Contact.body_id == duty.body_id,
         Contact.channel.in_([c.value for c in DELIVERABLE_CHANNELS]))
         .order_by(Contact.priority, Contact.id)).all(), 1)  # escalate to the next contact
-    subject = f"[逾期 OVERDUE] {incident.ref} {duty.kind}"
-    text = f"{incident.title}\n{duty.kind} was due {duty.due_at.isoformat()} ({duty.source})"
+    zh, en = rules.DUTY_LABELS.get(rules.DutyKind(duty.kind), (duty.kind, duty.kind))
+    subject, text = compose(Notice(
+        what=Words(incident.title, incident.title), tag=Words("逾期", "OVERDUE"),
+        ref=incident.ref, asked=Words(f"已逾期，请立即{zh}", f"overdue: {en} now"),
+        due=duty.due_at))
+    text += f"依据 Clause: {duty.source}\n"
     payload = {"event": "duty.overdue", "ref": incident.ref, "duty": duty.kind,
                "due_at": duty.due_at.isoformat(), "source": duty.source}
     outbox.enqueue(s, now=now, messages=[

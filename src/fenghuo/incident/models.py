@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -62,6 +63,18 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: an incident with many owners (issue 16 item 5): the parent lists its affected units,
+    #: each one a child incident with its own routing, clocks and notices
+    is_parent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    #: personal information (Law art. 42 ¶2): records leaked, damaged or lost; whether the
+    #: users must be told (and why not); when, how and how many were told
+    pi_records: Mapped[int | None] = mapped_column(BigInteger)
+    pi_inform_users: Mapped[bool | None] = mapped_column(Boolean)
+    pi_reason: Mapped[str | None] = mapped_column(Text)
+    pi_informed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pi_informed_how: Mapped[str | None] = mapped_column(String(300))
+    pi_informed_count: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class IncidentEvent(Base):
@@ -105,7 +118,7 @@ class Duty(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
                                              index=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(30))  # report, acknowledge, final_report
+    kind: Mapped[str] = mapped_column(String(30))  # rules.DutyKind
     source: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())

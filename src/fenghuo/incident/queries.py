@@ -14,7 +14,7 @@ from fenghuo.common.errors import NotFound
 from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal, Scope
 from fenghuo.db.session import UnitOfWork
-from fenghuo.incident import grading, rules
+from fenghuo.incident import grading, owner_rules, pi_rules, rules
 from fenghuo.incident.models import Duty, Incident, IncidentEvent, IncidentRoute
 from fenghuo.incident.schemas import (
     DeliveryOut,
@@ -22,7 +22,9 @@ from fenghuo.incident.schemas import (
     EventOut,
     IncidentOut,
     IncidentSummary,
+    PersonalInfoOut,
     ReasonOut,
+    RollupOut,
     RouteOut,
 )
 from fenghuo.incident.scoping import visible_incidents
@@ -76,6 +78,7 @@ def incident_out(s: Session, incident: Incident, now: datetime | None = None) ->
     events = s.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident.id)
                        .order_by(IncidentEvent.id)).all()
     now = now or incident.updated_at
+    inform = next((d for d, _ in duties if d.kind == rules.DutyKind.INFORM_USERS.value), None)
     return IncidentOut(
         **summary(incident, unit), system=system.key if system else None,
         system_important=system.important if system else None, sector=incident.sector_code,
@@ -93,7 +96,48 @@ def incident_out(s: Session, incident: Incident, now: datetime | None = None) ->
                                 state=m.state, attempts=m.attempts, last_error=m.last_error,
                                 delivered_at=m.delivered_at) for m, key in deliveries],
         timeline=[EventOut(at=e.at, kind=e.kind, actor=e.actor, detail=json.loads(e.detail))
-                  for e in events])
+                  for e in events],
+        discovered_by=_discoverer(s, incident),
+        parent=s.scalar(select(Incident.ref).where(Incident.id == incident.parent_id))
+        if incident.parent_id else None,
+        rollup=rollup_out(rollup_of(s, incident.id)) if incident.is_parent else None,
+        personal_information=personal_info_out(incident, inform.due_at if inform else None,
+                                                now))
+
+
+def _discoverer(s: Session, incident: Incident) -> str | None:
+    """The reporting body when it is not the unit itself: it discovered the incident (for a
+    support unit, Support obligation 7)."""
+    if incident.reporting_body_id in (None, incident.subject_body_id):
+        return None
+    return s.scalar(select(Body.key).where(Body.id == incident.reporting_body_id))
+
+
+def rollup_of(s: Session, parent_id: int) -> owner_rules.Rollup:
+    return owner_rules.rollup(s.execute(select(Incident.state, Incident.grade).where(
+        Incident.parent_id == parent_id)).all())
+
+
+def rollup_out(r: owner_rules.Rollup) -> RollupOut:
+    return RollupOut(total=r.total, by_state=r.by_state, open=r.open,
+                     worst_grade=r.worst_grade.value if r.worst_grade else None,
+                     worst_grade_label=_label(grading.GRADE_LABELS[r.worst_grade])
+                     if r.worst_grade else None, all_closed=r.all_closed)
+
+
+def personal_info_out(row, due_at: datetime | None,  # noqa: ANN001 - an Incident or its row
+                      now: datetime) -> PersonalInfoOut | None:
+    """Personal information of the incident (Law art. 42 ¶2) and where telling the users
+    stands; None when it states no records."""
+    pi = pi_rules.PersonalInfo(row.pi_records, row.pi_inform_users)
+    state = pi_rules.inform_state(pi, due_at, row.pi_informed_at, now)
+    if state is None:
+        return None
+    return PersonalInfoOut(
+        records=row.pi_records, inform_users=pi.inform_users is not False, reason=row.pi_reason,
+        state=state.value, state_label=_label(pi_rules.INFORM_LABELS[state]), due_at=due_at,
+        informed_at=row.pi_informed_at, informed_how=row.pi_informed_how,
+        informed_count=row.pi_informed_count, source=pi_rules.SOURCE)
 
 
 def _route_out(r: IncidentRoute, b: Body) -> RouteOut:

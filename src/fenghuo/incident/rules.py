@@ -165,6 +165,16 @@ class DutyKind(StrEnum):
     REPORT = "report"  # the unit reports within the deadline (CAC 2025 art. 4)
     ACKNOWLEDGE = "acknowledge"  # a routed body acknowledges / escalates
     FINAL_REPORT = "final_report"  # CAC 2025 art. 8: within 30 days of the end of handling
+    INFORM_USERS = "inform_users"  # Law art. 42 ¶2: tell the users whose information leaked
+
+
+#: the clocks in words, Chinese first (what a reminder says is late)
+DUTY_LABELS = {
+    DutyKind.REPORT: ("报告事件", "report the incident"),
+    DutyKind.ACKNOWLEDGE: ("签收并上报", "acknowledge and escalate"),
+    DutyKind.FINAL_REPORT: ("提交总结报告", "submit the final report"),
+    DutyKind.INFORM_USERS: ("告知个人信息受影响的用户", "inform the users whose data leaked"),
+}
 
 
 class ClockState(StrEnum):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fenghuo.common.types import Timestamp
 from fenghuo.incident.grading import Degree
+from fenghuo.incident.owner_rules import MAX_AFFECTED
 from fenghuo.sharing.tlp import Tlp
 
 
@@ -42,14 +43,29 @@ class FactsIn(BaseModel):
     defacement_reposts: int | None = Field(default=None, ge=0)
 
 
-class ReportIn(BaseModel):
-    """A first report: at least what CAC 2025 Measures art. 7 require first."""
+class PersonalInfoIn(BaseModel):
+    """Personal information leaked, damaged or lost (Law art. 42 ¶2): the unit tells its users
+    in time; whether it must, and the clock for it (``FENGHUO_PI_INFORM_HOURS``)."""
 
     model_config = ConfigDict(extra="forbid")
-    unit: str | None = Field(default=None, description="Key of the unit where it happened; "
-                             "defaults to the reporter's own unit")
-    system: str | None = Field(default=None, description="Key of the affected system in the "
-                               "unit's register")
+    records: int = Field(ge=1, le=10**11, description="Personal-information records leaked, "
+                         "damaged or lost")
+    inform_users: bool = Field(default=True, description="Whether the affected users must be "
+                               "informed (Law art. 42 ¶2: 按照规定及时告知用户)")
+    reason: str | None = Field(default=None, max_length=4000, description="Why the users need "
+                               "not be informed; required when inform_users is false")
+
+    @model_validator(mode="after")
+    def _reason_when_not_informing(self) -> PersonalInfoIn:
+        if not self.inform_users and not (self.reason and self.reason.strip()):
+            raise ValueError("say why the users need not be informed (reason)")
+        return self
+
+
+class IncidentFieldsIn(BaseModel):
+    """What a report says of the incident itself (CAC 2025 art. 7)."""
+
+    model_config = ConfigDict(extra="forbid")
     category: str = Field(description="Taxonomy code (Plan annex 1), see GET /taxonomy")
     subcategory: str | None = None
     title: str = Field(min_length=1, max_length=300)
@@ -62,6 +78,44 @@ class ReportIn(BaseModel):
                      "shares and exports (clear, green, amber, amber+strict, red)")
 
 
+class ReportIn(IncidentFieldsIn):
+    """A first report: at least what CAC 2025 Measures art. 7 require first."""
+
+    unit: str | None = Field(default=None, description="Key of the unit where it happened; "
+                             "defaults to the reporter's own unit")
+    system: str | None = Field(default=None, description="Key of the affected system in the "
+                               "unit's register")
+    personal_information: PersonalInfoIn | None = None
+
+
+AffectedKeys = Annotated[list[Annotated[str, Field(min_length=1, max_length=120)]],
+                         Field(min_length=1, max_length=MAX_AFFECTED)]
+
+
+class ParentIn(IncidentFieldsIn):
+    """One incident at many units (a botnet, an exploitation wave): each affected unit gets an
+    incident of its own, routed along its own chain; the parent rolls them up."""
+
+    units: AffectedKeys = Field(description="Keys of the affected units (at most 2000 a request)")
+
+
+class AffectedIn(BaseModel):
+    """More affected units of a parent incident."""
+
+    model_config = ConfigDict(extra="forbid")
+    units: AffectedKeys
+
+
+class InformedIn(BaseModel):
+    """The affected users were told (Law art. 42 ¶2): when, how and how many."""
+
+    model_config = ConfigDict(extra="forbid")
+    at: Timestamp
+    how: str = Field(min_length=1, max_length=300, description="How: SMS, e-mail, in-app "
+                     "notice, public announcement…")
+    count: int = Field(ge=0, le=10**11, description="How many users were told")
+
+
 class SupplementIn(BaseModel):
     """A supplementary report (补报, CAC 2025 art. 7(2)); new facts regrade the incident."""
 
@@ -70,6 +124,7 @@ class SupplementIn(BaseModel):
     impact: str | None = Field(default=None, max_length=20000)
     measures: str | None = Field(default=None, max_length=20000)
     facts: FactsIn | None = None
+    personal_information: PersonalInfoIn | None = None
 
 
 class RegradeIn(BaseModel):
@@ -161,6 +216,40 @@ class IncidentSummary(BaseModel):
     tlp: Tlp
 
 
+class RollupOut(BaseModel):
+    """A parent's affected units together (issue 16 item 5)."""
+
+    total: int
+    by_state: dict[str, int]
+    open: int
+    worst_grade: str | None
+    worst_grade_label: dict | None
+    all_closed: bool
+
+
+class PersonalInfoOut(BaseModel):
+    """Personal information in the incident (Law art. 42 ¶2) and the clock to tell the users."""
+
+    records: int
+    inform_users: bool
+    reason: str | None
+    state: str
+    state_label: dict
+    due_at: datetime | None
+    informed_at: datetime | None
+    informed_how: str | None
+    informed_count: int | None
+    source: str
+
+
+class AffectedOut(BaseModel):
+    """A parent incident's affected units: the roll-up and each unit's incident."""
+
+    parent: str
+    rollup: RollupOut
+    units: list[IncidentSummary]
+
+
 class IncidentOut(IncidentSummary):
     system: str | None
     system_important: bool | None
@@ -177,3 +266,10 @@ class IncidentOut(IncidentSummary):
     duties: list[DutyOut]
     deliveries: list[DeliveryOut]
     timeline: list[EventOut]
+    #: the body that reported it when that is not the unit itself (it discovered it)
+    discovered_by: str | None = None
+    #: the parent incident when this is one affected unit of many
+    parent: str | None = None
+    #: the roll-up of the affected units when this is a parent
+    rollup: RollupOut | None = None
+    personal_information: PersonalInfoOut | None = None

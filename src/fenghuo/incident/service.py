@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -25,21 +26,24 @@ from fenghuo.common.errors import Conflict, FieldError, ValidationFailed
 from fenghuo.common.refs import new_ref
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
-from fenghuo.incident import grading, rules
+from fenghuo.incident import grading, notices, owner_rules, pi_rules, rules
 from fenghuo.incident.models import Duty, Incident, IncidentEvent, IncidentRoute
-from fenghuo.incident.queries import incident_out, summary
+from fenghuo.incident.queries import incident_out, personal_info_out, summary
 from fenghuo.incident.schemas import (
     DeliveryOut,
     DutyOut,
     EventOut,
     FactsIn,
+    IncidentFieldsIn,
     IncidentOut,
+    PersonalInfoIn,
     ReasonOut,
     ReportIn,
     RouteOut,
 )
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify import outbox
+from fenghuo.notify.compose import Notice, Words, compose, due_text
 from fenghuo.org import directory, scoping
 from fenghuo.org import rules as org_rules
 from fenghuo.org.models import Body, BodySector, InfoSystem, Jurisdiction
@@ -56,7 +60,10 @@ def clock_settings(profile: grading.GradingProfile) -> rules.ClockSettings:
 
 
 def _request_hash(data: ReportIn, unit: str) -> str:
-    raw = json.dumps({**data.model_dump(mode="json"), "unit": unit}, sort_keys=True)
+    dumped = data.model_dump(mode="json")
+    if dumped.get("personal_information") is None:  # as hashed before the field existed
+        dumped.pop("personal_information", None)
+    raw = json.dumps({**dumped, "unit": unit}, sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -100,7 +107,8 @@ def _replay(s: Session, incident_id: int, data: ReportIn) -> IncidentOut:
     return incident_out(s, incident)
 
 
-def _check(data: ReportIn, now: datetime) -> None:
+def check_fields(data: IncidentFieldsIn, now: datetime) -> None:
+    """The taxonomy code exists (Plan annex 1) and the incident was not found in the future."""
     errors = []
     problem = get_taxonomy().problem(data.category, data.subcategory)
     if problem:
@@ -125,12 +133,25 @@ class Lookup:
     system_important: bool | None
     reporter_kind: BodyKind
     reporter_key: str
+    reporter_name_zh: str
+    reporter_name_en: str
     org_token: str
     existing: int | None
 
 
+_REPORTER = aliased(Body, name="reporter")
+
+
+def reportable_units(principal: Principal) -> ColumnElement[bool]:
+    """SQL of ``owner_rules.may_report_about``: the units in the caller's scope (Law art. 30)
+    and, for a support unit or team, any operator unit (Support obligation 7)."""
+    return scoping.visible_bodies(principal.scope) | (
+        (Body.kind == BodyKind.OPERATOR.value)
+        & _REPORTER.kind.in_(sorted(owner_rules.DISCOVERING_KINDS)))
+
+
 def _lookup_stmt(*, system: bool, key: bool, which: ColumnElement[bool]) -> Select:
-    reporter = aliased(Body)
+    reporter = _REPORTER
     sector = (select(func.min(BodySector.sector_code)).where(BodySector.body_id == Body.id)
               .scalar_subquery())
     existing = (select(Incident.id).where(Incident.reported_by_user_id == bindparam("user_id"),
@@ -141,7 +162,10 @@ def _lookup_stmt(*, system: bool, key: bool, which: ColumnElement[bool]) -> Sele
     return (select(Body.id, Body.key, Body.kind, Body.cii, Body.name_zh, Body.name_en,
                    Jurisdiction.path, sector.label("sector"), InfoSystem.id.label("system_id"),
                    InfoSystem.important, reporter.kind.label("reporter_kind"),
-                   reporter.key.label("reporter_key"), directory.version_token().label("token"),
+                   reporter.key.label("reporter_key"),
+                   reporter.name_zh.label("reporter_name_zh"),
+                   reporter.name_en.label("reporter_name_en"),
+                   directory.version_token().label("token"),
                    existing.label("existing"))
             .join(Jurisdiction, Jurisdiction.id == Body.jurisdiction_id)
             .join(reporter, reporter.id == bindparam("reporter"))
@@ -155,8 +179,8 @@ def _own_unit_lookup(system: bool, key: bool) -> Select:
 
 
 def _lookup(s: Session, principal: Principal, data: ReportIn, key: str | None) -> Lookup:
-    if data.unit:  # on another unit's behalf: only one the caller can see (Law art. 30)
-        which = (Body.key == data.unit) & scoping.visible_bodies(principal.scope)
+    if data.unit:  # about another unit: only one the caller may report about (Law art. 30)
+        which = (Body.key == data.unit) & reportable_units(principal)
         stmt = _lookup_stmt(system=bool(data.system), key=bool(key), which=which)
     else:
         stmt = _own_unit_lookup(bool(data.system), bool(key))
@@ -175,6 +199,7 @@ def _lookup(s: Session, principal: Principal, data: ReportIn, key: str | None) -
         key=row.key, name_zh=row.name_zh, name_en=row.name_en, path=row.path,
         system_id=row.system_id, system_important=row.important,
         reporter_kind=BodyKind(row.reporter_kind), reporter_key=row.reporter_key,
+        reporter_name_zh=row.reporter_name_zh, reporter_name_en=row.reporter_name_en,
         org_token=row.token, existing=row.existing)
 
 
@@ -215,8 +240,9 @@ class Filed:
 def file_report(s: Session, now: datetime, principal: Principal, data: ReportIn,
                 profile_name: str, key: str | None, source: str | None = None) -> Filed | int:
     """Write a first report; returns the id of an earlier incident under the same key instead
-    of writing when ``key`` was used before."""
-    _check(data, now)
+    of writing when ``key`` was used before. A report about another unit also tells that unit
+    (its own contacts), not only the bodies it is routed to."""
+    check_fields(data, now)
     unit = _lookup(s, principal, data, key)
     if unit.existing is not None:
         return unit.existing
@@ -224,32 +250,77 @@ def file_report(s: Session, now: datetime, principal: Principal, data: ReportIn,
     result = grading.grade(grade_facts(data.facts, unit.system_important, unit.subject.cii),
                            profile)
     self_reported = principal.body_id == unit.subject.body_id
-    row = dict(
-        ref=new_ref("FH", now), subject_body_id=unit.subject.body_id,
-        reporting_body_id=principal.body_id, reported_by_user_id=principal.user_id,
-        idempotency_key=key, request_hash=_request_hash(data, data.unit or unit.key),
+    row = incident_row(
+        now, principal, data, subject=unit.subject, path=unit.path, result=result,
+        profile=profile.name, key=key, request_hash=_request_hash(data, data.unit or unit.key),
         source=source or ("unit" if self_reported else SOURCE_OF_KIND.get(
             unit.reporter_kind, "office")),
-        jurisdiction_path=unit.path, sector_code=unit.subject.sector,
-        system_id=unit.system_id, cii=unit.subject.cii, category=data.category,
-        subcategory=data.subcategory, title=data.title, description=data.description,
-        impact=data.impact, measures=data.measures, found_at=data.found_at, reported_at=now,
-        state=rules.State.REPORTED.value, grade=result.grade.value,
-        grading_profile=profile.name, facts=data.facts.model_dump_json(),
-        grade_reasons=reasons_json(result), report_finding=None, tlp=data.tlp.value,
-        created_at=now, updated_at=now)
+        system_id=unit.system_id, pi=data.personal_information)
     incident_id = s.connection().execute(_INSERT_INCIDENT, row).scalar_one()
     incident = IncidentFacts(id=incident_id, **{k: row[k] for k in IncidentFacts.FIELDS})
-    events = [_event_row(incident_id, now, "reported", principal.username,
-                         {"source": row["source"], "reporter": unit.reporter_key}),
-              _event_row(incident_id, now, "graded", "system",
-                         {"grade": result.grade.value, "profile": profile.name})]
+    events = intake_events(incident_id, now, principal.username, row, unit.reporter_key)
     snap = directory.snapshot(s, unit.org_token)
+    extra = pi_duties(s, row)
     routed = route_incident(s, incident, unit.subject, result.grade.value,
                             clock_settings(profile), now, first=True, snap=snap,
-                            events=events)
+                            events=events, extra_duties=extra)
+    if not self_reported:
+        told = notices.tell_units(s, [notices.Concerned(
+            incident, unit.subject.body_id, unit.name_zh, unit.name_en,
+            data.system if unit.system_id else None, extra[0].due_at if extra else None)],
+            reporter=(unit.reporter_name_zh, unit.reporter_name_en), now=now)
+        routed.deliveries += told.deliveries
+        events += told.events
     return Filed(id=incident_id, row=row, unit=unit, routed=routed, events=events,
                  system=data.system if unit.system_id else None)
+
+
+def incident_row(now: datetime, principal: Principal, data: IncidentFieldsIn, *,
+                 subject: rules.Subject, path: str, result: grading.GradingResult,
+                 profile: str, source: str, key: str | None = None,
+                 request_hash: str | None = None, system_id: int | None = None,
+                 pi: PersonalInfoIn | None = None, parent_id: int | None = None,
+                 is_parent: bool = False) -> dict:
+    """The row of a new incident about ``subject`` (every column, for one insert)."""
+    records = pi_rules.records_of(pi.records if pi else None, data.facts.personal_records_leaked)
+    return dict(
+        ref=new_ref("FH", now), subject_body_id=subject.body_id,
+        reporting_body_id=principal.body_id, reported_by_user_id=principal.user_id,
+        idempotency_key=key, request_hash=request_hash, source=source,
+        jurisdiction_path=path, sector_code=subject.sector, system_id=system_id,
+        cii=subject.cii, category=data.category, subcategory=data.subcategory,
+        title=data.title, description=data.description, impact=data.impact,
+        measures=data.measures, found_at=data.found_at, reported_at=now,
+        state=rules.State.REPORTED.value, grade=result.grade.value, grading_profile=profile,
+        facts=data.facts.model_dump_json(), grade_reasons=reasons_json(result),
+        report_finding=None, tlp=data.tlp.value, created_at=now, updated_at=now,
+        resolved_at=None, is_parent=is_parent, parent_id=parent_id, pi_records=records,
+        pi_inform_users=(pi.inform_users if pi else True) if records else None,
+        pi_reason=pi.reason if pi and not pi.inform_users else None, pi_informed_at=None,
+        pi_informed_how=None, pi_informed_count=None)
+
+
+def intake_events(incident_id: int, now: datetime, actor: str, row: dict,
+                  reporter_key: str) -> list[dict]:
+    return [_event_row(incident_id, now, "reported", actor,
+                       {"source": row["source"], "reporter": reporter_key}),
+            _event_row(incident_id, now, "graded", "system",
+                       {"grade": row["grade"], "profile": row["grading_profile"]})]
+
+
+def inform_hours(s: Session) -> float:
+    """The deployment's deadline to tell users of a personal-information leak (a project rule:
+    ``FENGHUO_PI_INFORM_HOURS``; Law art. 42 ¶2 says only 及时)."""
+    return float(s.info.get(pi_rules.INFO_KEY, pi_rules.DEFAULT_INFORM_HOURS))
+
+
+def pi_duties(s: Session, row: dict) -> list[rules.DutySpec]:
+    """The clock to tell the users when the new incident says personal information leaked and
+    the users must be told (Law art. 42 ¶2), from when it was found."""
+    pi = pi_rules.PersonalInfo(row["pi_records"], row["pi_inform_users"])
+    if not pi.clock_needed:
+        return []
+    return [pi_rules.inform_duty(row["subject_body_id"], row["found_at"], inform_hours(s))]
 
 
 def reasons_json(result: grading.GradingResult) -> str:
@@ -313,40 +384,79 @@ class Routed:
     deliveries: list[tuple[int, directory.ContactRef]] = field(default_factory=list)
 
 
-def route_incident(s: Session, incident: IncidentFacts, subject: rules.Subject, grade: str,
-                   clocks: rules.ClockSettings, now: datetime, *, first: bool,
-                   snap: directory.Snapshot, events: list[dict] | None = None) -> Routed:
-    """Route to every body that must know and has not been reached yet; start their clocks.
-    ``first`` is the intake itself: nothing was routed before, and the unit's own report
-    starts its report clock (CAC 2025 art. 4). Timeline entries go to ``events`` (written
-    here, after any the caller put there)."""
-    events = [] if events is None else events
+@dataclass
+class Planned:
+    """One incident's routes and clocks, decided before anything is written."""
+
+    incident: IncidentFacts
+    routes: list[rules.Route]
+    duties: list[rules.DutySpec]
+
+
+def plan_routing(incident: IncidentFacts, subject: rules.Subject, grade: str,
+                 clocks: rules.ClockSettings, now: datetime, *, first: bool,
+                 snap: directory.Snapshot, already: frozenset[int] = frozenset(),
+                 extra_duties: Sequence[rules.DutySpec] = ()) -> Planned:
+    """Who must know (``rules.route``) and has not been reached (``already``), and the clocks
+    that starts; ``first`` is the intake, where the unit's own report starts its clock."""
     candidates = [rules.Candidate(b.id, b.kind, b.jurisdiction_id, b.sectors, b.function)
                   for jid in subject.chain for b in snap.receivers.get(jid, ())]
-    routes = rules.route(subject, grade, candidates, clocks)
-    if not first:
-        already = set(s.scalars(select(IncidentRoute.body_id).where(
-            IncidentRoute.incident_id == incident.id)))
-        routes = [r for r in routes if r.body_id not in already]
-    conn = s.connection()
-    if routes:
-        conn.execute(_INSERT_ROUTES, [_route_row(incident.id, r, now) for r in routes])
+    routes = [r for r in rules.route(subject, grade, candidates, clocks)
+              if r.body_id not in already]
     duties = rules.intake_duties(subject, self_reported=first and incident.source == "unit",
                                  found_at=incident.found_at, reported_at=now, routes=routes,
                                  clocks=clocks)
-    routed = Routed(routes=routes, bodies={r.body_id: snap.bodies[r.body_id] for r in routes})
-    if duties:
-        ids = conn.execute(_INSERT_DUTIES, [
-            {"incident_id": incident.id, "body_id": d.body_id, "kind": d.kind.value,
-             "source": d.source, "starts_at": d.starts_at, "due_at": d.due_at,
-             "done_at": d.done_at} for d in duties]).scalars()
-        routed.duties = list(zip(ids, duties, strict=True))
-    if routes:
-        events.append(_event_row(incident.id, now, "routed", "system",
-                                 {"bodies": [r.body_id for r in routes]}))
-        routed.deliveries = _notify(s, incident, routes, now, snap, events)
+    return Planned(incident, routes, [*duties, *extra_duties])
+
+
+def route_incident(s: Session, incident: IncidentFacts, subject: rules.Subject, grade: str,
+                   clocks: rules.ClockSettings, now: datetime, *, first: bool,
+                   snap: directory.Snapshot, events: list[dict] | None = None,
+                   extra_duties: Sequence[rules.DutySpec] = ()) -> Routed:
+    """Route to every body that must know and has not been reached yet; start their clocks
+    (and ``extra_duties``). ``first`` is the intake itself: nothing was routed before, and the
+    unit's own report starts its report clock (CAC 2025 art. 4). Timeline entries go to
+    ``events`` (written here, after any the caller put there)."""
+    events = [] if events is None else events
+    already = frozenset() if first else frozenset(s.scalars(select(IncidentRoute.body_id).where(
+        IncidentRoute.incident_id == incident.id)))
+    plan = plan_routing(incident, subject, grade, clocks, now, first=first, snap=snap,
+                        already=already, extra_duties=extra_duties)
+    routed = write_routing(s, [plan], now, snap, events)[0]
     write_events(s, events)
     return routed
+
+
+def write_routing(s: Session, plans: Sequence[Planned], now: datetime,
+                  snap: directory.Snapshot, events: list[dict], *, ids: bool = True
+                  ) -> list[Routed]:
+    """Write the routes, clocks and notifications of ``plans``: one statement each however
+    many incidents (a wave's hundreds of affected units). Timeline entries go to ``events``,
+    for the caller to write. Without ``ids`` the clocks' and messages' ids are not read back
+    (SQLite returns them a row at a time) and the answer holds only the routes."""
+    conn = s.connection()
+    route_rows = [_route_row(p.incident.id, r, now) for p in plans for r in p.routes]
+    if route_rows:
+        conn.execute(_INSERT_ROUTES, route_rows)
+    duty_rows = [{"incident_id": p.incident.id, "body_id": d.body_id, "kind": d.kind.value,
+                  "source": d.source, "starts_at": d.starts_at, "due_at": d.due_at,
+                  "done_at": d.done_at} for p in plans for d in p.duties]
+    if duty_rows and not ids:
+        conn.execute(insert(Duty.__table__), duty_rows)
+    duty_ids = iter(conn.execute(_INSERT_DUTIES, duty_rows).scalars().all()
+                    if duty_rows and ids else ())
+    out = []
+    for p in plans:
+        out.append(Routed(routes=p.routes,
+                          bodies={r.body_id: snap.bodies[r.body_id] for r in p.routes},
+                          duties=[(next(duty_ids), d) for d in p.duties] if ids else []))
+        if p.routes:
+            events.append(_event_row(p.incident.id, now, "routed", "system",
+                                     {"bodies": [r.body_id for r in p.routes]}))
+    for routed, deliveries in zip(out, _notify(s, plans, now, snap, events, ids=ids),
+                                  strict=True):
+        routed.deliveries = deliveries
+    return out
 
 
 def _route_row(incident_id: int, r: rules.Route, now: datetime) -> dict:
@@ -362,36 +472,64 @@ def _sources(r: rules.Route) -> str:
     return "; ".join(sorted({x.source for x in r.reasons}))
 
 
-def _notify(s: Session, incident: IncidentFacts, routes: list[rules.Route], now: datetime,
-            snap: directory.Snapshot, events: list[dict]
-            ) -> list[tuple[int, directory.ContactRef]]:
-    messages = []
-    for r in routes:
-        for c in org_rules.contact_tier(snap.contacts.get(r.body_id, ()), 0):
-            subject, text, payload = notification(incident, r)
-            messages.append(outbox.Message(c, subject, text, payload, incident_id=incident.id,
-                                           priority=0 if r.immediate else 100))
-    ids = outbox.enqueue(s, now=now, messages=messages)
-    unreachable = sorted(r.body_id for r in routes if r.body_id not in snap.contacts)
-    if unreachable:
-        events.append(_event_row(incident.id, now, "no_channel", "system",
-                                 {"bodies": unreachable,
-                                  "note": "no email, webhook or robot contact"}))
-    return [(i, m.contact) for i, m in zip(ids, messages, strict=True)]
+def _notify(s: Session, plans: Sequence[Planned], now: datetime, snap: directory.Snapshot,
+            events: list[dict], *, ids: bool = True
+            ) -> list[list[tuple[int, directory.ContactRef]]]:
+    """Tell every routed body (its first rank of contacts), in one statement for all plans;
+    the deliveries of each plan, in order (none without ``ids``)."""
+    messages, owner = [], []
+    for i, p in enumerate(plans):
+        due = {d.body_id: d.due_at for d in p.duties if d.kind == rules.DutyKind.ACKNOWLEDGE}
+        for r in p.routes:
+            subject, text, payload = notification(p.incident, r, due.get(r.body_id))
+            for c in org_rules.contact_tier(snap.contacts.get(r.body_id, ()), 0):
+                messages.append(outbox.Message(c, subject, text, payload,
+                                               incident_id=p.incident.id,
+                                               priority=0 if r.immediate else 100))
+                owner.append(i)
+        unreachable = sorted(r.body_id for r in p.routes if r.body_id not in snap.contacts)
+        if unreachable:
+            events.append(_event_row(p.incident.id, now, "no_channel", "system",
+                                     {"bodies": unreachable,
+                                      "note": "no email, webhook or robot contact"}))
+    out: list[list[tuple[int, directory.ContactRef]]] = [[] for _ in plans]
+    if not ids:
+        outbox.enqueue_many(s, now=now, messages=messages)
+        return out
+    for i, mid, m in zip(owner, outbox.enqueue(s, now=now, messages=messages), messages,
+                         strict=True):
+        out[i].append((mid, m.contact))
+    return out
 
 
-def notification(incident: IncidentFacts, r: rules.Route) -> tuple[str, str, dict]:
+def notification(incident: IncidentFacts, r: rules.Route, due: datetime | None = None
+                 ) -> tuple[str, str, dict]:
+    """What a routed body is told (Plan §3.3; issue 16 item 7): in words, Chinese first, what
+    it is asked to do and by when (its acknowledgement clock), and why it is told."""
     zh, en = grading.GRADE_LABELS[grading.Grade(incident.grade)]
-    subject = f"[{zh} {en}] {incident.ref} {incident.title}"
-    reasons = "; ".join(x.text_en for x in r.reasons)
-    text = (f"{incident.title}\n等级 Grade: {zh} / {en}\n类别 Category: {incident.category}\n"
-            f"发现时间 Found: {incident.found_at.isoformat()}\n影响 Impact: {incident.impact}\n"
-            f"措施 Measures: {incident.measures}\n送达原因 Why you: {reasons}\n")
+    taxonomy = get_taxonomy()
+    cat = taxonomy.label(incident.category) if taxonomy.category(incident.category) else (
+        incident.category, incident.category)
+    sub = taxonomy.label(incident.subcategory) if incident.subcategory and taxonomy.subcategory(
+        incident.subcategory) else None
+    subject, text = compose(Notice(
+        what=Words(incident.title, incident.title), tag=Words(zh, en), ref=incident.ref,
+        category=Words(*cat) if sub is None else Words(f"{cat[0]}（{sub[0]}）",
+                                                      f"{cat[1]} ({sub[1]})"),
+        grade=Words(zh, en),
+        asked=Words("请确认接收，研判处置并按规定逐级上报",
+                    "confirm receipt, assess and handle it, and report it up the chain"),
+        due=due))
+    text += (f"发现时间 Found: {due_text(incident.found_at)}\n影响 Impact: {incident.impact}\n"
+             f"措施 Measures: {incident.measures}\n"
+             f"送达原因 Why you: {'；'.join(x.text_zh for x in r.reasons)} / "
+             f"{'; '.join(x.text_en for x in r.reasons)}\n")
     payload = {"event": "incident.reported", "ref": incident.ref, "title": incident.title,
                "grade": incident.grade, "category": incident.category,
                "subcategory": incident.subcategory, "found_at": incident.found_at.isoformat(),
                "reported_at": incident.reported_at.isoformat(), "cii": incident.cii,
-               "immediate": r.immediate, "why": [x.code for x in r.reasons]}
+               "immediate": r.immediate, "why": [x.code for x in r.reasons],
+               "due_at": due.isoformat() if due else None}
     return subject, text, payload
 
 
@@ -425,5 +563,10 @@ def filed_out(filed: Filed, now: datetime) -> IncidentOut:
                                 state=outbox.PENDING, attempts=0, last_error=None,
                                 delivered_at=None) for i, c in routed.deliveries],
         timeline=[EventOut(at=e["at"], kind=e["kind"], actor=e["actor"],
-                           detail=json.loads(e["detail"])) for e in filed.events])
+                           detail=json.loads(e["detail"])) for e in filed.events],
+        discovered_by=None if row["reporting_body_id"] == row["subject_body_id"]
+        else unit.reporter_key,
+        personal_information=personal_info_out(SimpleNamespace(**row), next(
+            (d.due_at for _, d in routed.duties if d.kind == rules.DutyKind.INFORM_USERS),
+            None), now))
 

@@ -117,6 +117,18 @@ def list_feeds(uow: UnitOfWork, clock: Clock, *, principal: Principal) -> list[F
         return [feed_out(f, b, clock.now()) for f, b in rows]
 
 
+def get_feed(uow: UnitOfWork, clock: Clock, *, principal: Principal, code: str) -> FeedOut:
+    """One feed run by a body in the caller's scope (Law art. 30); NotFound otherwise."""
+    require(principal, Permission.MONITORING_READ)
+    with uow() as s:
+        row = s.execute(select(Feed, Body).join(Body, Body.id == Feed.body_id)
+                        .where(Feed.code == code, scoping.visible_bodies(principal.scope))
+                        ).first()
+        if row is None:
+            raise NotFound(f"no feed {code!r}")
+        return feed_out(row.Feed, row.Body, clock.now())
+
+
 def feed_for_token(uow: UnitOfWork, *, token: str) -> str:
     """The code of the active feed whose machine token this is; Unauthorized otherwise."""
     with uow() as s:

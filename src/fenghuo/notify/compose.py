@@ -25,6 +25,8 @@ PAGE_PATHS: Mapping[str, str] = {
     "warning": "/web/warnings/{ref}",
     "response": "/web/responses/{ref}",
     "candidate": "/web/monitoring/candidates/{ref}",
+    "notice": "/web/monitoring/notices/{ref}",  # an owner notice (通报) to a unit
+    "supervision": "/web/supervision/{ref}",  # a directive or interview (Law arts. 55, 56)
 }
 
 ELLIPSIS = "…"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fenghuo.db.base import Base, UTCDateTime
@@ -14,7 +14,13 @@ ID = BigInteger().with_variant(Integer, "sqlite")
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_claimable", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_claimable", "state", "next_attempt_at"),
+        # the claim's order over what waits: a national warning queues ten thousand messages,
+        # and each claim reads the first few in order instead of sorting them all
+        Index("ix_outbox_pending", "priority", "id", postgresql_where=text("state = 'pending'"),
+              sqlite_where=text("state = 'pending'")),
+    )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     #: stable delivery id sent to receivers, who deduplicate on it
     delivery_id: Mapped[str] = mapped_column(String(40), unique=True)

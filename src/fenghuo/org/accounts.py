@@ -37,12 +37,27 @@ from fenghuo.org.schemas import (
 )
 from fenghuo.org.service import body_out, facts, require, visible_body
 
+#: argon2id with argon2-cffi's defaults (64 MiB, 3 passes, 4 lanes), unless the settings
+#: choose other costs (``password_hash_*``; ``Session.info`` key :data:`HASHER_KEY`)
 HASHER = PasswordHasher()
+HASHER_KEY = "fenghuo.password_hasher"
 TOKEN_PREFIX = "fh_"
+
+
+@functools.cache
+def hasher_for(memory_kib: int, time_cost: int, parallelism: int) -> PasswordHasher:
+    """The argon2id hasher with these costs (one per combination)."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+def _hasher(s: Session) -> PasswordHasher:
+    return s.info.get(HASHER_KEY) or HASHER
+
+
 # A hash to verify against when the user does not exist, so timing does not reveal usernames.
 @functools.cache
-def _dummy_hash() -> str:
-    return HASHER.hash("not-a-real-password")
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash("not-a-real-password")
 
 
 def hash_token(token: str) -> str:
@@ -84,10 +99,11 @@ def login(uow: UnitOfWork, clock: Clock, *, username: str, password: str,
     now = clock.now()
     with uow() as s:
         user = s.scalar(select(User).where(User.username == username))
-        if not _password_ok(user, password):
+        hasher = _hasher(s)
+        if not _password_ok(hasher, user, password):
             raise Unauthorized("wrong username or password")
-        if HASHER.check_needs_rehash(user.password_hash):
-            user.password_hash = HASHER.hash(password)
+        if hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hasher.hash(password)
         user.last_login_at = now
         token = new_token()
         s.add(ApiToken(user_id=user.id, kind="session", name="login", token_hash=hash_token(token),
@@ -99,12 +115,12 @@ def login(uow: UnitOfWork, clock: Clock, *, username: str, password: str,
         return LoginResult(access_token=token, expires_at=now + timedelta(hours=session_hours))
 
 
-def _password_ok(user: User | None, password: str) -> bool:
+def _password_ok(hasher: PasswordHasher, user: User | None, password: str) -> bool:
     try:
         if user is None or not user.active or not user.password_hash:
-            HASHER.verify(_dummy_hash(), password + "x")
+            hasher.verify(_dummy_hash(hasher), password + "x")
             return False
-        return HASHER.verify(user.password_hash, password)
+        return hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -114,7 +130,7 @@ def principal_by_password(uow: UnitOfWork, *, username: str, password: str) -> P
     check as login, no session created. Wrong or unknown credentials are ``Unauthorized``."""
     with uow() as s:
         user = s.scalar(select(User).where(User.username == username))
-        if not _password_ok(user, password):
+        if not _password_ok(_hasher(s), user, password):
             raise Unauthorized("wrong username or password")
         return principal_of(user)
 
@@ -195,7 +211,7 @@ def put_user(s: Session, *, principal: Principal | None, data: UserIn, now: date
         raise ValidationFailed(errors)
     user = User(username=data.username, display_name=data.display_name, body_id=body.id,
                 body=body, created_at=now, active=True,
-                password_hash=HASHER.hash(data.password) if data.password else None,
+                password_hash=_hasher(s).hash(data.password) if data.password else None,
                 role_links=[UserRole(role=r.value) for r in sorted(set(data.roles))])
     s.add(user)
     s.flush()
@@ -262,7 +278,7 @@ def update_user(
                 _revoke_all(s, user.id, now)
         if patch.password is not None:
             changes["password"] = "changed"
-            user.password_hash = HASHER.hash(patch.password)
+            user.password_hash = _hasher(s).hash(patch.password)
             _revoke_all(s, user.id, now, kind="session")
         audit.record(s, at=now, actor=audit.Actor.of(principal), action="user.update",
                      entity_type="user", entity_key=user.username,
@@ -287,7 +303,7 @@ def set_password(uow: UnitOfWork, clock: Clock, *, username: str, password: str)
         user = s.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFound(f"no user {username!r}")
-        user.password_hash = HASHER.hash(password)
+        user.password_hash = _hasher(s).hash(password)
         _revoke_all(s, user.id, now, kind="session")
         audit.record(s, at=now, actor=audit.Actor("cli"), action="user.password_reset",
                      entity_type="user", entity_key=username,

@@ -140,10 +140,17 @@ class Permission(StrEnum):
     #: rounds, membership, contact checks, evaluations, dispatch of teams and experts,
     #: commendations (Support obligation 9; Plan §7.2, §7.3, §7.10)
     SUPPORT_MANAGE = "support:manage"
+    SUPERVISION_READ = "supervision:read"
+    #: direct a unit to take measures, record an interview (约谈), verify or reopen its
+    #: rectification (Law arts. 55, 56): the office's or department's decisions
+    SUPERVISION_WRITE = "supervision:write"
+    #: the unit acknowledges a directive or interview and reports its rectification (整改)
+    SUPERVISION_RESPOND = "supervision:respond"
 
 
 _READ = {Permission.ORG_READ, Permission.INCIDENT_READ, Permission.MONITORING_READ,
-         Permission.WARNING_READ, Permission.RESPONSE_READ, Permission.PREPAREDNESS_READ}
+         Permission.WARNING_READ, Permission.RESPONSE_READ, Permission.PREPAREDNESS_READ,
+         Permission.SUPERVISION_READ}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission),
     # duty officers decide for their body: they approve, publish, revise and lift warnings
@@ -152,7 +159,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.MONITORING_SUBMIT, Permission.REGISTER_WRITE, Permission.WARNING_DRAFT,
         Permission.WARNING_ISSUE, Permission.WARNING_RESPOND, Permission.RESPONSE_COMMAND,
         Permission.RESPONSE_REPORT,
-        Permission.PREPAREDNESS_WRITE, Permission.SUPPORT_LOG, Permission.SUPPORT_MANAGE}),
+        Permission.PREPAREDNESS_WRITE, Permission.SUPPORT_LOG, Permission.SUPPORT_MANAGE,
+        Permission.SUPERVISION_WRITE, Permission.SUPERVISION_RESPOND}),
     Role.ANALYST: frozenset(_READ | {
         Permission.INCIDENT_REPORT, Permission.INCIDENT_HANDLE, Permission.MONITORING_SUBMIT,
         Permission.REGISTER_WRITE, Permission.WARNING_DRAFT, Permission.WARNING_RESPOND,
@@ -167,7 +175,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                                Permission.INCIDENT_REPORT,
                                                Permission.MONITORING_SUBMIT,
                                                Permission.PREPAREDNESS_WRITE,
-                                               Permission.WARNING_RESPOND}),
+                                               Permission.WARNING_RESPOND,
+                                               Permission.SUPERVISION_RESPOND}),
     # Support units report the incidents they discover at once (Support, obligations); support
     # teams go on standby during red warnings (Plan §3.4.1 (3))
     Role.SUPPORT_MEMBER: frozenset(_READ | {Permission.INCIDENT_REPORT,
@@ -175,7 +184,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                             Permission.MONITORING_SUBMIT,
                                             Permission.WARNING_RESPOND,
                                             Permission.RESPONSE_REPORT,
-                                            Permission.SUPPORT_LOG}),
+                                            Permission.SUPPORT_LOG,
+                                            Permission.SUPERVISION_RESPOND}),
     Role.READ_ONLY: frozenset(_READ),
 }
 

@@ -9,6 +9,10 @@ It combines, for the bodies in the caller's scope (Law art. 30):
   the period or today, whichever is earlier (``preparedness.service.noncompliance``);
 - support units' unmet monthly and six-monthly obligations in the period (Support obligations
   4–9; ``support.service.unmet_obligations``);
+- directives and interviews whose deadline in the period the unit did not meet (Law arts. 55,
+  56; ``supervision.queries.overdue_counts``);
+- owner notices from monitoring whose deadline in the period passed with no handling feedback
+  (处置反馈, Law arts. 25, 51; ``monitoring.notice_queries.unremediated_counts``);
 - the commendations given in the period (§7.10; Support obligation 9 通报表扬).
 """
 
@@ -31,6 +35,7 @@ from fenghuo.common.schemas import ReasonOut
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident import accountability as reporting_record
+from fenghuo.monitoring import notice_queries
 from fenghuo.org import scoping
 from fenghuo.org.models import Body
 from fenghuo.org.rules import Permission
@@ -38,6 +43,7 @@ from fenghuo.org.service import require, visible_body
 from fenghuo.preparedness import rules
 from fenghuo.preparedness import service as preparedness
 from fenghuo.preparedness.models import Commendation
+from fenghuo.supervision import queries as supervision
 from fenghuo.support import service as support
 
 # --- shapes ---------------------------------------------------------------------------------
@@ -75,6 +81,9 @@ class AccountabilityRow(BaseModel):
     concealed: int = 0  # 瞒报
     overdue_duties: int = 0
     overdue_investigations: int = 0
+    overdue_directives: int = 0  # 逾期未落实责令措施 (Law art. 55)
+    overdue_rectifications: int = 0  # 约谈后逾期未整改 (Law art. 56)
+    unremediated_notices: int = 0  # 通报逾期未反馈处置情况 (Law arts. 25, 51)
     preparedness: list[ReasonOut] = []  # missed exercises, overdue plans… (§6.2, §8.1, Law 38)
     support: list[ReasonOut] = []  # unmet support-unit obligations (Support 4–9)
     commendations: list[CommendationOut] = []
@@ -82,7 +91,9 @@ class AccountabilityRow(BaseModel):
     @property
     def failures(self) -> int:
         return (self.late + self.omitted + self.false + self.concealed + self.overdue_duties
-                + self.overdue_investigations + len(self.preparedness) + len(self.support))
+                + self.overdue_investigations + self.overdue_directives
+                + self.overdue_rectifications + self.unremediated_notices
+                + len(self.preparedness) + len(self.support))
 
 
 class AccountabilityOut(BaseModel):
@@ -119,15 +130,21 @@ def accountability(uow: UnitOfWork, clock: Clock, *, principal: Principal, since
         sup = support.unmet_obligations(s, body_ids=ids, since=first, until=after,
                                         today=day_of(now))
         praised = _commendations(s, ids, first, after)
+        supervised = supervision.overdue_counts(s, body_ids=ids, since=since, until=until,
+                                                now=now)
+        unanswered = notice_queries.unremediated_counts(s, body_ids=ids, since=since,
+                                                        until=until, now=now)
     rows = []
     for body_id, b in sorted(bodies.items(), key=lambda kv: kv[1].key):
         rep = reporting.get(b.key)
-        if not (rep or prep.get(body_id) or sup.get(body_id) or praised.get(body_id)):
+        if not (rep or prep.get(body_id) or sup.get(body_id) or praised.get(body_id)
+                or supervised.get(body_id) or unanswered.get(body_id)):
             continue
         counts = {} if rep is None else {k: v for k, v in rep.__dict__.items()
                                          if k not in ("unit", "name_zh", "name_en")}
         rows.append(AccountabilityRow(
             body=b.key, name_zh=b.name_zh, name_en=b.name_en, kind=b.kind, **counts,
+            **supervised.get(body_id, {}), unremediated_notices=unanswered.get(body_id, 0),
             preparedness=[ReasonOut(**r.as_dict()) for r in prep.get(body_id, [])],
             support=[ReasonOut(**r.as_dict()) for r in sup.get(body_id, [])],
             commendations=praised.get(body_id, [])))
@@ -203,6 +220,9 @@ CSV_COLUMNS = [
     ("false", "谎报 false"), ("concealed", "瞒报 concealed"),
     ("overdue_duties", "逾期时限 overdue clocks"),
     ("overdue_investigations", "逾期调查报告 overdue investigations"),
+    ("overdue_directives", "逾期未落实责令措施 overdue directives"),
+    ("overdue_rectifications", "约谈逾期未整改 overdue rectifications"),
+    ("unremediated_notices", "通报逾期未反馈 unremediated notices"),
     ("preparedness", "预防与保障 preparedness"), ("support", "支撑单位义务 support obligations"),
     ("commendations", "表彰 commendations"),
 ]

@@ -18,8 +18,8 @@ from fenghuo.common.clock import Clock
 from fenghuo.common.periods import day_of
 from fenghuo.db.session import UnitOfWork
 from fenghuo.notify import outbox
-from fenghuo.org.models import Contact
-from fenghuo.org.rules import DELIVERABLE_CHANNELS, contact_tier
+from fenghuo.org import directory
+from fenghuo.org.rules import contact_tier
 from fenghuo.preparedness.models import ReminderSent
 
 
@@ -59,13 +59,7 @@ def send_due(uow: UnitOfWork, clock: Clock, sources: Iterable[Source]) -> int:
             outbox.enqueue(s, now=now, messages=[
                 outbox.Message(c, r.subject, r.text, {"event": "reminder", "key": r.key},
                                priority=150)
-                for c in _first_contacts(s, r.body_id)])
+                for c in contact_tier(directory.contacts_of(s, [r.body_id]).get(r.body_id, ()),
+                                      0)])
             sent += 1
     return sent
-
-
-def _first_contacts(s: Session, body_id: int) -> list[Contact]:
-    return contact_tier(s.scalars(select(Contact).where(
-        Contact.body_id == body_id,
-        Contact.channel.in_([c.value for c in DELIVERABLE_CHANNELS]))
-        .order_by(Contact.priority, Contact.id)).all(), 0)

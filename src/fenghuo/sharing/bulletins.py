@@ -36,9 +36,9 @@ from fenghuo.incident.scoping import visible_incidents
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.monitoring import statistics as monitoring_statistics
 from fenghuo.notify import outbox
-from fenghuo.org import scoping
-from fenghuo.org.models import Body, Contact, Jurisdiction, Sector
-from fenghuo.org.rules import DELIVERABLE_CHANNELS, Permission, contact_tier, path_ids, scope_for
+from fenghuo.org import directory, scoping
+from fenghuo.org.models import Body, Jurisdiction, Sector
+from fenghuo.org.rules import Permission, contact_tier, path_ids, scope_for
 from fenghuo.org.service import facts, require
 from fenghuo.response.models import Response
 from fenghuo.response.rules import LEVEL_LABELS as RESPONSE_LEVEL_LABELS
@@ -138,8 +138,11 @@ def _day(moment: datetime | None) -> str:
 
 
 def _incidents(s: Session, scope: Scope, start: datetime, end: datetime) -> list[Incident]:
+    """The period's incidents in scope, one per affected unit: a parent incident (issue 16
+    item 5) only groups its units' incidents and is not counted again."""
     return list(s.scalars(select(Incident).where(
-        visible_incidents(scope), Incident.reported_at >= start, Incident.reported_at < end)
+        visible_incidents(scope), Incident.reported_at >= start, Incident.reported_at < end,
+        Incident.is_parent.is_(False))
         .order_by(Incident.reported_at, Incident.id)))
 
 
@@ -494,14 +497,10 @@ def get_document(uow: UnitOfWork, *, principal: Principal, ref: str,
         return name, bytes(b.pdf)
 
 
-def _first_contacts(s: Session, body_ids: list[int]) -> dict[int, list[Contact]]:
-    by_body: dict[int, list[Contact]] = {i: [] for i in body_ids}
-    for c in s.scalars(select(Contact).where(
-            Contact.body_id.in_(body_ids),
-            Contact.channel.in_([c.value for c in DELIVERABLE_CHANNELS]))
-            .order_by(Contact.priority, Contact.id)):
-        by_body[c.body_id].append(c)
-    return {i: contact_tier(cs, 0) for i, cs in by_body.items()}
+def _first_contacts(s: Session, body_ids: list[int]) -> dict[int, list]:
+    """Each body's first-rank reachable contacts (phones too where SMS is set up)."""
+    reachable = directory.contacts_of(s, body_ids)
+    return {i: contact_tier(reachable.get(i, ()), 0) for i in body_ids}
 
 
 def _send(s: Session, b: Bulletin, *, principal: Principal | None, recipients: list[str],

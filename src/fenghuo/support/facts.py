@@ -47,8 +47,11 @@ def month_facts(s: Session, body_id: int, months: Sequence[Month]) -> list[rules
     checks = s.execute(select(ContactCheck.sent_at, ContactCheck.answered_at).where(
         ContactCheck.body_id == body_id, ContactCheck.sent_at >= rules.start_of(first),
         ContactCheck.sent_at < rules.start_of(last))).all()
+    # Support obligation 7: what it reported, at its own network or another unit's (an
+    # incident at many units counts once: its parent, not each affected unit's)
     reported = s.scalars(select(Incident.reported_at).where(
-        Incident.reporting_body_id == body_id, Incident.reported_at >= rules.start_of(first),
+        Incident.reporting_body_id == body_id, Incident.parent_id.is_(None),
+        Incident.reported_at >= rules.start_of(first),
         Incident.reported_at < rules.start_of(last))).all()
     contact = has_24x7(s, body_id)
     out = []

@@ -27,6 +27,7 @@ from fenghuo.db import bulk
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify import outbox
+from fenghuo.notify.compose import Notice, Words, compose, due_text
 from fenghuo.org import directory
 from fenghuo.org.models import Body, Jurisdiction
 from fenghuo.org.rules import (
@@ -228,18 +229,49 @@ def _add_tasks(s: Session, w: EarlyWarning, templates: list[checklists.TaskTempl
     bulk.insert_rows(s, WarningTask.__table__, rows)
 
 
+#: what each warning event adds to the level's label, and what it asks (Plan §3.3, §3.4)
+_EVENTS = {
+    "warning.published": (Words("", ""),
+                          Words("请确认收到预警，按措施要求开展预警响应",
+                                "acknowledge the warning and take the measures it asks")),
+    "warning.revised": (Words("调整", "REVISED"),
+                        Words("请再次确认收到，按调整后的级别和措施响应",
+                              "acknowledge again and respond at the revised level")),
+    "warning.lifted": (Words("解除", "LIFTED"),
+                       Words("停止预警响应措施，恢复正常工作", "end the warning measures")),
+    "warning.reminder": (Words("待确认", "PLEASE ACKNOWLEDGE"),
+                         Words("尚未确认收到该预警，请立即确认",
+                               "the warning is not yet acknowledged: acknowledge it now")),
+}
+
+
+def _message(w: EarlyWarning, event: str, due: datetime | None) -> tuple[str, str]:
+    """Subject and text of a warning message, Chinese first, in words (issue 16 item 7)."""
+    level = WarningLevel(w.level)
+    what, asked = _EVENTS[event]
+    zh, en = get_taxonomy().label(w.category) if get_taxonomy().category(w.category) else (
+        w.category, w.category)
+    subject, text = compose(Notice(
+        what=Words(w.title, w.title),
+        # the level's label says 预警 already: 红色预警 / 红色预警解除, never 红色预警预警
+        tag=Words(level.label_zh + what.zh, f"{level.label_en.upper()} {what.en}".strip()),
+        ref=w.ref, category=Words(zh, en), grade=Words(level.label_zh, level.label_en),
+        asked=asked, due=due if event != "warning.lifted" else None))
+    measures = "\n".join(
+        f"  - {m['text']}" + (f"（{due_text(datetime.fromisoformat(m['deadline']))}）"
+                              if m.get("deadline") else "")
+        for m in json.loads(w.measures))
+    text += (f"起始时间 Starts: {due_text(w.starts_at)}\n"
+             f"警示事项 Items: {'; '.join(json.loads(w.items))}\n"
+             + (f"措施 Measures:\n{measures}\n" if measures else "")
+             + (f"解除原因 Lifted because: {w.lift_reason}\n" if w.lift_reason else ""))
+    return subject, text
+
+
 def _notify(s: Session, w: EarlyWarning, body_ids: list[int], now: datetime, event: str,
             priority: int | None = None, step: int = 0) -> None:
     level = WarningLevel(w.level)
-    names = {"warning.published": ("预警", "WARNING"), "warning.revised": ("预警调整", "REVISED"),
-             "warning.lifted": ("预警解除", "LIFTED"), "warning.reminder": ("请确认", "PLEASE ACK")}
-    zh, en = names[event]
-    subject = f"[{level.label_zh}{zh} {level.label_en.upper()} {en}] {w.ref} {w.title}"
-    measures = "; ".join(m["text"] for m in json.loads(w.measures))
-    text = (f"{w.title}\n级别 Level: {level.label_zh} / {level.label_en}\n"
-            f"起始时间 Starts: {w.starts_at.isoformat()}\n"
-            f"警示事项 Items: {'; '.join(json.loads(w.items))}\n措施 Measures: {measures}\n"
-            + (f"解除原因 Lifted because: {w.lift_reason}\n" if w.lift_reason else ""))
+    subject, text = _message(w, event, now + distribution.ACK_WITHIN[level])
     payload = {"event": event, "ref": w.ref, "title": w.title, "level": w.level,
                "state": w.state, "revision": w.revision, "starts_at": w.starts_at.isoformat(),
                "tlp": w.tlp}

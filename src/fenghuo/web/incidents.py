@@ -37,7 +37,7 @@ from fenghuo.response.rules import LEVEL_LABELS as RESPONSE_LEVELS
 from fenghuo.response.rules import RESPONSE_STATE_LABELS, level_for_grade
 from fenghuo.warning import service as warning_service
 
-from . import i18n, session
+from . import i18n, incident_owners, session
 from .pages import (
     Posted,
     error_page,
@@ -51,6 +51,7 @@ from .pages import (
 )
 
 router = APIRouter()
+router.include_router(incident_owners.router)  # a parent's units, personal information
 #: the three criteria of Plan §1.4 a reporter states a degree for (annex 3 degrees)
 CRITERIA = ("system_loss", "data_threat", "other_threat")
 #: the form's own fields, in order; a validation error on anything else shows at the top
@@ -207,6 +208,7 @@ def _detail(request: Request, me: Principal, ref: str, *, errors: dict | None = 
             e for e in out.timeline if e.kind == "supplementary"],
         "actions": _actions(me_out, out), **_response_context(rt, me, me_out, ref), **_labels(),
         "warnings_in_force": _warnings_in_force(rt, me, out),
+        **incident_owners.context(rt, me, me_out, out),
         "errors": _translated(request, errors or {}), "form": form or {}}, status)
 
 

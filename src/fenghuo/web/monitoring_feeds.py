@@ -112,10 +112,7 @@ async def create_feed(request: Request) -> Response:
 
 def _feed(request: Request, me: Principal, code: str) -> FeedOut:
     rt = session.runtime(request)
-    for f in ingest.list_feeds(rt.uow, rt.clock, principal=me):
-        if f.code == code:
-            return f
-    raise NotFound(f"no feed {code!r}")
+    return ingest.get_feed(rt.uow, rt.clock, principal=me, code=code)
 
 
 @router.get("/monitoring/feeds/{code}")

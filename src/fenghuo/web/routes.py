@@ -13,10 +13,12 @@ from fenghuo.web import (
     monitoring_candidates,
     monitoring_feeds,
     monitoring_form,
+    monitoring_notices,
     monitoring_register,
     monitoring_statistics,
     preparedness,
     responses,
+    supervision,
     tips,
     warnings,
 )
@@ -27,10 +29,12 @@ router.include_router(monitoring_statistics.router)  # /web/monitoring/statistic
 router.include_router(monitoring_register.router)  # /web/monitoring/register (before /{ref})
 router.include_router(monitoring_feeds.router)  # /web/monitoring/feeds (before /{ref})
 router.include_router(monitoring_candidates.router)  # /web/monitoring/candidates (before /{ref})
+router.include_router(monitoring_notices.router)  # /web/monitoring/notices (before /{ref})
 router.include_router(monitoring_form.router)  # /web/monitoring
 router.include_router(console.router)  # /web/ dashboard, /web/lang
 router.include_router(incidents.router)  # /web/incidents
 router.include_router(tips.router)  # /web/tips
+router.include_router(supervision.router)  # /web/supervision
 router.include_router(warnings.router)  # /web/warnings
 router.include_router(responses.router)  # /web/responses
 router.include_router(directory.router)  # /web/directory

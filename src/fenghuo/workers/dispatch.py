@@ -1,8 +1,9 @@
 """The delivery worker: claims outbox messages, sends them through the channel adapters, records the
 outcome, runs the watchdog (overdue clocks of incidents and public tips, unacknowledged warnings,
-missing progress reports), sends the reminders of recurring duties (hourly), runs candidate
-detection over the monitoring aggregates (every few minutes), runs the due scheduled collectors
-(about every minute) and chains new audit rows (about once a second).
+missing progress reports, deadlines of directives and interviews), sends the reminders of
+recurring duties (hourly), runs candidate detection over the monitoring aggregates (every few
+minutes), runs the due scheduled collectors (about every minute) and chains new audit rows
+(about once a second).
 Several workers may run against one PostgreSQL database; a worker killed mid-delivery leaves its
 claim to expire and another (or the same, restarted) delivers the message again with the same
 delivery id, which receivers use to deduplicate."""
@@ -18,7 +19,7 @@ import structlog
 from fenghuo.audit import service as audit
 from fenghuo.bootstrap import Runtime
 from fenghuo.incident import handling, tip_handling, tips
-from fenghuo.monitoring import candidates, collectors, housekeeping
+from fenghuo.monitoring import candidates, collectors, housekeeping, notices
 from fenghuo.monitoring.detection import Thresholds
 from fenghuo.notify import outbox
 from fenghuo.notify.adapters.registry import build_notifiers
@@ -27,6 +28,7 @@ from fenghuo.preparedness import reminders
 from fenghuo.preparedness import service as preparedness
 from fenghuo.response import service as responses
 from fenghuo.sharing import bulletins
+from fenghuo.supervision import service as supervision
 from fenghuo.support import service as support
 from fenghuo.warning import service as warnings
 
@@ -53,6 +55,8 @@ class Worker:
         self.detect_seconds, self.thresholds = detect_seconds, thresholds
         self._next_detect = time.monotonic()
         self._next_housekeeping = time.monotonic() + 120
+        #: owner notices (issue 16 item 2): new ones, due digests, reminders, every minute
+        self._next_notices = time.monotonic()
         #: scheduled collectors (issue 15 item 3): due ones checked every ``collect_seconds``,
         #: in a thread of their own so a slow peer never holds up deliveries
         self.collect_seconds = collect_seconds
@@ -105,7 +109,8 @@ class Worker:
                 + tip_handling.sweep_overdue(self.rt.uow, self.rt.clock,
                                              settings=tips.settings_of(self.rt.settings))
                 + warnings.remind_unacknowledged(self.rt.uow, self.rt.clock)
-                + responses.flag_missing_progress(self.rt.uow, self.rt.clock))
+                + responses.flag_missing_progress(self.rt.uow, self.rt.clock)
+                + supervision.sweep_deadlines(self.rt.uow, self.rt.clock))
 
     def remind_if_due(self) -> int:
         """Reminders of the yearly, six-monthly and monthly duties (plans, exercises, CII
@@ -139,6 +144,20 @@ class Worker:
         if result.opened:
             log.info("candidates", opened=result.opened)
         return len(result.opened)
+
+    def notices_if_due(self) -> int:
+        """Owner notices from the aggregates of new batches, the due daily digests, and the
+        reminders and word to the local office of overdue ones (``monitoring.notices``,
+        idempotent), every ``notice_scan_minutes``; before housekeeping compacts aggregates."""
+        if time.monotonic() < self._next_notices:
+            return 0
+        self._next_notices = time.monotonic() + self.rt.settings.notice_scan_minutes * 60
+        out = notices.generate(self.rt.uow, self.rt.clock,
+                               settings=notices.settings_of(self.rt.settings))
+        if out.immediate or out.digests_sent or out.offices_told:
+            log.info("owner notices", immediate=out.immediate, digests=out.digests_sent,
+                     offices_told=out.offices_told)
+        return len(out.immediate) + len(out.digests_sent)
 
     def housekeep_if_due(self) -> housekeeping.Report | None:
         """Monitoring housekeeping (retention under Law art. 21, indexes of closed days,
@@ -204,7 +223,8 @@ class Worker:
     #: jobs that may take seconds at national scale (reminders over every unit's duties,
     #: bulletins, detection, housekeeping): run by a thread of their own, so that a warning
     #: published as a worker starts is delivered at once, not after them
-    PERIODIC = ("remind_if_due", "bulletins_if_due", "detect_if_due", "housekeep_if_due")
+    PERIODIC = ("remind_if_due", "bulletins_if_due", "detect_if_due", "notices_if_due",
+                "housekeep_if_due")
 
     def _periodic(self) -> None:
         while not self.stop_event.is_set():

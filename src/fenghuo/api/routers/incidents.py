@@ -13,12 +13,16 @@ from fastapi import APIRouter, File, Header, Query, Response, UploadFile
 from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep
 from fenghuo.common.pagination import Page
 from fenghuo.common.types import Timestamp
-from fenghuo.incident import evidence, grading, handling, queries, service
+from fenghuo.incident import evidence, grading, handling, owners, personal_info, queries, service
 from fenghuo.incident.schemas import (
+    AffectedIn,
+    AffectedOut,
     DeliveryOut,
     FindingIn,
     IncidentOut,
     IncidentSummary,
+    InformedIn,
+    ParentIn,
     RegradeIn,
     ReportIn,
     StateIn,
@@ -53,6 +57,20 @@ def report(*, rt: RuntimeDep, me: CurrentUser, data: ReportIn,
                          idempotency_key=idempotency_key, profile=rt.settings.grading_profile)
     rt.wake_worker()
     # serialized once here: the hot path of the system need not validate its own answer again
+    return Response(out.model_dump_json(), status_code=201, media_type="application/json",
+                    headers={"Location": f"/api/v1/incidents/{out.ref}"})
+
+
+@router.post("/incidents/parents", response_model=IncidentOut, status_code=201)
+def report_many(*, rt: RuntimeDep, me: CurrentUser, data: ParentIn,
+                idempotency_key: IdempotencyKey = None) -> Response:
+    """One incident at many units (a botnet, an exploitation wave): a parent and, for each
+    affected unit, an incident of its own routed along that unit's chain (issue 16 item 5).
+    Refused whole, naming it, if any unit is not one you may report about (Law art. 30)."""
+    out = owners.create_parent(rt.uow, rt.clock, principal=me, data=data,
+                               profile=rt.settings.grading_profile,
+                               idempotency_key=idempotency_key)
+    rt.wake_worker()
     return Response(out.model_dump_json(), status_code=201, media_type="application/json",
                     headers={"Location": f"/api/v1/incidents/{out.ref}"})
 
@@ -107,6 +125,27 @@ def set_state(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: StateIn):
 def record_finding(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: FindingIn):
     """Record that the report was false (谎报) or concealing (瞒报), Plan §7.10."""
     return handling.record_finding(rt.uow, rt.clock, principal=me, ref=ref, data=data)
+
+
+@router.get("/incidents/{ref}/affected", response_model=AffectedOut)
+def list_affected(*, rt: RuntimeDep, me: CurrentUser, ref: str) -> AffectedOut:
+    """A parent incident's affected units: the roll-up and each unit's incident."""
+    return owners.list_affected(rt.uow, principal=me, ref=ref)
+
+
+@router.post("/incidents/{ref}/affected", response_model=IncidentOut)
+def add_affected(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: AffectedIn):
+    """More units hit by the same incident (409 when the parent is closed)."""
+    out = owners.add_affected(rt.uow, rt.clock, principal=me, ref=ref, data=data)
+    rt.wake_worker()
+    return out
+
+
+@router.post("/incidents/{ref}/personal-information/informed", response_model=IncidentOut)
+def users_informed(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: InformedIn):
+    """The users whose personal information leaked were told (Law art. 42 ¶2): stops the
+    clock to tell them."""
+    return personal_info.record_informed(rt.uow, rt.clock, principal=me, ref=ref, data=data)
 
 
 @router.post("/incidents/{ref}/evidence", status_code=201)

@@ -48,7 +48,8 @@ def build_notifiers(settings_like: object) -> dict[str, Notifier]:
     client = new_client(timeout)
     public_url = get("public_url")
     notifiers: list[Notifier] = [
-        smtp_sender(get), WebhookSender(timeout, client), DingTalkRobotSender(timeout, client),
+        smtp_sender(get, public_url), WebhookSender(timeout, client),
+        DingTalkRobotSender(timeout, client),
         WeComRobotSender(timeout, client),
         FeishuRobotSender(timeout, client, public_url=public_url),
     ]
@@ -64,7 +65,7 @@ def build_notifiers(settings_like: object) -> dict[str, Notifier]:
     return {n.channel: n for n in notifiers}
 
 
-def smtp_sender(get: Callable[..., object]) -> SMTPEmailSender:
+def smtp_sender(get: Callable[..., object], public_url: object = None) -> SMTPEmailSender:
     """The email adapter: plain, STARTTLS or implicit TLS (``smtp_tls``), trusting the
     authorities in ``smtp_ca_file`` when given."""
     mode = str(get("smtp_tls") or ("starttls" if get("smtp_starttls", False) else "none"))
@@ -77,4 +78,5 @@ def smtp_sender(get: Callable[..., object]) -> SMTPEmailSender:
                            sender=str(get("smtp_sender", "fenghuo@localhost")),
                            username=get("smtp_username"), password=get("smtp_password"),
                            starttls=mode == "starttls", implicit_tls=mode == "implicit",
-                           tls_context=context)
+                           tls_context=context,
+                           public_url=str(public_url) if public_url else None)

@@ -26,6 +26,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
+from fenghuo.notify.compose import page_link
 from fenghuo.notify.ports import DeliveryError, Message
 
 
@@ -60,12 +61,15 @@ class SMTPEmailSender:
     def __init__(self, host: str, port: int, sender: str, username: str | None = None,
                  password: str | None = None, starttls: bool = False, timeout: float = 10, *,
                  local_hostname: str | None = None,
-                 tls_context: ssl.SSLContext | None = None, implicit_tls: bool = False) -> None:
+                 tls_context: ssl.SSLContext | None = None, implicit_tls: bool = False,
+                 public_url: str | None = None) -> None:
         if starttls and implicit_tls:
             raise ValueError("choose STARTTLS or implicit TLS, not both")
         self.host, self.port, self.sender = host, port, sender
         self.username, self.password = username, password
         self.starttls, self.implicit_tls, self.timeout = starttls, implicit_tls, timeout
+        #: the console's address (FENGHUO_PUBLIC_URL): each mail ends with its page's link
+        self.public_url = public_url
         self.local_hostname = local_hostname
         self.tls_context = tls_context
 
@@ -90,7 +94,10 @@ class SMTPEmailSender:
         mail["X-Fenghuo-Delivery"] = message.id
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
         # base64 keeps the message 7-bit clean for relays without 8BITMIME
-        mail.set_content(message.text, charset="utf-8", cte="base64")
+        text, link = message.text, page_link(self.public_url, message.payload)
+        if link and link not in text:
+            text = text.rstrip("\n") + f"\n详情 Details: {link}\n"
+        mail.set_content(text, charset="utf-8", cte="base64")
         return mail
 
     def send(self, message: Message) -> None:
