@@ -14,6 +14,7 @@ from fenghuo.common.pagination import PageParams
 from fenghuo.incident import accountability
 from fenghuo.incident import service as incidents
 from fenghuo.incident.schemas import FactsIn
+from fenghuo.notify.models import OutboxMessage
 from fenghuo.org import interchange, registers
 from fenghuo.org.accounts import put_user
 from fenghuo.org.schemas import ContactIn, UserIn
@@ -75,6 +76,13 @@ def test_level_one_is_activated_by_the_office_with_a_headquarters(rt, principal,
     assert roles["110000.office"] == ("emergency_state", True)  # Plan §4.2.1
     assert {e.code for e in r.effects} >= {"level_i.headquarters"}
     assert "§4.2.1" in r.activation[0].source
+    # the Beijing office is told in words, Chinese first (issue 16 item 7)
+    with rt.uow() as s:
+        told = s.scalar(select(OutboxMessage).where(
+            OutboxMessage.address == "duty@110000.office.example",
+            OutboxMessage.payload.contains("response.activated")))
+    assert told.subject.startswith(f"[Ⅰ级响应启动 LEVEL I RESPONSE ACTIVATED] {r.ref}")
+    assert "等级 Grade: 特别重大" in told.text and "要求 Asked: 按响应级别开展应急处置" in told.text
 
 
 def test_activation_refusals_name_the_rule(rt, principal, clock):

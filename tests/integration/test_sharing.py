@@ -139,6 +139,11 @@ def test_plan_3_2_the_emergency_office_shares_and_recipients_acknowledge(rt, pri
             OutboxMessage.body_id == body_id(rt, "310000.office"))).all()
     assert [(a, json.loads(p)["event"]) for a, p in msgs] == [
         ("duty@sh-office.example", "incident.shared")]
+    with rt.uow() as s:  # in words, Chinese first (issue 16 item 7)
+        text = s.scalar(select(OutboxMessage.text).where(
+            OutboxMessage.body_id == body_id(rt, "310000.office")))
+    assert "等级 Grade: " in text and "要求 Asked: 请确认接收" in text
+    assert "类别 Category: " in text and "类别 Category: network-attack" not in text
     assert "incident.share" in audit_actions(rt, out.ref)
 
     # the recipient reads it and finds it in its list; not the other incident, not Tianjin

@@ -41,6 +41,7 @@ from fenghuo.monitoring.candidate_schemas import CandidateOut, DetectOut
 from fenghuo.monitoring.models import Aggregate, Candidate, events
 from fenghuo.monitoring.rules import KINDS
 from fenghuo.notify import outbox
+from fenghuo.notify.compose import Notice, Words, compose
 from fenghuo.org import directory, scoping
 from fenghuo.org.models import Body, Jurisdiction
 from fenghuo.org.rules import BodyFunction, JurisdictionLevel, Permission, contact_tier
@@ -230,11 +231,20 @@ def _notify(s: Session, c: Candidate, target: Body, f: d.Finding, evidence: dict
             now: datetime) -> None:
     """Tell the target body's most urgent contacts that a candidate awaits a decision."""
     zh, en = d.RULE_LABELS[f.rule]
-    subject = f"[候选监测信息 CANDIDATE] {c.ref} {zh} {en}: {c.indicator}"
-    text = (f"{zh} / {en}\n{c.kind} {c.indicator}\n"
-            f"{evidence['count']} events, {evidence['unit_count']} units, "
-            f"{evidence['province_count']} provinces\n"
-            f"fenghuo candidate show {c.ref}\n")
+    kind = KINDS.get(c.kind)
+    level = f.proposal.level
+    # in words, Chinese first (issue 16 item 7)
+    subject, text = compose(Notice(
+        what=Words(f"{zh}：{c.indicator}", f"{en}: {c.indicator}"),
+        tag=Words("候选监测信息", "CANDIDATE"), ref=c.ref,
+        category=Words(kind.name_zh, kind.name_en) if kind else Words(c.kind, c.kind),
+        grade=Words(f"建议{level.label_zh}", f"proposed: {level.label_en}"),
+        asked=Words("研判后确认为监测信息或驳回",
+                    "confirm it as monitoring information or dismiss it")))
+    text += (f"证据 Evidence: 事件 {evidence['count']} 条、单位 {evidence['unit_count']} 个、"
+             f"省份 {evidence['province_count']} 个 / {evidence['count']} events, "
+             f"{evidence['unit_count']} units, {evidence['province_count']} provinces\n"
+             f"fenghuo candidate show {c.ref}\n")
     payload = {"event": "candidate.opened", "ref": c.ref, "rule": c.rule, "kind": c.kind,
                "indicator": c.indicator, "level": f.proposal.level.value}
     contacts = contact_tier(directory.current(s).contacts.get(target.id, ()), 0)

@@ -60,11 +60,10 @@ from fenghuo.monitoring.notice_schemas import (
 )
 from fenghuo.monitoring.rules import KINDS
 from fenghuo.monitoring.schemas import EventOut
-from fenghuo.org import rules as org_rules
 from fenghuo.org import scoping
 from fenghuo.org.models import Body
 from fenghuo.org.rules import BodyKind, Permission
-from fenghuo.org.service import emergency_office, require
+from fenghuo.org.service import emergency_office, local_office, require
 from fenghuo.sharing.tlp import Tlp
 
 MAX_BATCHES = 2_000  # batches looked at per run; the next run takes the rest
@@ -203,17 +202,6 @@ def _notices_for(s: Session, rows: dict[int, dict[Key, _Count]], now: datetime,
 def _sender(s: Session, cfg: NoticeSettings) -> Body:
     found = s.scalar(select(Body).where(Body.key == cfg.issuer))
     return found or emergency_office(s)
-
-
-def local_office(s: Session, unit: Body) -> Body | None:
-    """The office of the unit's jurisdiction, else of the nearest jurisdiction above it."""
-    for jid in reversed(org_rules.path_ids(unit.jurisdiction.path)):
-        office = s.scalar(select(Body).where(Body.jurisdiction_id == jid,
-                                             Body.kind == BodyKind.OFFICE.value,
-                                             Body.active.is_(True)).order_by(Body.id))
-        if office is not None:
-            return office
-    return None
 
 
 def _new(s: Session, unit: Body, sender: Body, mode: r.Mode, reasons: list[Reason],

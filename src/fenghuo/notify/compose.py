@@ -24,6 +24,7 @@ PAGE_PATHS: Mapping[str, str] = {
     "duty": "/web/incidents/{ref}",  # an overdue duty of an incident
     "warning": "/web/warnings/{ref}",
     "response": "/web/responses/{ref}",
+    "monitoring": "/web/monitoring/{ref}",  # a monitoring item (Plan §3.2)
     "candidate": "/web/monitoring/candidates/{ref}",
     "notice": "/web/monitoring/notices/{ref}",  # an owner notice (通报) to a unit
     "supervision": "/web/supervision/{ref}",  # a directive or interview (Law arts. 55, 56)

@@ -89,6 +89,18 @@ def emergency_office(s: Session) -> Body | None:
         Body.active.is_(True)))
 
 
+def local_office(s: Session, unit: Body) -> Body | None:
+    """The office of the unit's jurisdiction, else of the nearest jurisdiction above it (the
+    office a unit's matters go to first, Plan §4.1)."""
+    for jid in reversed(rules.path_ids(unit.jurisdiction.path)):
+        office = s.scalar(select(Body).where(Body.jurisdiction_id == jid,
+                                             Body.kind == BodyKind.OFFICE.value,
+                                             Body.active.is_(True)).order_by(Body.id))
+        if office is not None:
+            return office
+    return None
+
+
 def visible_body(s: Session, scope: Scope, key: str) -> Body:
     body = s.scalar(select(Body).where(Body.key == key, scoping.visible_bodies(scope)))
     if body is None:

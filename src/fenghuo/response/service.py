@@ -27,9 +27,12 @@ from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.refs import new_ref
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
+from fenghuo.incident.grading import GRADE_LABELS, Grade
 from fenghuo.incident.models import Incident
 from fenghuo.incident.queries import visible_incident
+from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify import outbox
+from fenghuo.notify.compose import Notice, Words, compose
 from fenghuo.org import directory
 from fenghuo.org.models import Body, BodySector, Expert, User
 from fenghuo.org.rules import BodyFunction, BodyKind, Permission, contact_tier, path_ids
@@ -86,15 +89,43 @@ def _audit(s: Session, principal: Principal | None, r: Response, action: str, no
                  detail=detail or {"level": r.level, "state": r.state})
 
 
+#: what each response event adds to the level's label, and what it asks of the receiver
+_EVENTS = {
+    "response.activated": (Words("启动", "ACTIVATED"),
+                           Words("按响应级别开展应急处置，落实指挥部部署",
+                                 "respond at this level as headquarters directs")),
+    "response.progress_overdue": (Words("进展报告逾期", "PROGRESS OVERDUE"),
+                                  Words("立即报送处置进展", "send the progress report now")),
+    "response.support_requested": (Words("请求支援", "SUPPORT REQUESTED"),
+                                   Words("研究并调派支援力量", "decide on and dispatch support")),
+    "response.dispatched": (Words("已派出支援", "SUPPORT DISPATCHED"),
+                            Words("接洽并配合支援力量", "receive and work with the support")),
+    "response.end_proposed": (Words("建议结束", "END PROPOSED"),
+                              Words("审议是否批准结束响应", "decide whether the response ends")),
+    "response.ended": (Words("结束", "ENDED"), Words("停止应急响应措施", "end the measures")),
+}
+
+
 def _notify(s: Session, r: Response, incident: Incident, body_ids: list[int], now: datetime,
-            event: str, text: str) -> None:
+            event: str, note: str) -> None:
+    """Tell the bodies' first contacts, in words and Chinese first (issue 16 item 7)."""
     level = rules.ResponseLevel(r.level)
-    subject = f"[{level.label_zh} {level.label_en}] {r.ref} {incident.ref} {incident.title}"
+    tag, asked = _EVENTS[event]
+    grade = GRADE_LABELS[Grade(incident.grade)]
+    taxonomy = get_taxonomy()
+    category = taxonomy.label(incident.category) if taxonomy.category(incident.category) else (
+        incident.category, incident.category)
+    subject, text = compose(Notice(
+        what=Words(incident.title, incident.title),
+        tag=Words(level.label_zh + tag.zh, f"{level.label_en.upper()} {tag.en}"),
+        ref=f"{r.ref} {incident.ref}", category=Words(*category), grade=Words(*grade),
+        asked=asked))
+    text += f"说明 Note: {note}\n"
     payload = {"event": event, "ref": r.ref, "incident": incident.ref, "level": r.level,
                "state": r.state}
     contacts = directory.current(s).contacts
     outbox.enqueue(s, now=now, messages=[
-        outbox.Message(c, subject, f"{incident.title}\n{text}\n", payload,
+        outbox.Message(c, subject, text, payload,
                        incident_id=incident.id, priority=0 if level == rules.ResponseLevel.I
                        else 20)
         for body_id in dict.fromkeys(body_ids)
@@ -146,7 +177,8 @@ def _activate(uow: UnitOfWork, now: datetime, principal: Principal, data: Activa
         _event(s, r, now, "activated", principal.username, {
             "activation": [decision.basis.as_dict()], "effects": [e.as_dict() for e in effects]})
         _notify(s, r, incident, joined, now, "response.activated",
-                "; ".join(e.text_en for e in effects))
+                "；".join(e.text_zh for e in effects) + " / "
+                + "; ".join(e.text_en for e in effects))
         _audit(s, principal, r, "response.activate", now)
         return response_out(s, r, now)
 

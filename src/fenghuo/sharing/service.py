@@ -27,11 +27,14 @@ from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.reasons import Decision, Reason, decide
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
+from fenghuo.incident.grading import GRADE_LABELS, Grade
 from fenghuo.incident.models import Incident
 from fenghuo.incident.queries import incident_out, visible_incident
 from fenghuo.incident.schemas import IncidentOut
 from fenghuo.incident.service import event
+from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify import outbox
+from fenghuo.notify.compose import Notice, Words, compose
 from fenghuo.org import directory
 from fenghuo.org import rules as org_rules
 from fenghuo.org.models import Body, Jurisdiction
@@ -183,11 +186,18 @@ def _recipients(s: Session, keys: list[str], sharer_id: int) -> list[Body]:
 def _notify(s: Session, incident: Incident, bodies: list[Body], note: str, now: datetime
             ) -> None:
     label = tlp.Tlp(incident.tlp)
-    subject = f"[通报 SHARED {label.marking}] {incident.ref} {incident.title}"
-    text = (f"{incident.title}\n{label.marking} {tlp.TLP_LABELS[label][0]}\n"
-            f"等级 Grade: {incident.grade}\n类别 Category: {incident.category}\n"
-            f"说明 Note: {note}\n请确认接收 Please acknowledge: "
-            f"POST /api/v1/shares/{{id}}/ack\n")
+    taxonomy = get_taxonomy()
+    category = taxonomy.label(incident.category) if taxonomy.category(incident.category) else (
+        incident.category, incident.category)
+    # in words, Chinese first (issue 16 item 7)
+    subject, text = compose(Notice(
+        what=Words(incident.title, incident.title), tag=Words("通报", f"SHARED {label.marking}"),
+        ref=incident.ref, category=Words(*category),
+        grade=Words(*GRADE_LABELS[Grade(incident.grade)]),
+        asked=Words("请确认接收，并按信息分级要求使用和传递",
+                    "acknowledge it, and use and pass it on as its TLP allows")))
+    text += (f"信息分级 TLP: {label.marking} {tlp.TLP_LABELS[label][0]}\n说明 Note: {note}\n"
+             "确认接收 Acknowledge: POST /api/v1/shares/{id}/ack\n")
     contacts = directory.current(s).contacts
     messages = []
     for b in bodies:

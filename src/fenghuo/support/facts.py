@@ -19,6 +19,7 @@ from fenghuo.response.models import Response
 from fenghuo.support import rules
 from fenghuo.support.models import ContactCheck, SupportMembership, WorkEntry, WorkReport
 from fenghuo.support.schemas import Label, ObligationOut, ReasonOut
+from fenghuo.warning.models import MonitoringItem
 
 
 def has_24x7(s: Session, body_id: int) -> bool:
@@ -34,7 +35,7 @@ def deliverable_24x7(s: Session, body_id: int) -> list[Contact]:
 
 
 def month_facts(s: Session, body_id: int, months: Sequence[Month]) -> list[rules.MonthFacts]:
-    """The facts of each month for one unit, in three queries over the whole range."""
+    """The facts of each month for one unit, in four queries over the whole range."""
     if not months:
         return []
     first, last = min(months).start, max(months).end
@@ -53,6 +54,12 @@ def month_facts(s: Session, body_id: int, months: Sequence[Month]) -> list[rules
         Incident.reporting_body_id == body_id, Incident.parent_id.is_(None),
         Incident.reported_at >= rules.start_of(first),
         Incident.reported_at < rules.start_of(last))).all()
+    # … and the monitoring items it reported about another unit (issue 16 item 5)
+    reported += s.scalars(select(MonitoringItem.created_at).where(
+        MonitoringItem.body_id == body_id, MonitoringItem.subject_body_id.is_not(None),
+        MonitoringItem.subject_body_id != body_id,
+        MonitoringItem.created_at >= rules.start_of(first),
+        MonitoringItem.created_at < rules.start_of(last))).all()
     contact = has_24x7(s, body_id)
     out = []
     for m in months:

@@ -52,6 +52,9 @@ class MonitoringItem(Base):
     important: Mapped[bool] = mapped_column(Boolean, default=False)
     tlp: Mapped[str] = mapped_column(String(20), default="amber")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: the unit the item is about when it is another unit's (Support obligation 7: a support
+    #: unit reports what it discovers there); the item reaches that unit's chain
+    subject_body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"), index=True)
 
 
 class MonitoringShare(Base):

@@ -28,7 +28,7 @@ from fenghuo.org import directory, scoping
 from fenghuo.org.models import Body
 from fenghuo.org.rules import BodyFunction, Permission, contact_tier
 from fenghuo.org.service import emergency_office, require
-from fenghuo.warning import places, rules
+from fenghuo.warning import places, rules, subject
 from fenghuo.warning.models import MonitoringItem, MonitoringShare, RiskAssessment
 from fenghuo.warning.schemas import (
     AssessmentIn,
@@ -78,7 +78,8 @@ def item_out(s: Session, item: MonitoringItem) -> MonitoringOut:
         shares=[ShareOut(body=b.key, body_name_zh=b.name_zh, body_name_en=b.name_en,
                          reason=sh.reason, shared_by=sh.shared_by, shared_at=sh.shared_at,
                          acknowledged_at=sh.acknowledged_at, acknowledged_by=sh.acknowledged_by)
-                for sh, b in shares])
+                for sh, b in shares],
+        unit=s.get(Body, item.subject_body_id).key if item.subject_body_id else None)
 
 
 # --- submit, share, acknowledge ---------------------------------------------------------------
@@ -120,6 +121,7 @@ def write_item(s: Session, principal: Principal, data: MonitoringIn, now: dateti
     places.jurisdictions(s, data.jurisdictions)
     places.sectors(s, data.sectors)
     body = s.get(Body, principal.body_id)
+    unit = subject.subject_unit(s, principal, body, data.unit) if data.unit else None
     item = MonitoringItem(
         ref=new_ref("MI", now), body_id=body.id, submitted_by_user_id=principal.user_id,
         idempotency_key=key, request_hash=_request_hash(data),
@@ -128,15 +130,19 @@ def write_item(s: Session, principal: Principal, data: MonitoringIn, now: dateti
         observed_at=data.observed_at, category=data.category,
         jurisdictions=places.dumps(data.jurisdictions), sectors=places.dumps(data.sectors),
         systems=data.systems, indicators=places.dumps([i.model_dump() for i in data.indicators]),
-        important=data.important, tlp=data.tlp.value, created_at=now)
+        important=data.important, tlp=data.tlp.value, created_at=now,
+        subject_body_id=unit.id if unit else None)
     s.add(item)
     s.flush()
     office = emergency_office(s)
     if data.important and office is not None and office.id != body.id:
         _share(s, item, office, reason="upward", actor=principal.username, now=now)
+    if unit is not None and unit.id != body.id:  # Support obligation 7: the unit's chain
+        subject.reach_chain(s, item, unit, body, actor=principal.username, now=now)
     audit.record(s, at=now, actor=audit.Actor.of(principal), action="monitoring.submit",
                  entity_type="monitoring", entity_key=item.ref,
-                 scope_path=item.jurisdiction_path, detail={"important": item.important})
+                 scope_path=item.jurisdiction_path,
+                 detail={"important": item.important, **({"unit": unit.key} if unit else {})})
     return item
 
 

@@ -40,6 +40,9 @@ class MonitoringIn(BaseModel):
     important: StrictBool = Field(default=False, description="Important: shared upward to the "
                                   "Emergency Office at once (Plan §3.2)")
     tlp: Tlp = Tlp.AMBER
+    unit: str | None = Field(default=None, max_length=80, description=(
+        "Key of the unit the item is about, when it is another unit's (Support obligation 7): "
+        "it reaches that unit and its jurisdiction's office"))
 
 
 class ShareIn(BaseModel):
@@ -75,6 +78,7 @@ class MonitoringOut(BaseModel):
     tlp: Tlp
     created_at: datetime
     shares: list[ShareOut]
+    unit: str | None = None  #: the unit the item is about (Support obligation 7)
 
 
 class AssessmentIn(BaseModel):
