@@ -56,6 +56,8 @@ def test_email_and_signed_webhook_are_delivered(rt, principal, clock):
         # in words, Chinese first: the category, what is asked and by when (issue 16 item 7)
         body = mail.get_content()
         assert "类别 Category: 网络攻击事件（拒绝服务攻击事件）" in body
+        assert "单位 Unit: 北京某银行 / Beijing Bank" in body
+        assert "系统 System: 核心系统 / Core banking" in body
         assert "network-attack" not in body and "要求 Asked: 请确认接收" in body
         assert "期限 Due: " in body and "北京时间 CST" in body
         [req] = hook.requests

@@ -122,7 +122,8 @@ def _file_children(s: Session, now, principal: Principal, reporter: Body,  # noq
     snap, clocks = directory.current(s), service.clock_settings(profile)
     for i, row, u in zip(ids, rows, units, strict=True):
         row["id"] = i
-        facts = service.IncidentFacts(id=i, **{k: row[k] for k in service.IncidentFacts.FIELDS})
+        facts = service.IncidentFacts(id=i, **{k: row[k] for k in service.IncidentFacts.FIELDS},
+                                      unit=(u.name_zh, u.name_en))
         events += service.intake_events(i, now, principal.username, row, reporter.key)
         extra = service.pi_duties(s, row)
         plans.append(service.plan_routing(facts, u.subject, row["grade"], clocks, now,

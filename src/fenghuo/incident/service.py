@@ -131,6 +131,8 @@ class Lookup:
     path: str
     system_id: int | None
     system_important: bool | None
+    system_name_zh: str | None
+    system_name_en: str | None
     reporter_kind: BodyKind
     reporter_key: str
     reporter_name_zh: str
@@ -161,7 +163,9 @@ def _lookup_stmt(*, system: bool, key: bool, which: ColumnElement[bool]) -> Sele
                  if system else false())
     return (select(Body.id, Body.key, Body.kind, Body.cii, Body.name_zh, Body.name_en,
                    Jurisdiction.path, sector.label("sector"), InfoSystem.id.label("system_id"),
-                   InfoSystem.important, reporter.kind.label("reporter_kind"),
+                   InfoSystem.important, InfoSystem.name_zh.label("system_name_zh"),
+                   InfoSystem.name_en.label("system_name_en"),
+                   reporter.kind.label("reporter_kind"),
                    reporter.key.label("reporter_key"),
                    reporter.name_zh.label("reporter_name_zh"),
                    reporter.name_en.label("reporter_name_en"),
@@ -198,6 +202,7 @@ def _lookup(s: Session, principal: Principal, data: ReportIn, key: str | None) -
                               cii=row.cii, chain=chain),
         key=row.key, name_zh=row.name_zh, name_en=row.name_en, path=row.path,
         system_id=row.system_id, system_important=row.important,
+        system_name_zh=row.system_name_zh, system_name_en=row.system_name_en,
         reporter_kind=BodyKind(row.reporter_kind), reporter_key=row.reporter_key,
         reporter_name_zh=row.reporter_name_zh, reporter_name_en=row.reporter_name_en,
         org_token=row.token, existing=row.existing)
@@ -257,7 +262,10 @@ def file_report(s: Session, now: datetime, principal: Principal, data: ReportIn,
             unit.reporter_kind, "office")),
         system_id=unit.system_id, pi=data.personal_information)
     incident_id = s.connection().execute(_INSERT_INCIDENT, row).scalar_one()
-    incident = IncidentFacts(id=incident_id, **{k: row[k] for k in IncidentFacts.FIELDS})
+    incident = IncidentFacts(
+        id=incident_id, **{k: row[k] for k in IncidentFacts.FIELDS},
+        unit=(unit.name_zh, unit.name_en),
+        system=(unit.system_name_zh, unit.system_name_en) if unit.system_id else None)
     events = intake_events(incident_id, now, principal.username, row, unit.reporter_key)
     snap = directory.snapshot(s, unit.org_token)
     extra = pi_duties(s, row)
@@ -368,6 +376,9 @@ class IncidentFacts:
     impact: str
     measures: str
     source: str
+    #: the unit's and the system's names (zh, en), for the messages; None where not at hand
+    unit: tuple[str, str] | None = None
+    system: tuple[str, str] | None = None
 
     @classmethod
     def of(cls, incident: Incident) -> IncidentFacts:
@@ -514,6 +525,8 @@ def notification(incident: IncidentFacts, r: rules.Route, due: datetime | None =
         incident.subcategory) else None
     subject, text = compose(Notice(
         what=Words(incident.title, incident.title), tag=Words(zh, en), ref=incident.ref,
+        unit=Words(*incident.unit) if incident.unit else None,
+        system=Words(*incident.system) if incident.system else None,
         category=Words(*cat) if sub is None else Words(f"{cat[0]}（{sub[0]}）",
                                                       f"{cat[1]} ({sub[1]})"),
         grade=Words(zh, en),
