@@ -95,6 +95,10 @@ class TestCodesAndLabels:
         with pytest.raises(KeyError):
             tax.label("no-such-code")
 
+    def test_words_fall_back_to_the_code_for_messages(self, tax):
+        assert tax.words("network-attack.dos") == tax.label("network-attack.dos")
+        assert tax.words("no-such-code") == ("no-such-code", "no-such-code")
+
     def test_lookups(self, tax):
         assert isinstance(tax.category("other"), Category)
         assert tax.category("harmful-program.virus") is None

@@ -519,10 +519,8 @@ def notification(incident: IncidentFacts, r: rules.Route, due: datetime | None =
     it is asked to do and by when (its acknowledgement clock), and why it is told."""
     zh, en = grading.GRADE_LABELS[grading.Grade(incident.grade)]
     taxonomy = get_taxonomy()
-    cat = taxonomy.label(incident.category) if taxonomy.category(incident.category) else (
-        incident.category, incident.category)
-    sub = taxonomy.label(incident.subcategory) if incident.subcategory and taxonomy.subcategory(
-        incident.subcategory) else None
+    cat = taxonomy.words(incident.category)
+    sub = taxonomy.words(incident.subcategory) if incident.subcategory else None
     subject, text = compose(Notice(
         what=Words(incident.title, incident.title), tag=Words(zh, en), ref=incident.ref,
         unit=Words(*incident.unit) if incident.unit else None,

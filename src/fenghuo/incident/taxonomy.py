@@ -176,6 +176,12 @@ class Taxonomy:
         node = self._node(code)
         return node.name_zh, node.name_en
 
+    def words(self, code: str) -> tuple[str, str]:
+        """(Chinese, English) name of a code for a message; the code itself if it is unknown
+        (a message is never refused for a label)."""
+        node = self._categories.get(code) or self._subcategories.get(code)
+        return (node.name_zh, node.name_en) if node else (code, code)
+
     def rsit_tags(self, code: str) -> tuple[str, ...]:
         """RSIT machine tags for a code; a category's own tags followed by its subcategories'.
 

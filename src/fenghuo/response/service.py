@@ -112,9 +112,7 @@ def _notify(s: Session, r: Response, incident: Incident, body_ids: list[int], no
     level = rules.ResponseLevel(r.level)
     tag, asked = _EVENTS[event]
     grade = GRADE_LABELS[Grade(incident.grade)]
-    taxonomy = get_taxonomy()
-    category = taxonomy.label(incident.category) if taxonomy.category(incident.category) else (
-        incident.category, incident.category)
+    category = get_taxonomy().words(incident.category)
     subject, text = compose(Notice(
         what=Words(incident.title, incident.title),
         tag=Words(level.label_zh + tag.zh, f"{level.label_en.upper()} {tag.en}"),

@@ -186,9 +186,7 @@ def _recipients(s: Session, keys: list[str], sharer_id: int) -> list[Body]:
 def _notify(s: Session, incident: Incident, bodies: list[Body], note: str, now: datetime
             ) -> None:
     label = tlp.Tlp(incident.tlp)
-    taxonomy = get_taxonomy()
-    category = taxonomy.label(incident.category) if taxonomy.category(incident.category) else (
-        incident.category, incident.category)
+    category = get_taxonomy().words(incident.category)
     # in words, Chinese first (issue 16 item 7)
     subject, text = compose(Notice(
         what=Words(incident.title, incident.title), tag=Words("通报", f"SHARED {label.marking}"),

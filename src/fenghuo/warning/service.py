@@ -249,8 +249,7 @@ def _message(w: EarlyWarning, event: str, due: datetime | None) -> tuple[str, st
     """Subject and text of a warning message, Chinese first, in words (issue 16 item 7)."""
     level = WarningLevel(w.level)
     what, asked = _EVENTS[event]
-    zh, en = get_taxonomy().label(w.category) if get_taxonomy().category(w.category) else (
-        w.category, w.category)
+    zh, en = get_taxonomy().words(w.category)
     subject, text = compose(Notice(
         what=Words(w.title, w.title),
         # the level's label says 预警 already: 红色预警 / 红色预警解除, never 红色预警预警
