@@ -33,6 +33,10 @@ TEST_HASH_COSTS = {"FENGHUO_PASSWORD_HASH_MEMORY_KIB": "1024",
                    "FENGHUO_PASSWORD_HASH_PARALLELISM": "1"}
 for _name, _value in TEST_HASH_COSTS.items():
     os.environ.setdefault(_name, _value)
+# The commands' consoles (cli/common.py) read the width once, when first imported: whichever
+# test imports them first (tests/unit/test_cli_registry.py loads every command) must not leave
+# them at a narrow default for the commands that later tests run in the same worker.
+os.environ["COLUMNS"] = "200"
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "correct-horse-battery"

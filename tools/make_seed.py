@@ -52,7 +52,8 @@ def main():
              "Central Cyberspace Affairs Commission", notes="Plan §2.1 Leading Group"),
         body("cn.cac", "office", "CN", "中央网络安全和信息化委员会办公室（中央网信办）",
              "Office of the Central Cyberspace Affairs Commission (Central Cyberspace Office)",
-             parent="cn.leading-group", notes="Plan §2.1"),
+             parent="cn.leading-group", function="central_cyberspace_office",
+             notes="Plan §2.1; §6.2: organizes exercises regularly"),
         body("cn.emergency-office", "office", "CN", "国家网络安全应急办公室",
              "National Network Security Emergency Office", parent="cn.cac", function="national_emergency_office",
              notes="Plan §2.2: inside the Central Cyberspace Office; cross-sector and "

@@ -18,6 +18,8 @@ from fenghuo.org import accounts, directory, interchange
 from fenghuo.org.models import User
 from fenghuo.org.rules import Role
 from fenghuo.org.schemas import UserIn
+from fenghuo.preparedness import rules as prep_rules
+from fenghuo.warning.rules import POSSIBLE_MAJOR_INFO_KEY
 
 log = structlog.get_logger()
 
@@ -48,6 +50,9 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ru
                                  settings.password_hash_parallelism)
     uow = UnitOfWork(engine, info={directory.TEXTS_PHONES: settings.texts_phones,
                                    pi_rules.INFO_KEY: settings.pi_inform_hours,
+                                   prep_rules.CENTRAL_EXERCISE_INFO_KEY:
+                                       settings.central_exercise_interval_months,
+                                   POSSIBLE_MAJOR_INFO_KEY: settings.possible_major_ack_hours,
                                    accounts.HASHER_KEY: hasher})
     return Runtime(settings=settings, engine=engine, uow=uow,
                    clock=clock or SystemClock())

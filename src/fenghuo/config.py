@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    cookie_secure: bool = Field(
+        default=False, description="Mark the console's cookies Secure (sent over HTTPS only): "
+        "turn on behind TLS; off for the embedded default at http://127.0.0.1")
+    hsts: bool = Field(
+        default=False, description="Send Strict-Transport-Security (a year): browsers then "
+        "refuse plain HTTP to this host; turn on only when it is served over HTTPS")
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     #: argon2id costs for passwords (argon2-cffi's defaults: 64 MiB, 3 passes, 4 lanes; OWASP
     #: asks at least 19 MiB and 2 passes). Stored hashes carry their own costs and are rehashed
@@ -117,6 +123,16 @@ class Settings(BaseSettings):
     pi_inform_hours: float = Field(
         default=72, gt=0, le=24 * 365, description="Hours a unit has to tell the users whose "
         "personal information leaked, from when the incident was found")
+    # possible major incidents (Plan §3.3 ¶1 says "及时", in time, and sets no figure: a project
+    # rule, warning.rules.DEFAULT_POSSIBLE_MAJOR_ACK_HOURS)
+    possible_major_ack_hours: float = Field(
+        default=1, gt=0, le=24 * 7, description="Hours the Emergency Office has to acknowledge "
+        "a risk assessment by a province or department that proposes orange or red (a possible "
+        "major incident, Plan §3.3 ¶1)")
+    # Plan §6.2 ¶1 中央网信办…定期组织演练 says "regularly" and sets no figure: a project rule
+    central_exercise_interval_months: int = Field(
+        default=12, ge=1, le=120, description="Months within which the Central Cyberspace "
+        "Office organizes its next exercise (Plan §6.2 ¶1); reminded a month before")
     # owner notices (通报) from monitoring (issue 16 item 2; Law arts. 51–52, Plan §3.2): the
     # texts set no figures, so these are project rules (README "Owner notices")
     notice_issuer: str = Field(default="cn.cncert", description="The body in whose name the "

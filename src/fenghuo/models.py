@@ -13,5 +13,6 @@ from fenghuo.sharing import models as sharing_models  # noqa: F401
 from fenghuo.supervision import models as supervision_models  # noqa: F401
 from fenghuo.support import models as support_models  # noqa: F401
 from fenghuo.warning import models as warning_models  # noqa: F401
+from fenghuo.warning import protection_models  # noqa: F401
 
 metadata = Base.metadata

@@ -65,7 +65,8 @@ def test_log_in_in_english_and_submit_monitoring_information(server, context):
     expect(page.get_by_role("heading", level=1)).to_contain_text("VPN flaw exploited <b>")
     expect(page.get_by_role("status")).to_contain_text("important")
     expect(page.get_by_role("heading", name="Shared with")).to_be_visible()
-    expect(page.locator("#shares")).to_contain_text("important: up to the Emergency Office")
+    # Plan §3.2: a unit's important item goes to its region's office, which reports it on
+    expect(page.locator("#shares")).to_contain_text("to its region's cyberspace office")
     expect(page.get_by_role("cell", name="ip:203.0.113.7 cve:CVE-2026-0001")).to_be_visible()
     page.reload()  # stored: the same item, read back
     expect(page.get_by_role("heading", level=1)).to_contain_text("VPN flaw exploited")

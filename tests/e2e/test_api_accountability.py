@@ -76,3 +76,62 @@ def test_offices_commend_and_the_commendation_shows(client, headers):
     listed = client.get("/api/v1/commendations", headers=headers("bj_ro")).json()
     assert listed["total"] == 1
     assert client.get("/api/v1/commendations", headers=headers("sh_admin")).json()["total"] == 0
+
+
+def test_a_decision_about_a_responsible_person_over_http(client, headers):
+    """处分 (Plan §7.10): recorded by the deciding body, over bodies under its authority; the
+    refusal names the rule; the view and the list show it."""
+    body = {"name": "张三", "position": "信息科技部总经理", "body": "bj-bank",
+            "matter": "未按规定开展演练 no exercise held", "conduct": "no_exercise",
+            "sanction": "warning", "reason": "全年未开展演练 none held this year"}
+    r = client.post("/api/v1/accountability/decisions", json=body, headers=headers("sh_admin"))
+    assert r.status_code == 403
+    assert [x["code"] for x in r.json()["reasons"]] == ["accountability.outside_authority"]
+    r = client.post("/api/v1/accountability/decisions", json={**body, "sanction": "other"},
+                    headers=headers("bj_duty"))
+    assert r.status_code == 422, r.text  # another decision is said in words
+    r = client.post("/api/v1/accountability/decisions", json=body, headers=headers("bj_duty"))
+    assert r.status_code == 201, r.text
+    assert r.json()["decided_by_body"] == "110000.office"
+    assert r.json()["sanction_label"] == {"zh": "警告", "en": "warning"}
+    [shown] = _rows(client, headers, "bj_admin")["bj-bank"]["decisions"]
+    assert shown["name"] == "张三" and shown["conduct"] == "no_exercise"
+    listed = client.get("/api/v1/accountability/decisions?body=bj-bank",
+                        headers=headers("bj_ro")).json()
+    assert listed["total"] == 1
+    assert client.get("/api/v1/accountability/decisions",
+                      headers=headers("sh_admin")).json()["total"] == 0
+
+
+def test_a_commendation_names_persons_over_http(client, headers):
+    """先进个人 (Plan §7.10): the persons come back with their bodies and show in the view."""
+    r = client.post("/api/v1/commendations", json={
+        "body": "bj-support", "reason": "协助处置勒索事件 ransomware case",
+        "persons": [{"name": "李四", "position": "安全工程师"}]}, headers=headers("bj_duty"))
+    assert r.status_code == 201, r.text
+    assert r.json()["persons"] == [{"name": "李四", "position": "安全工程师",
+                                    "body": "bj-support"}]
+    r = client.post("/api/v1/commendations", json={
+        "body": "bj-support", "reason": "协助处置 helped",
+        "persons": [{"name": "王五", "position": "工程师", "body": "sh-bank"}]},
+        headers=headers("bj_duty"))
+    assert r.status_code == 403
+    praised = _rows(client, headers, "bj_admin")["bj-support"]["commendations"]
+    assert [[p["name"] for p in c["persons"]] for c in praised] == [["李四"]]
+
+
+def test_an_omission_shows_its_ground_over_http(client, headers, clock):
+    """漏报重要情况 (Plan §7.10): the unit's supplementary report makes its incident major two
+    hours after its one-hour clock ran out; the view says which ground applies."""
+    r = client.post("/api/v1/incidents", json=report(), headers=headers("bj_reporter"))
+    ref = r.json()["ref"]
+    clock.advance(hours=2)
+    r = client.post(f"/api/v1/incidents/{ref}/supplements", json={
+        "text": "核心系统瘫痪 core down", "facts": {"system_loss": "serious"}},
+        headers=headers("bj_reporter"))
+    assert r.status_code == 200, r.text
+    bank = _rows(client, headers, "bj_admin")["bj-bank"]
+    assert bank["omitted"] == 1
+    [o] = bank["omissions"]
+    assert o["ref"] == ref
+    assert [g["code"] for g in o["grounds"]] == ["omission.omitted_circumstances"]

@@ -17,6 +17,9 @@ def test_tree_is_scoped(client, headers):
     assert "bj-bank" in keys and "sh-bank" not in keys
     national = client.get("/api/v1/org/tree", headers=headers("nat_admin")).json()
     assert len(national["children"]) == 32
+    codes = [c["code"] for c in national["children"]]  # issue 17 item 17: GB/T 2260 order
+    assert codes[:3] == ["110000", "120000", "130000"] and codes[-1] == "XPCC"
+    assert codes[:-1] == sorted(codes[:-1], key=int)
     assert any(b["key"] == "cn.emergency-office" for b in national["bodies"])
 
 

@@ -117,9 +117,12 @@ def test_draft_approve_publish_acknowledge_complete_revise_lift(client, headers,
     r = client.post(f"/api/v1/warnings/{ref}/tasks/0/done", json={"evidence": "nope"},
                     headers=headers("bj_duty"))
     assert r.status_code == 422  # ids are bounded
-    r = client.post(f"/api/v1/warnings/{ref}/tasks/{2**40}/done", json={"evidence": "nope"},
-                    headers=headers("bj_duty"))
+    r = client.post(f"/api/v1/warnings/{ref}/tasks/{2**31 - 1}/done",
+                    json={"evidence": "nope"}, headers=headers("bj_duty"))
     assert r.status_code == 404
+    r = client.post(f"/api/v1/warnings/{ref}/tasks/{2**31}/done", json={"evidence": "nope"},
+                    headers=headers("bj_duty"))
+    assert r.status_code == 422  # beyond PostgreSQL's integer (issue 18 item 2)
 
     r = client.post(f"/api/v1/warnings/{ref}/revisions", json={"level": "red", "reason": "worse"},
                     headers=headers("bj_duty"))
@@ -234,9 +237,19 @@ def test_monitoring_is_idempotent_goes_up_and_is_shared_across(client, headers, 
     assert r1.headers["location"] == f"/api/v1/monitoring/{item['ref']}"
     r2 = client.post("/api/v1/monitoring", json=monitoring(clock, important=True), headers=h)
     assert r2.status_code == 201 and r2.json()["ref"] == item["ref"]
-    # Plan §3.2: important items go up to the Emergency Office at once
+    # Plan §3.2: a unit's important item goes to its office and its sector's department,
+    # which report it on to the Emergency Office
     assert [(sh["body"], sh["reason"]) for sh in item["shares"]] == [
-        ("cn.emergency-office", "upward")]
+        ("110000.office", "local_office"), ("bj-finance-reg", "sector_department")]
+    up = f"/api/v1/monitoring/{item['ref']}/report-up"
+    r = client.post(up, headers=headers("bj_reporter"))
+    assert r.status_code == 403
+    assert r.json()["reasons"][0]["code"] == "monitoring.report_up.not_in_chain"
+    r = client.post(up, headers=headers("bj_duty"))
+    assert r.status_code == 200, r.text
+    assert ("cn.emergency-office", "reported_up") in [
+        (sh["body"], sh["reason"]) for sh in r.json()["shares"]]
+    assert client.post(up, headers=headers("bj_duty")).json() == r.json()  # idempotent
     assert item["indicators"][1] == {"type": "cve", "value": "CVE-2026-0001"}
     r = client.post("/api/v1/monitoring", json=monitoring(clock, important=0),
                     headers=headers("bj_reporter"))
@@ -259,13 +272,14 @@ def test_monitoring_is_idempotent_goes_up_and_is_shared_across(client, headers, 
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "bodies"
     r = client.post(share, json={"bodies": ["310000.office"]}, headers=headers("nat_admin"))
     assert r.status_code == 200, r.text
-    assert {sh["body"] for sh in r.json()["shares"]} == {"cn.emergency-office", "310000.office"}
+    assert {sh["body"] for sh in r.json()["shares"]} == {
+        "110000.office", "bj-finance-reg", "cn.emergency-office", "310000.office"}
     r = client.post(f"/api/v1/monitoring/{item['ref']}/acknowledge", headers=headers("sh_admin"))
     assert r.status_code == 200, r.text
     acked = next(sh for sh in r.json()["shares"] if sh["body"] == "310000.office")
     assert acked["acknowledged_by"] == "sh_admin"
-    r = client.post(f"/api/v1/monitoring/{item['ref']}/acknowledge", headers=headers("bj_duty"))
-    assert r.status_code == 403  # not shared with the Beijing office: it sees it by scope
+    r = client.post(f"/api/v1/monitoring/{item['ref']}/acknowledge", headers=headers("bj_cert"))
+    assert r.status_code == 403  # not shared with CNCERT's Beijing branch: it sees it by scope
 
 
 def test_an_assessment_proposes_a_level_and_feeds_a_draft(client, headers, clock):

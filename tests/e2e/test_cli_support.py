@@ -1,12 +1,15 @@
-"""The support network from the command line (Support obligations 5, 9): CNCERT adds a round and
-admits a unit, the unit logs 39 hours last month and sees the obligation unmet, then 40 hours
-met; the rubric is shown — on both databases."""
+"""The support network from the command line (Support obligations 5, 9, 五): CNCERT adds a round
+and admits a unit for the last month of the previous half-year, the unit logs 39 hours in it
+and sees obligation 5 unmet on the half's average (平均每月), then 40 hours met; the rubric is
+shown; CNCERT ends the unit's status with a decision, and the memberships and decisions show
+it — on both databases."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
 
+from fenghuo.common.periods import Half
 from tests.cli import clean_env, fenghuo
 
 
@@ -17,8 +20,9 @@ def test_a_short_support_scenario(db_url, tmp_path):
         return fenghuo(*args, env=env, cwd=tmp_path)
 
     today = (datetime.now(UTC) + timedelta(hours=8)).date()  # China Standard Time
-    last = (today.replace(day=1) - timedelta(days=1)).replace(day=1)  # first of last month
-    r = cli("support", "round", "add", "4", "第四届", "Round 4", "--starts", "2026-01-01",
+    half = Half.of(today).previous()  # over: its average is judged
+    last = half.months()[-1].start  # admitted on its last month's 1st: one owed month
+    r = cli("support", "round", "add", "4", "第四届", "Round 4", "--starts", "2000-01-01",
             "--as", "cncert_duty")
     assert r.returncode == 0, r.stderr
     r = cli("support", "admit", "bj-support", "--round", "4", "--on", last.isoformat(),
@@ -31,6 +35,7 @@ def test_a_short_support_scenario(db_url, tmp_path):
     month = f"{last:%Y-%m}"
     r = cli("support", "obligations", "bj-support", "--month", month, "--as", "bj_ro")
     assert r.returncode == 0 and "未履行 unmet" in r.stdout and "5×8" in r.stdout, r.stderr
+    assert "平均每月" in r.stdout and "over 1 of 1 owed month(s)" in r.stdout
     r = cli("support", "log", "bj-support", "--minutes", "60", "--with", "110000.cncert",
             "--on", (last + timedelta(days=4)).isoformat(), "--as", "bj_support")
     r = cli("support", "obligations", "bj-support", "--month", month, "--as", "bj_ro", "--json")
@@ -39,6 +44,21 @@ def test_a_short_support_scenario(db_url, tmp_path):
     assert (hours["status"], hours["value"]) == ("met", 40)
     r = cli("support", "log", "bj-support", "--minutes", "0", "--as", "bj_support")
     assert r.returncode == 1 and "minutes" in r.stderr
-    r = cli("support", "evaluate", "bj-support", f"{last.year}-H1", "--as",
-            "cncert_duty")
+    r = cli("support", "evaluate", "bj-support", str(half), "--as", "cncert_duty")
     assert r.returncode == 0 and "/100" in r.stdout, r.stderr
+    # CNCERT ends the status at any time (Support 五), on a ground the rubric does not compute
+    r = cli("support", "end", "bj-support", "--ground", "obligation_2", "--reason",
+            "泄露客户数据 leaked a client's data", "--as", "bj_cert")
+    assert r.returncode == 1 and "manage.not_national_cert" in r.stderr
+    r = cli("support", "end", "bj-support", "--ground", "obligation_2", "--reason",
+            "泄露客户数据 leaked a client's data", "--as", "cncert_duty")
+    assert r.returncode == 0 and "已取消资格" in r.stdout, r.stderr
+    assert "Support obligation 2" in r.stdout
+    r = cli("support", "end", "bj-support", "--ground", "obligation_1", "--reason", "again",
+            "--as", "cncert_duty")
+    assert r.returncode == 1 and "already ended" in r.stderr
+    r = cli("support", "memberships", "--unit", "bj-support", "--as", "bj_ro", "--json")
+    m = json.loads(r.stdout)[0]
+    assert m["status"] == "disqualified" and m["decision"]["ground"] == "obligation_2"
+    r = cli("support", "decisions", "--as", "bj_ro")
+    assert r.returncode == 0 and "leaked" in r.stdout and "cncert_duty" in r.stdout, r.stderr

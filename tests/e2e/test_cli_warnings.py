@@ -53,7 +53,17 @@ def test_monitoring_information_from_the_example_file(cli, rt, tmp_path):
     assert r.returncode == 0, r.stderr
     ref = ITEM_REF.search(r.stdout).group(0)
     assert "important" in r.stdout
-    assert "cn.emergency-office" in r.stdout and "(upward)" in r.stdout  # Plan §3.2
+    # Plan §3.2: the water company's important item goes to the offices of its region and the
+    # water department, and the city office reports it on to the Emergency Office
+    assert "jc.office" in r.stdout and "140000.office" in r.stdout
+    assert "(local_office)" in r.stdout and "cn.mwr" in r.stdout
+    assert "(sector_department)" in r.stdout and "cn.emergency-office" not in r.stdout
+    refused = cli("monitoring", "report-up", ref, "--as", "jc_ops")
+    assert refused.returncode == 1 and "monitoring.report_up.not_in_chain" in refused.stderr
+    up = cli("monitoring", "report-up", ref, "--as", "jc_duty")
+    assert up.returncode == 0, up.stderr
+    assert "cn.emergency-office" in up.stdout and "(reported_up)" in up.stdout
+    assert "reported up 已报应急办 jc_duty" in up.stdout
     listed = cli("monitoring", "list", "--as", "jc_ops")
     assert listed.returncode == 0 and ref in listed.stdout
     assert ref not in cli("monitoring", "list", "--as", "sh_admin").stdout  # Law art. 30
@@ -127,3 +137,21 @@ def test_a_red_draft_is_refused_naming_its_rule(cli, rt, tmp_path):
     assert r.returncode != 0 and "authority.outside_jurisdiction" in r.stderr
     assert count(rt, EarlyWarning) == 0
     assert "0 warning(s)" in cli("warning", "list", "--as", "jc_duty").stdout
+
+
+def test_a_city_may_not_go_public_and_a_city_department_may_not_issue(cli, rt, tmp_path):
+    """Law art. 54(3), art. 51: warnings to the public are released by provincial-level and
+    higher bodies; City §3.3.3: the city's warnings are its office's, not its departments'."""
+    public = tmp_path / "public.yaml"
+    public.write_text((EXAMPLES / "warning.yaml").read_text().replace("public: false",
+                                                                    "public: true"))
+    r = cli("warning", "draft", str(public), "--as", "jc_duty")
+    assert r.returncode == 1 and "public.below_province" in r.stderr
+    assert "Law art. 54(3)" in r.stderr and "ask your province's office" in r.stderr
+    tel = tmp_path / "telecom.yaml"
+    tel.write_text((EXAMPLES / "warning.yaml").read_text().replace("[water, telecom]",
+                                                                 "[telecom]"))
+    r = cli("warning", "draft", str(tel), "--as", "jc_tel")
+    assert r.returncode == 1 and "authority.city_department" in r.stderr
+    assert "City §3.3.3" in r.stderr
+    assert count(rt, EarlyWarning) == 0

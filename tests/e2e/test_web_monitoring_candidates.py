@@ -89,7 +89,7 @@ def test_each_office_sees_its_own_candidates(client, rt):
     assert refs(page.text) == {spread: "open", cii: "open", beijing: "open"}
     row = re.search(rf'<tr id="candidate-{spread}".*?</tr>', page.text, re.S).group(0)
     assert 'cd-provinces">3<' in row and 'cd-units">3<' in row and "多省或多单位扩散" in row
-    assert "橙色" in row and "malware:emotet" in row
+    assert "黄色" in row and "malware:emotet" in row  # Plan §3.1 (issue 17 item 2)
     en = client.get(PAGE, headers={"Accept-Language": "en"}).text
     assert "Candidate monitoring items" in en and "spread across provinces or units" in en
     office = client.__class__(client.app)
@@ -118,7 +118,7 @@ def test_evidence_assessment_and_dismissal(client, rt):
     assert 'id="ev-unit-bj-bank"' in page.text and "北京某银行" in page.text
     assert len(re.findall(r'<tr class="ev-sample">', page.text)) == 6
     assert "113.96.5.5:4444" in page.text  # the latest sample
-    assert 'id="as-likelihood">可能性高<' in page.text and "橙色" in page.text
+    assert 'id="as-likelihood">可能性高<' in page.text and "黄色" in page.text  # Plan §3.1
     assert "只有应急办可以发布该预警" in page.text and "candidate.spread.provinces" in page.text
     assert 'id="confirm-form"' in page.text and 'id="dismiss-form"' in page.text
     token = csrf(page.text)
@@ -171,7 +171,8 @@ def test_confirm_makes_an_item_that_leads_to_a_warning(client, rt):
     form = client.get(r.headers["location"], headers=ZH)
     assert form.status_code == 200
     assert "风险评估建议的级别" in form.text
-    assert re.search(r'id="level-orange" name="level" value="orange" checked', form.text)
+    # Plan §3.1: the spread's relatively major possible incident is yellow (issue 17 item 2)
+    assert re.search(r'id="level-yellow" name="level" value="yellow" checked', form.text)
 
 
 def test_the_forms_show_only_to_those_who_may_decide(client, rt):

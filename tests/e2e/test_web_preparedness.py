@@ -1,7 +1,8 @@
 """The preparedness pages of the console on both databases (Plan §6.2, §7.10, §8.1; Law art. 38;
 Support obligations 4–9): compliance with a Beijing plan not evaluated for thirteen months and
-no exercise, a Shanghai plan in time; a support unit with 39 hours of support in October (unmet)
-and a missing work report; the accountability view with a commendation, its CSV export; scope
+no exercise, a Shanghai plan in time; a support unit with 39 hours of support in October
+(progress toward the half's average) and a missing work report; CNCERT's decision ending its
+status; the accountability view with a commendation, its CSV export; scope
 (Law art. 30), both languages and escaping. The forms: a body's plans and their yearly
 evaluation (Plan §8.1), its exercises held and reported (Plan §6.2), a support unit's time
 (Support obligations 4–5), each with its errors at the fields, refusals with their clauses,
@@ -18,7 +19,7 @@ from fenghuo.preparedness import accountability as acc
 from fenghuo.preparedness import service as preparedness
 from fenghuo.preparedness.schemas import ExerciseIn, HeldIn, PlanIn
 from fenghuo.support import service as support
-from fenghuo.support.schemas import AdmitIn, RoundIn, WorkIn, WorkReportIn
+from fenghuo.support.schemas import AdmitIn, DecisionIn, RoundIn, WorkIn, WorkReportIn
 from tests.e2e.test_web_form import csrf, login
 from tests.e2e.test_web_responses import text
 
@@ -123,20 +124,48 @@ def test_support_pages(client, rt):
     assert page.status_code == 200, page.text
     october = re.search(r'<tr id="month-2026-10".*?</tr>', page.text, re.S).group(0)
     hours = re.search(r'class="ob-hours">.*?</td>', october, re.S).group(0)
-    assert "st-unmet" in hours and "39 / 40" in text(hours) and "Support obligation 5" in hours
-    assert "st-unmet" in re.search(r'class="ob-responses">.*?</td>', october, re.S).group(0)
+    # 平均每月 (Support obligations 4–5): October is progress toward 2026-H2's average
+    assert "st-in_progress" in hours and "39 / 40" in text(hours)
+    assert "Support obligation 5" in hours and "余下2个月还需技术支持201h" in text(hours)
+    assert "st-in_progress" in re.search(r'class="ob-responses">.*?</td>', october,
+                                         re.S).group(0)
     assert "st-in_progress" in re.search(r'<tr id="month-2026-11".*?</tr>', page.text,
                                          re.S).group(0)
+    averages = text(re.search(r'id="averages">.*?</div>', page.text, re.S).group(0))
+    assert "平均每月" in averages and "6 个月中已过 5 个月" in averages
     page = bj.get("/web/preparedness/support/bj-support?half=2026-H1")
     assert f"服务 {SCRIPT}" in text(page.text) and SCRIPT not in page.text  # escaped
     assert 'id="rubric"' in page.text  # the half is over and not evaluated: the preview
 
     page = en.get("/web/preparedness/support/bj-support?half=2026-h2")
     assert page.status_code == 200 and "Monthly obligations in 2026-H2" in page.text
-    assert "unmet" in text(page.text) and "Work report (Support obligation 8)" in page.text
+    hours = text(re.search(r'id="average-hours">.*?</li>', page.text, re.S).group(0))
+    assert "in progress" in hours
+    assert "needs another 201h of technical support in the remaining 2 month(s)" in hours
+    assert "Work report (Support obligation 8)" in page.text
     r = bj.get("/web/preparedness/support/bj-support?half=2026-H7")
     assert r.status_code == 422 and 'id="err-half"' in r.text
     assert sh.get("/web/preparedness/support/bj-support").status_code == 404  # Law art. 30
+
+
+def test_a_decision_ending_the_status_shows_where_the_status_shows(client, rt):
+    """Support 五 (CNCERT有权随时…取消其应急服务支撑单位的资格), obligation 9: after CNCERT's
+    decision the round's list shows the unit disqualified and the unit's page the decision with
+    its ground, clause and reason (escaped), in both languages."""
+    world(rt)
+    support.decide(rt.uow, rt.clock, principal=principal_for(rt.uow, username="cncert_duty"),
+                   data=DecisionIn(unit="bj-support", ground="obligation_2",
+                                   reason=f"泄露 {SCRIPT}"))
+    bj, en = web(client, "bj_admin"), web(client, "bj_ro", "en")
+    row = re.search(r'<tr id="unit-bj-support".*?</tr>',
+                    bj.get("/web/preparedness/support").text, re.S).group(0)
+    assert "已取消资格" in text(row)
+    page = bj.get(UNIT)
+    decision = re.search(r'id="decision-4">.*?</span>', page.text, re.S).group(0)
+    assert "违反保密规定" in decision and "Support obligation 2" in decision
+    assert f"泄露 {ESCAPED}" in decision and SCRIPT not in page.text
+    assert "barred from the next round" in en.get(UNIT).text
+    assert "confidentiality breached" in en.get(UNIT).text
 
 
 def test_accountability_page_and_csv(client, rt):
@@ -148,7 +177,9 @@ def test_accountability_page_and_csv(client, rt):
     office = text(re.search(r'<tr id="acc-110000.office".*?</tr>', page.text, re.S).group(0))
     assert "plan.evaluation_overdue" in office and "Plan §8.1" in office
     unit = text(re.search(r'<tr id="acc-bj-support".*?</tr>', page.text, re.S).group(0))
-    assert "Support obligation 5" in unit and "Support obligation 4" in unit
+    # 平均每月: 39 hours in October are not unmet while 2026-H2 runs; no 7×24 contact is
+    assert "Support obligation 6" in unit
+    assert "Support obligation 5" not in unit and "Support obligation 4" not in unit
     telco = re.search(r'<tr id="acc-bj-telco".*?</tr>', page.text, re.S).group(0)
     assert f"处置得力 {SCRIPT}" in text(telco) and SCRIPT not in page.text
     assert 'href="/web/preparedness/accountability.csv?period=2026-H2"' in page.text
@@ -335,8 +366,9 @@ def test_body_page_scope_permission_and_csrf(client, rt):
 
 def test_support_unit_logs_its_time(client, rt):
     """Support obligations 4–5: the unit logs one more hour with the Beijing branch and October
-    reaches 5×8 = 40 hours (met); an incident response names its incident or response; an office
-    is refused by the rule; another province does not find the unit (Law art. 30)."""
+    reaches 5×8 = 40 hours, which counts toward 2026-H2's average (平均每月); an incident
+    response names its incident or response; an office is refused by the rule; another
+    province does not find the unit (Law art. 30)."""
     world(rt)
     unit, office = web(client, "bj_support"), web(client, "bj_admin")
     branch, sh, ro = web(client, "bj_cert"), web(client, "sh_admin"), web(client, "bj_ro")
@@ -366,7 +398,8 @@ def test_support_unit_logs_its_time(client, rt):
     assert 'id="done"' in page.text
     october = re.search(r'<tr id="month-2026-10".*?</tr>', page.text, re.S).group(0)
     hours = re.search(r'class="ob-hours">.*?</td>', october, re.S).group(0)
-    assert "st-met" in hours and "40 / 40" in text(hours)
+    assert "st-in_progress" in hours and "40 / 40" in text(hours)  # toward the half's 240 h
+    assert "余下2个月还需技术支持200h" in text(hours)
 
     r = post(office, f"{UNIT}/work", UNIT, kind="technical_support", worked_on="2026-10-21",
              hours="1", with_body="110000.cncert")

@@ -198,12 +198,14 @@ def test_monitoring_information_through_the_form(client, rt):
     ref = r.headers["location"].rsplit("/", 1)[1]
     assert re.fullmatch(r"MI-\d{8}-[0-9A-F]{8}", ref)
     shown = client.get(r.headers["location"])
-    assert ref in shown.text and "国家网络安全应急办公室" in shown.text  # shared upward
-    assert "重要信息报应急办" in shown.text and "网络攻击事件" in shown.text
+    # Plan §3.2: up the bank's chain, its office and its sector's department
+    assert ref in shown.text and "北京市网信办" in shown.text and "北京金融监管" in shown.text
+    assert "单位重要监测信息报属地网信部门" in shown.text and "网络攻击事件" in shown.text
+    assert "国家网络安全应急办公室" not in shown.text and 'id="report-up"' not in shown.text
     assert "ip:203.0.113.7" in shown.text and "url:https://bad.example/x" in shown.text
     en = client.get(r.headers["location"], headers=EN)
-    assert "Shared with" in en.text and "important: up to the Emergency Office" in en.text
-    assert "国家网络安全应急办公室" not in en.text and "共享给" not in en.text
+    assert "Shared with" in en.text and "cyberspace office (Plan §3.2)" in en.text
+    assert "北京市网信办" not in en.text and "共享给" not in en.text
     item = next(i for i in _listed(rt) if i.ref == ref)
     assert item.observed_at.isoformat().startswith("2026-11-01T14:15")  # 22:15 in Shanghai
     assert [x.type for x in item.indicators] == ["ip", "cve", "url"]

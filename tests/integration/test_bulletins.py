@@ -241,6 +241,7 @@ def test_send_once_to_support_units_by_right_and_the_list(rt, principal, month):
             Body, Body.id == BulletinDelivery.body_id)).all())
     assert [m.address for m in msgs] == ["duty@bj-support.example"]
     assert "网络安全月报" in msgs[0].subject and f"/api/v1/bulletins/{b.ref}.pdf" in msgs[0].text
+    assert msgs[0].text.startswith("事件 What: 《") and "单位 Unit: " in msgs[0].text
     assert reasons == {"bj-support": "support_unit_right", "110000.office": "recipient_list"}
     again = bulletins.send(rt.uow, rt.clock, principal=me, ref=b.ref,
                            data=SendIn(recipients=["110000.office"]))
@@ -315,3 +316,23 @@ def test_monitoring_statistics_section_against_the_previous_period(rt, principal
     bm = {x["key"]: x for x in bj.data["monitoring"]["statistics"]}
     assert bm["infected_hosts"]["value"]["count"] == 3
     assert bm["vulnerabilities"]["value"]["count"] == 0
+
+
+def test_the_current_month_from_its_first_day_and_cncert_has_no_jurisdiction(rt, principal,
+                                                                             month):
+    """Issue 17 item 16: on 1 December (CST) December's bulletin so far is accepted (the period
+    has started), January's is not; CNCERT's bulletin names its region (全国), not a 管辖范围
+    it does not have (Plan §2.3), while an office's speaks of its jurisdiction (Plan §2.2)."""
+    current = generate(rt, principal, period="2026-12")
+    assert current.data["days"]["first"] == "2026-12-01"
+    with pytest.raises(ValidationFailed):
+        generate(rt, principal, period="2027-01")
+    _, html = bulletins.get_document(rt.uow, principal=principal("cncert_duty"),
+                                     ref=current.ref, fmt="html")
+    page = html.decode()
+    assert "全国范围内共接报" in page and "reported nationwide" in page
+    assert "管辖范围" not in page
+    bj = generate(rt, principal, user="bj_duty")
+    _, html = bulletins.get_document(rt.uow, principal=principal("bj_duty"), ref=bj.ref,
+                                     fmt="html")
+    assert f"{bj.data['issuer']['zh']}管辖范围内共接报" in html.decode()

@@ -115,7 +115,9 @@ def test_spread_and_cii_candidates_open_once_for_the_right_office(rt, principal,
     a = spread.assessment
     assert (a["likelihood"], a["extent"], a["harm"]) == (
         "high", "several_provinces_or_sectors", "relatively_major")
-    assert a["proposal"]["level"] == "orange" and a["proposal"]["emergency_office_only"]
+    # Plan §3.1: relatively major → yellow, however wide (issue 17 item 2; Plan §3.3 ¶2 makes
+    # it the Emergency Office's)
+    assert a["proposal"]["level"] == "yellow" and a["proposal"]["emergency_office_only"]
     assert [r["code"] for r in a["reasons"]] == [
         "candidate.spread.provinces", "candidate.spread.units", "candidate.assessment"]
     cii = _by(nat, "cii", "malware:emotet")
@@ -169,15 +171,16 @@ def test_scope_confirm_into_a_warning_and_dismiss(rt, principal, world):
     # …and from the item, a warning through what exists (Law art. 54(2), Plan §3.3)
     a = done.assessment
     ra = monitoring.assess(rt.uow, rt.clock, principal=principal("nat_admin"), data=AssessmentIn(
-        items=[item_ref], likelihood=a["likelihood"], extent=a["extent"], harm=a["harm"]))
-    assert ra.proposal.level == a["proposal"]["level"] == "orange"
+        items=[item_ref], likelihood=a["likelihood"], extent=a["extent"], harm=a["harm"]),
+        profile="cac2025")
+    assert ra.proposal.level == a["proposal"]["level"] == "yellow"
     w = warnings.draft(rt.uow, rt.clock, principal=principal("nat_admin"), data=WarningIn(
         title=item.title, category=item.category, level=ra.proposal.level,
         starts_at=rt.clock.now(), jurisdictions=item.jurisdictions, sectors=[],
         items=["Emotet 控制服务器通信 Emotet C2 traffic"],
         measures=[{"text": "清除感染主机 clean the infected hosts",
                    "deadline": rt.clock.now() + timedelta(hours=24)}], assessment=ra.ref))
-    assert (w.state, w.level) == ("draft", "orange")
+    assert (w.state, w.level) == ("draft", "yellow")
     # the CII candidate is dismissed with its reason; the province office decides its own
     with pytest.raises(ValidationFailed):
         candidates.dismiss(rt.uow, rt.clock, principal=principal("nat_admin"), ref=cii.ref,
@@ -262,7 +265,8 @@ def test_cli_list_show_confirm_dismiss_detect(rt, principal, world, db_url, tmp_
     shown = run("show", spread.ref, "--as", "nat_admin")
     assert shown.returncode == 0
     assert "6 events · 5 distinct hosts · 3 units · 3 provinces" in shown.stdout
-    assert "橙色预警 orange warning" in shown.stdout and "unit bj-bank" in shown.stdout
+    # Plan §3.1: relatively major → yellow however wide (issue 17 item 2)
+    assert "黄色预警 yellow warning" in shown.stdout and "unit bj-bank" in shown.stdout
     hidden = run("show", spread.ref, "--as", "sh_admin")
     assert hidden.returncode == 1 and "no candidate" in hidden.stderr
     done = run("confirm", spread.ref, "--as", "nat_admin")

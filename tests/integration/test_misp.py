@@ -82,11 +82,14 @@ def test_scope_limits_the_export_whatever_the_tlp(rt, principal, clock):
 def test_a_red_monitoring_item_reaches_the_office_only_once_shared_with_it(rt, principal,
                                                                             clock):
     """TLP:RED monitoring information: the Emergency Office (in scope) gets it only when it is
-    named, i.e. when the important item was shared up to it (Plan §3.2)."""
+    named, i.e. when the important item was reported up to it (Plan §3.2: the bank's office
+    reports it on)."""
     quiet = monitoring.submit(rt.uow, rt.clock, principal=principal("bj_reporter"),
                               data=monitoring_in(clock, tlp=Tlp.RED))
     loud = monitoring.submit(rt.uow, rt.clock, principal=principal("bj_reporter"),
                              data=monitoring_in(clock, tlp=Tlp.RED, important=True))
+    assert loud.ref not in by_ref(export(rt, principal, "nat_admin", kind="monitoring"))
+    monitoring.report_up(rt.uow, rt.clock, principal=principal("bj_duty"), ref=loud.ref)
     got = export(rt, principal, "nat_admin", kind="monitoring")
     assert loud.ref in by_ref(got) and quiet.ref not in by_ref(got)
     assert {w.ref for w in got.withheld} >= {quiet.ref}

@@ -108,6 +108,10 @@ def test_a_silent_feed_is_flagged_once_and_its_body_told(rt, feed):
             OutboxMessage.subject.contains("FEED SILENT"))).all()
         assert [m.address for m in told] == ["duty@bj-bank.example.cn"]
         assert "bank-ids" in told[0].text and "60" in told[0].text
+        # issue 16 item 7: in words, Chinese first, what is asked, the unit and the page
+        assert told[0].text.startswith("事件 What: 数据源 bank-ids")
+        assert "要求 Asked: 检查数据源" in told[0].text and "单位 Unit: " in told[0].text
+        assert json.loads(told[0].payload)["path"] == f"/web/monitoring/feeds/{feed}"
         assert s.scalar(select(func.count()).select_from(AuditPending).where(
             AuditPending.action == "feed.silent")) == 1
         assert s.scalar(select(Feed.silent_since).where(Feed.code == feed)) is not None

@@ -114,6 +114,9 @@ def test_bad_reports_store_nothing(rt, principal, clock, field, kw):
 
 
 def test_supplementary_report_regrades_and_escalates(rt, principal, clock):
+    registers.add_contact(rt.uow, rt.clock, principal=principal("nat_admin"),
+                          body="cn.emergency-office",
+                          data=ContactIn(name="Duty", channel="email", value="eo@cn.example"))
     out = file(rt, principal, clock)
     clock.advance(minutes=20)
     out = handling.supplement(rt.uow, rt.clock, principal=principal("bj_reporter"), ref=out.ref,
@@ -124,6 +127,13 @@ def test_supplementary_report_regrades_and_escalates(rt, principal, clock):
     assert regraded.detail["from"] == "general" and regraded.detail["to"] == "especially_major"
     assert any(r.body == "cn.emergency-office" and r.immediate for r in out.routes)
     assert [e.kind for e in out.timeline].count("supplementary") == 1
+    with rt.uow() as s:  # issue 16 item 7: the re-routed report names the unit and system
+        texts = s.scalars(select(OutboxMessage.text).join(Incident, Incident.id ==
+                                                          OutboxMessage.incident_id)
+                          .where(Incident.ref == out.ref,
+                                 OutboxMessage.subject.contains("特别重大"))).all()
+    assert texts and all("单位 Unit: 北京某银行 / Beijing Bank" in x
+                         and "系统 System: 核心系统 / Core banking" in x for x in texts)
 
 
 def test_regrading_by_an_office_keeps_history(rt, principal, clock):
@@ -194,7 +204,9 @@ def test_accountability_view(rt, principal, clock):
         rt.uow, rt.clock, principal=principal("bj_admin"), since=since,
         until=clock.now() + timedelta(days=1))}
     assert (rows["bj-bank"].incidents, rows["bj-bank"].late, rows["bj-bank"].omitted) == (2, 1, 0)
-    assert (rows["bj-telco"].omitted, rows["bj-telco"].concealed) == (1, 1)
+    # reported by the office and never told to bj-telco (no channel): no omission of bj-telco's
+    # (Plan §7.10 punishes not reporting, not being discovered; tests/integration/test_omissions)
+    assert (rows["bj-telco"].omitted, rows["bj-telco"].concealed) == (0, 1)
     sh = accountability.reporting(rt.uow, rt.clock, principal=principal("sh_admin"), since=since,
                                  until=clock.now() + timedelta(days=1))
     assert all(r.unit not in ("bj-bank", "bj-telco") for r in sh)

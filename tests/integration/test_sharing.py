@@ -292,6 +292,8 @@ def test_relations_to_warnings_and_monitoring_items(rt, principal, clock):
                                               "bj-bank", "110000.cncert"}
     item = monitoring.submit(rt.uow, rt.clock, principal=principal("bj_reporter"),
                              data=monitoring_in(clock, important=True))
+    # Plan §3.2: the bank's important item goes to its office, which reports it on
+    monitoring.report_up(rt.uow, rt.clock, principal=principal("bj_duty"), ref=item.ref)
     with rt.uow() as s:
         warning = s.scalar(select(EarlyWarning).where(EarlyWarning.ref == w.ref))
         mi = s.scalar(select(MonitoringItem).where(MonitoringItem.ref == item.ref))
@@ -299,8 +301,8 @@ def test_relations_to_warnings_and_monitoring_items(rt, principal, clock):
               for k in ("110000.office", "cn.emergency-office", "bj-finance-reg",
                         "110000.cncert", "310000.office", "bj-telco")}
         mr = {k: relations.relation_to_monitoring_item(s, body_id(rt, k), mi)
-              for k in ("bj-bank", "cn.emergency-office", "110000.office", "310000.office",
-                        "bj-telco")}
+              for k in ("bj-bank", "cn.emergency-office", "110000.office", "110000.cncert",
+                        "310000.office", "bj-telco")}
         assert relations.relations_to_warnings(s, None, [warning]) == {
             warning.id: Relation.PUBLIC}
         assert relations.relations_to_monitoring_items(s, None, [mi]) == {
@@ -309,5 +311,5 @@ def test_relations_to_warnings_and_monitoring_items(rt, principal, clock):
                   "bj-finance-reg": Relation.NAMED, "110000.cncert": Relation.NAMED,
                   "310000.office": Relation.COMMUNITY, "bj-telco": Relation.COMMUNITY}
     assert mr == {"bj-bank": Relation.NAMED, "cn.emergency-office": Relation.NAMED,
-                  "110000.office": Relation.IN_SCOPE, "310000.office": Relation.COMMUNITY,
-                  "bj-telco": Relation.COMMUNITY}
+                  "110000.office": Relation.NAMED, "110000.cncert": Relation.IN_SCOPE,
+                  "310000.office": Relation.COMMUNITY, "bj-telco": Relation.COMMUNITY}

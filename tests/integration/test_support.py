@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fenghuo.audit import service as audit
 from fenghuo.common.errors import Conflict, Forbidden, NotFound, Refused, ValidationFailed
@@ -17,13 +17,14 @@ from fenghuo.org import interchange, registers
 from fenghuo.org.schemas import ContactIn, ExpertIn
 from fenghuo.preparedness.models import Commendation
 from fenghuo.support import service as support
-from fenghuo.support.models import SupportMembership
+from fenghuo.support.models import SupportDecision, SupportMembership
 from fenghuo.support.schemas import (
     AdmitIn,
     AnswerIn,
     AssignmentIn,
     AssignmentWorkIn,
     CheckIn,
+    DecisionIn,
     EvaluationIn,
     ExpertProfileIn,
     ReleaseIn,
@@ -84,26 +85,109 @@ def test_only_the_national_center_manages_rounds_and_admission(rt, principal):
                       data=AdmitIn(unit="bj-support"))
 
 
-def test_39_hours_is_unmet_40_met_and_no_response_unmet(rt, principal, clock):
-    """Support obligations 4–5 in a complete month, through the work log."""
+def test_a_short_month_is_progress_toward_the_halfs_average(rt, principal, clock):
+    """Support obligations 4–5 (平均每月): admitted on 1 October, the unit owes October to
+    December of 2026-H2, 3 responses and 120 h in all. 39 h in October is not "unmet" but
+    progress with what the remaining months must bring; 120 h in October alone meets obligation
+    5 for the half; once the half is over, 1 response of 3 is unmet, judged on the half."""
     member(rt, principal)
     for day in range(3):  # 3 × 13 h = 39 h
         work(rt, principal, minutes=13 * 60, worked_on=OCT + timedelta(days=day))
     o = october(rt, principal)
-    assert o["hours"].status == "unmet" and o["hours"].value == 39
-    assert o["responses"].status == "unmet"
-    assert o["contact"].status == "unmet"  # no 7×24 contact at all (obligation 6)
-    work(rt, principal, minutes=60, worked_on=OCT + timedelta(days=4))  # 40 h
+    assert o["hours"].status == "in_progress" and o["hours"].value == 39
+    assert "needs another 81h of technical support in the remaining 2 month(s)" in \
+        o["hours"].reasons[1].text_en
+    assert o["responses"].status == "in_progress"
+    assert o["contact"].status == "unmet"  # no 7×24 contact at all (obligation 6, by month)
+    for day in range(3, 10):  # 7 × 11 h + 4 h = 81 h more: 120 h
+        work(rt, principal, minutes=11 * 60 + (4 * 60 if day == 3 else 0),
+             worked_on=OCT + timedelta(days=day))
     inc = file(rt, principal, clock)
     work(rt, principal, user="bj_cert", kind="incident_response", incident=inc.ref,
          minutes=30, with_body=None, worked_on=OCT + timedelta(days=30))
     o = october(rt, principal)
-    assert o["hours"].status == "met" and o["hours"].value == 40.5
-    assert o["responses"].status == "met" and o["responses"].value == 1
+    assert o["hours"].status == "met" and o["hours"].value == 120.5
+    assert o["responses"].status == "in_progress" and o["responses"].value == 1
     current = support.obligations(rt.uow, rt.clock, principal=principal("bj_support"),
                                   unit="bj-support")
     assert current.period == "2026-11"
-    assert {o.code: o.status for o in current.months[0].obligations}["hours"] == "in_progress"
+    assert {o.code: o.status for o in current.months[0].obligations}["hours"] == "met"
+    assert [(x.code, x.status) for x in current.averages.obligations] == [
+        ("responses", "in_progress"), ("hours", "met")]
+    clock.advance(days=62)  # 2027-01-02: the half is over
+    o = october(rt, principal)
+    assert o["responses"].status == "unmet" and o["hours"].status == "met"
+    half = support.obligations(rt.uow, rt.clock, principal=principal("bj_ro"),
+                               unit="bj-support", half="2026-H2")
+    assert half.averages.owed_months == 3
+    responses = half.averages.obligations[0]
+    assert (responses.status, responses.value, responses.required) == ("unmet", 1, 3)
+
+
+def _log_half(rt, principal, clock, responses, hours):
+    """bj-support, admitted on 1 July, logs 2026-H2 month by month: ``responses[i]`` distinct
+    incident responses and ``hours[i]`` hours in month i; the clock ends on 2 January 2027."""
+    incidents = [file(rt, principal, clock).ref for _ in range(max(responses))]
+    member(rt, principal, admitted_on=date(2026, 7, 1))
+    for i, (n, h) in enumerate(zip(responses, hours, strict=True)):
+        if i == 4:
+            clock.advance(days=30)  # 1 December: November can be logged
+        if i == 5:
+            clock.advance(days=32)  # 2 January 2027: December too, and the half is over
+        first = date(2026, 7 + i, 2)
+        for k in range(n):
+            work(rt, principal, user="bj_cert", kind="incident_response", with_body=None,
+                 incident=incidents[k], minutes=60, worked_on=first + timedelta(days=k))
+        for day, left in enumerate(range((h - n) * 60, 0, -8 * 60)):  # 8 h a day at most
+            work(rt, principal, minutes=min(left, 8 * 60), worked_on=first + timedelta(
+                days=5 + day))
+
+
+def test_a_unit_that_makes_up_a_short_month_meets_the_average(rt, principal, clock):
+    """Support obligations 4–5 (平均每月): nothing in July, made up by August to December
+    (6 responses and 240 h over the six months), meets both on the half's average: no ground
+    for loss of status, and a disqualification is refused with the rule (obligation 9). Judged
+    month by month, July would have been unmet."""
+    _log_half(rt, principal, clock, (0, 2, 1, 1, 1, 1), (0, 60, 50, 50, 40, 40))
+    half = support.obligations(rt.uow, rt.clock, principal=principal("bj_ro"),
+                               unit="bj-support", half="2026-H2")
+    july = {o.code: o for o in half.months[0].obligations}
+    assert (july["responses"].status, july["responses"].value) == ("met", 0)
+    assert [(x.status, x.value, x.required) for x in half.averages.obligations] == [
+        ("met", 6, 6), ("met", 240, 240)]
+    preview = support.preview_evaluation(rt.uow, rt.clock, principal=principal("cncert_duty"),
+                                         unit="bj-support", half="2026-H2")
+    assert not {"grounds.responses", "grounds.hours"} & {g.code for g in preview.grounds}
+    assert [(x.code, x.score, x.basis) for x in preview.scores[:2]] == [
+        ("responses", 25, "6/6"), ("hours", 25, "240h/240h")]
+    with rt.uow() as s:
+        unmet = support.unmet_obligations(s, body_ids=None, since=date(2026, 7, 1),
+                                          until=date(2027, 1, 1), today=date(2027, 1, 2))
+    assert not [r for rs in unmet.values() for r in rs
+                if r.source in ("Support obligation 4", "Support obligation 5")]
+    support.submit_report(rt.uow, rt.clock, principal=principal("bj_support"),
+                          data=WorkReportIn(unit="bj-support", half="2026-H2",
+                                            sections=SECTIONS))
+    with pytest.raises(Refused) as refused:
+        support.evaluate(rt.uow, rt.clock, principal=principal("cncert_duty"), data=EvaluationIn(
+            unit="bj-support", half="2026-H2", cooperation=10, disqualify=True, confirm=True))
+    assert [r["code"] for r in refused.value.reasons] == ["disqualify.no_grounds"]
+
+
+def test_a_unit_below_the_average_loses_its_status(rt, principal, clock):
+    """Support obligations 4, 9: 5 responses over six months are short of the average of 1 a
+    month: unmet for the half, a ground, and the confirmed evaluation ends the status."""
+    _log_half(rt, principal, clock, (0, 1, 1, 1, 1, 1), (0, 60, 50, 50, 40, 40))
+    preview = support.preview_evaluation(rt.uow, rt.clock, principal=principal("cncert_duty"),
+                                         unit="bj-support", half="2026-H2")
+    grounds = {g.code: g for g in preview.grounds}
+    assert "grounds.hours" not in grounds
+    assert grounds["grounds.responses"].source == "Support obligation 4; Support obligation 9"
+    assert "5 incident response(s) over 6 month(s)" in grounds["grounds.responses"].text_en
+    out = support.evaluate(rt.uow, rt.clock, principal=principal("cncert_duty"),
+                           data=EvaluationIn(unit="bj-support", half="2026-H2", cooperation=0,
+                                             disqualify=True, confirm=True))
+    assert out.outcome == "disqualified"
 
 
 def test_work_entries_are_checked_field_by_field(rt, principal, clock):
@@ -186,7 +270,8 @@ def test_missing_report_is_flagged_and_the_evaluation_disqualifies(rt, principal
         found = support.unmet_obligations(s, body_ids=None, since=date(2026, 7, 1),
                                           until=date(2027, 1, 1), today=date(2027, 1, 16))
     codes = [r.code for r in found[bj_support]]
-    assert codes.count("responses.unmet") == 6 and codes.count("hours.unmet") == 6
+    # judged on the half's average, once each (Support obligations 4–5), not per month
+    assert codes.count("responses.unmet") == 1 and codes.count("hours.unmet") == 1
     assert "report.missing" in codes
     preview = support.preview_evaluation(rt.uow, rt.clock, principal=principal("cncert_duty"),
                                          unit="bj-support", half="2026-H2", cooperation=5)
@@ -256,12 +341,23 @@ def test_a_good_half_is_commended(rt, principal, clock):
 
 
 def test_reminders_from_the_20th_and_before_the_report(rt, principal, clock):
+    """Support obligations 4–5 (平均每月): from the 20th, a unit behind the half's average is
+    reminded of what the rest of the half must bring; one on pace is not. Obligation 8: the
+    work report from 15 days before it is due."""
     member(rt, principal)
     with rt.uow() as s:
         assert support.reminders_due(s, date(2026, 11, 19)) == []
         due = support.reminders_due(s, date(2026, 11, 20))
         body_id = due[0].body_id
         assert [r.key for r in due] == [f"support_month:{body_id}:2026-11"]
+        assert "needs another 3 incident response(s) in the remaining 2 month(s)" in due[0].text
+        assert "needs another 120h of technical support" in due[0].text
+        assert "平均" in due[0].subject and "unmet" not in due[0].text
+    for day in range(10):  # 80 h in October: on pace for October and November
+        work(rt, principal, minutes=8 * 60, worked_on=OCT + timedelta(days=day))
+    with rt.uow() as s:
+        due = support.reminders_due(s, date(2026, 11, 20))
+        assert "incident response" in due[0].text and "technical support" not in due[0].text
         keys = {r.key for r in support.reminders_due(s, date(2026, 12, 31))}
         assert f"support_report:{body_id}:2026-H2" in keys
 
@@ -339,4 +435,88 @@ def test_months_before_admission_are_not_owed(rt, principal, clock):
     preview = support.preview_evaluation(rt.uow, rt.clock, principal=principal("cncert_duty"),
                                          unit="bj-support", half="2026-H1")
     grounds = " ".join(g.text_en for g in preview.grounds)
-    assert "4 month(s) unmet" in grounds and "6 month(s)" not in grounds
+    assert "over 4 month(s)" in grounds and "6 month(s)" not in grounds
+
+
+# --- CNCERT's decision ending a status (Support 五 授权约定; obligation 9) ----------------------
+
+
+def decide(rt, principal, user="cncert_duty", unit="bj-support", ground="obligation_2",
+           reason="泄露用户单位的漏洞信息 disclosed a client's vulnerability data"):
+    return support.decide(rt.uow, rt.clock, principal=principal(user),
+                          data=DecisionIn(unit=unit, ground=ground, reason=reason))
+
+
+def test_only_cncert_ends_a_status_with_a_ground_and_a_reason(rt, principal):
+    """Support 五: CNCERT有权随时终止授权 — the national center only, refused with the rule for a
+    branch, an office or the unit itself (Support obligation 9); a ground the evaluation
+    computes, an empty reason or a unit never admitted is a 422; nothing is written."""
+    member(rt, principal)
+    for user, codes in (("bj_cert", ["manage.not_national_cert"]),
+                        ("nat_admin", ["manage.not_national_cert"]),
+                        ("bj_support", ["manage.permission", "manage.not_national_cert"])):
+        with pytest.raises(Refused) as refused:
+            decide(rt, principal, user=user)
+        assert [r["code"] for r in refused.value.reasons] == codes, user
+        assert refused.value.reasons[0]["source"] == "Support obligation 9"
+    with pytest.raises(ValidationFailed) as failed:
+        decide(rt, principal, ground="obligation_4", reason=" ")
+    assert [e.field for e in failed.value.errors] == ["ground", "reason"]
+    with pytest.raises(NotFound):  # only a support unit
+        decide(rt, principal, unit="bj-bank")
+    with rt.uow() as s:
+        assert s.scalar(select(SupportMembership.status)) == "active"
+        assert s.scalar(select(func.count()).select_from(SupportDecision)) == 0
+
+
+def test_a_decision_ends_the_status_notifies_the_unit_and_is_visible(rt, principal, clock):
+    """Support 五 and obligation 9: the decision is recorded with its ground and reason and
+    audited; the status ends as an evaluation's disqualification ends it (no support-unit right
+    to the bulletins, no dispatch, barred from the next round, no months owed after it); the
+    unit is told through the outbox, Chinese first; a second decision is a conflict (409)."""
+    member(rt, principal)
+    registers.add_contact(rt.uow, rt.clock, principal=principal("bj_admin"), body="bj-support",
+                          data=ContactIn(name="值班 Duty", channel="email",
+                                         value="duty@bj-support.example", is_24x7=True))
+    clock.advance(days=14)  # 15 November
+    out = decide(rt, principal)
+    assert (out.unit, out.round, out.ground, out.source, out.decided_on) == (
+        "bj-support", 4, "obligation_2", "Support obligation 2", date(2026, 11, 15))
+    assert out.ground_label.zh.startswith("违反保密规定") and out.decided_by == "cncert_duty"
+    with rt.uow() as s:
+        m = s.scalar(select(SupportMembership))
+        assert (m.status, m.ended_on, m.barred_from_next_round) == (
+            "disqualified", date(2026, 11, 15), True)
+        assert "Support obligation 2" in m.ended_reason
+        assert support.active_memberships(s) == []  # the bulletins' support-unit right
+        msg = s.scalar(select(OutboxMessage).where(OutboxMessage.address ==
+                                                   "duty@bj-support.example"))
+        assert msg.subject.startswith("[取消资格 STATUS ENDED]")
+        assert "理由 Reason: 泄露用户单位的漏洞信息" in msg.text
+        assert msg.text.index("保密") < msg.text.index("confidentiality")
+    audited = audit.list_entries(rt.uow, scope=principal("nat_admin").scope, page=PageParams(),
+                                 entity_type="support_decision")
+    assert [e.entity_key for e in audited.items] == ["4/bj-support"]
+    with pytest.raises(Conflict):
+        decide(rt, principal, ground="obligation_1")
+    listed = support.list_memberships(rt.uow, principal=principal("bj_ro"), page=PageParams(),
+                                      unit="bj-support")
+    assert listed.items[0].decision.reason == out.reason
+    assert support.list_decisions(rt.uow, principal=principal("bj_ro"),
+                                  page=PageParams()).total == 1
+    assert support.list_decisions(rt.uow, principal=principal("sh_admin"),
+                                  page=PageParams()).total == 0  # Law art. 30
+    inc = file(rt, principal, clock)
+    with pytest.raises(Refused) as refused:  # no longer a support unit for dispatch
+        support.dispatch(rt.uow, rt.clock, principal=principal("cncert_duty"),
+                         data=AssignmentIn(body="bj-support", incident=inc.ref, task="研判"))
+    assert [r["code"] for r in refused.value.reasons] == ["dispatch.status_ended"]
+    half = support.obligations(rt.uow, rt.clock, principal=principal("bj_ro"),
+                               unit="bj-support", half="2026-H2")
+    assert [m.month for m in half.months] == ["2026-10"]  # owed until the status ended
+    support.create_round(rt.uow, rt.clock, principal=principal("cncert_duty"), data=RoundIn(
+        number=5, name_zh="第五届", name_en="Round 5", starts_on=date(2027, 1, 1)))
+    with pytest.raises(Refused) as refused:  # 停止下一届申请资格
+        support.admit(rt.uow, rt.clock, principal=principal("cncert_duty"), number=5,
+                      data=AdmitIn(unit="bj-support"))
+    assert [r["code"] for r in refused.value.reasons] == ["admit.barred"]

@@ -87,8 +87,8 @@ def test_a_tip_is_received_notified_and_its_clock_starts(rt, world, clock):
         assert receipt.receipt_code not in row  # only its hash is kept
     # the office's most urgent contact is told, Chinese first, without the tipster's identity
     [message] = sent_to(rt, "duty@bj.example")
-    assert receipt.ref in message.subject and message.text.startswith("收到一条公众举报")
-    assert "Unit concerned: 北京某网站" in message.text and "/web/tips/" in message.text
+    assert receipt.ref in message.subject and message.text.startswith("事件 What: 收到一条公众举报")
+    assert "单位 Unit: 北京某网站" in message.text and "/web/tips/" in message.text
     assert TIPSTER not in message.text + message.payload and CONTACT not in message.text
     assert sent_to(rt, "deputy@bj.example") == []
     out = tips.get_tip(rt.uow, rt.clock, principal=world("bj_duty"), ref=receipt.ref)

@@ -248,7 +248,11 @@ def test_important_monitoring_goes_up_and_is_shared_across(rt, principal, clock)
     again = monitoring.submit(rt.uow, rt.clock, principal=principal("bj_reporter"),
                               data=monitoring_in(clock, important=True), idempotency_key="m1")
     assert again.ref == item.ref
-    assert [(sh.body, sh.reason) for sh in item.shares] == [("cn.emergency-office", "upward")]
+    # Plan §3.2: a unit's important item goes up its chain, which reports it on
+    assert [(sh.body, sh.reason) for sh in item.shares] == [
+        ("110000.office", "local_office"), ("bj-finance-reg", "sector_department")]
+    up = monitoring.report_up(rt.uow, rt.clock, principal=principal("bj_duty"), ref=item.ref)
+    assert ("cn.emergency-office", "reported_up") in [(sh.body, sh.reason) for sh in up.shares]
     assert monitoring.get_item(rt.uow, principal=principal("bj_duty"), ref=item.ref)
     with pytest.raises(NotFound):
         monitoring.get_item(rt.uow, principal=principal("sh_admin"), ref=item.ref)
@@ -257,7 +261,8 @@ def test_important_monitoring_goes_up_and_is_shared_across(rt, principal, clock)
                          data=ShareIn(bodies=["310000.office"]))
     shared = monitoring.share(rt.uow, rt.clock, principal=principal("nat_admin"), ref=item.ref,
                               data=ShareIn(bodies=["310000.office"]))
-    assert {sh.body for sh in shared.shares} == {"cn.emergency-office", "310000.office"}
+    assert {sh.body for sh in shared.shares} == {"110000.office", "bj-finance-reg",
+                                                 "cn.emergency-office", "310000.office"}
     acked = monitoring.acknowledge(rt.uow, rt.clock, principal=principal("sh_admin"),
                                    ref=item.ref)
     assert next(sh for sh in acked.shares if sh.body == "310000.office").acknowledged_by == \
@@ -269,13 +274,15 @@ def test_a_risk_assessment_proposes_a_level_with_reasons(rt, principal, clock):
                              data=monitoring_in(clock))
     out = monitoring.assess(rt.uow, rt.clock, principal=principal("bj_analyst"),
                             data=AssessmentIn(items=[item.ref], likelihood="high",
-                                              extent="region_or_sector", harm="major"))
+                                              extent="region_or_sector", harm="major"),
+                            profile="cac2025")
     assert out.proposal.level == "orange" and out.proposal.reasons
     assert out.items == [item.ref]
     w = drafted(rt, principal, clock, assessment=out.ref)
     assert w.assessment == out.ref
     with pytest.raises(NotFound):
-        monitoring.get_assessment(rt.uow, principal=principal("sh_admin"), ref=out.ref)
+        monitoring.get_assessment(rt.uow, rt.clock, principal=principal("sh_admin"),
+                                  ref=out.ref)
 
 
 def test_every_change_is_audited(rt, principal, clock, contacts):

@@ -198,3 +198,11 @@ class TestEscalation:
         assert rules.contact_tier(contacts, 2) == [d]
         assert rules.contact_tier(contacts, 7) == [d]  # past the last rank: the last again
         assert rules.contact_tier([], 0) == []
+
+
+def test_division_order_is_gbt_2260_then_codes_outside_it():
+    """Issue 17 item 17: provinces in GB/T 2260 order, XPCC (not in the standard) after."""
+    from fenghuo.org.rules import division_order
+
+    codes = ["310000", "XPCC", "110000", "650000", "120000"]
+    assert sorted(codes, key=division_order) == ["110000", "120000", "310000", "650000", "XPCC"]

@@ -32,46 +32,118 @@ def facts(**kw) -> MonthFacts:
                          "has_24x7_contact": True, **kw})
 
 
-def status(f: MonthFacts, code: Code, now: datetime = NOV_2) -> Status:
-    return rules.assess_month(f, now).result(code).status
+H2 = Half(2026, 2)
+AFTER_H2 = datetime(2027, 1, 2, 4, 0, tzinfo=UTC)  # every month of 2026-H2 is over
 
 
-# --- obligation 5: 5×8 hours ------------------------------------------------------------------
+def half(responses=(1,) * 6, hours=(40,) * 6, months=None) -> list[MonthFacts]:
+    """The facts of 2026-H2's owed months (all six unless ``months`` names fewer)."""
+    owed = months or H2.months()
+    return [facts(month=m, responses=r, support_minutes=h * 60)
+            for m, r, h in zip(owed, responses, hours, strict=False)]
 
 
-def test_obligation_5_39_hours_is_unmet_40_is_met():
-    """Support obligation 5: 平均每月提供不少于5×8工时的网络安全技术支持."""
-    assert status(facts(support_minutes=39 * 60), Code.HOURS) == Status.UNMET
-    assert status(facts(support_minutes=40 * 60 - 1), Code.HOURS) == Status.UNMET
-    assert status(facts(support_minutes=40 * 60), Code.HOURS) == Status.MET
-    reason = rules.assess_month(facts(support_minutes=39 * 60), NOV_2).unmet()[0]
-    assert reason.source == "Support obligation 5" and "1h short" in reason.text_en
+def average(code: Code, f: list[MonthFacts], now: datetime = AFTER_H2) -> rules.Progress:
+    return rules.assess_period(H2, f, now).averages[code]
 
 
-@given(st.integers(min_value=0, max_value=200 * 60))
-def test_obligation_5_met_exactly_from_2400_minutes(minutes):
-    met = status(facts(support_minutes=minutes), Code.HOURS) == Status.MET
-    assert met == (minutes >= rules.MIN_SUPPORT_MINUTES_PER_MONTH == 2400)
+# --- obligations 4–5: the average over the half (平均每月) ----------------------------------------
 
 
-# --- obligation 4: one incident response a month ----------------------------------------------
+def test_a_short_first_month_made_up_later_meets_obligation_4_and_5():
+    """Support obligations 4–5 say 平均每月 (on average per month): 0 responses and 0 hours in
+    July, made up in the months after, meet both over 2026-H2 — no month is unmet on its own,
+    and the rubric finds no ground for loss of status (obligation 9). Judged month by month,
+    five months would have been unmet."""
+    for responses, hours in (((0, 7, 0, 0, 0, 0), (0, 240, 0, 0, 0, 0)),
+                             ((0, 2, 2, 1, 1, 1), (0, 60, 50, 50, 40, 40))):
+        f = half(responses, hours)
+        p = rules.assess_period(H2, f, AFTER_H2)
+        assert {c: x.status for c, x in p.averages.items()} == {
+            Code.RESPONSES: Status.MET, Code.HOURS: Status.MET}
+        assert p.unmet() == []
+        july = p.months[0]
+        assert july.result(Code.RESPONSES).status == Status.MET  # the half's verdict
+        assert july.result(Code.RESPONSES).value == 0
+        assert rules.disqualification_grounds(half_facts_of(f)) == []
 
 
-def test_obligation_4_no_response_is_unmet_one_is_met():
-    """Support obligation 4: 平均每月参与不少于1次的网络安全事件应急服务."""
-    assert status(facts(responses=0), Code.RESPONSES) == Status.UNMET
-    assert status(facts(responses=1), Code.RESPONSES) == Status.MET
+def test_below_the_average_is_unmet_when_the_half_is_over_and_a_ground():
+    """Support obligations 4–5, 9: 5 responses and 239 hours over six months are short of
+    6 and 240; unmet once the half is over, a ground for loss of status."""
+    f = half((1, 1, 1, 1, 1, 0), (40, 40, 40, 40, 40, 39))
+    responses, hours = average(Code.RESPONSES, f), average(Code.HOURS, f)
+    assert (responses.status, responses.total, responses.required) == (Status.UNMET, 5, 6)
+    assert hours.status == Status.UNMET and hours.need == 60
+    assert "1h of technical support short" in hours.reason().text_en
+    grounds = rules.disqualification_grounds(half_facts_of(f))
+    assert {g.code for g in grounds} == {"grounds.responses", "grounds.hours"}
+    assert {g.source for g in grounds} == {"Support obligation 4; Support obligation 9",
+                                           "Support obligation 5; Support obligation 9"}
+    assert all(r.source in ("Support obligation 4", "Support obligation 5")
+               for r in rules.assess_period(H2, f, AFTER_H2).unmet())
 
 
-def test_the_current_month_is_in_progress_not_unmet():
-    """A month not over shows its shortfall so far, never "unmet" (issue 7)."""
-    a = rules.assess_month(facts(responses=0, support_minutes=600), OCT_15)
-    assert a.result(Code.RESPONSES).status == Status.IN_PROGRESS
-    hours = a.result(Code.HOURS)
-    assert hours.status == Status.IN_PROGRESS and "30h short" in hours.reasons[0].text_en
-    assert a.unmet() == []
-    future = rules.assess_month(facts(month=Month(2026, 12), responses=0), OCT_15)
-    assert future.result(Code.RESPONSES).status == Status.NOT_DUE
+@given(st.lists(st.integers(min_value=0, max_value=200 * 60), min_size=1, max_size=6))
+def test_obligation_5_met_exactly_from_40_hours_a_month_on_average(minutes):
+    """Support obligation 5 (平均每月不少于5×8工时): over the owed months, met exactly when the
+    total reaches months × 2400 minutes, whatever the spread."""
+    f = [facts(month=m, support_minutes=x) for m, x in zip(H2.months(), minutes, strict=False)]
+    met = average(Code.HOURS, f).status == Status.MET
+    assert met == (sum(minutes) >= len(minutes) * rules.MIN_SUPPORT_MINUTES_PER_MONTH == \
+                   len(minutes) * 2400)
+
+
+def test_the_half_in_progress_says_what_the_remaining_months_must_bring():
+    """Support obligations 4–5: on 2 November, July to October bring 3 responses and 228 h of
+    the 6 and 240 h the half needs: in progress, "needs 3 more … in the remaining 2 months";
+    each month shows its own amount with that progress, never "unmet"."""
+    f = half((1, 0, 2, 0, 0, 0), (100, 28, 50, 50, 0, 0))
+    p = rules.assess_period(H2, f, NOV_2)
+    responses, hours = p.averages[Code.RESPONSES], p.averages[Code.HOURS]
+    assert (responses.status, responses.need, responses.remaining) == (Status.IN_PROGRESS, 3, 2)
+    assert "needs another 3 incident response(s) in the remaining 2 month(s)" in \
+        responses.reason().text_en
+    assert "余下2个月还需事件应急服务3次" in responses.reason().text_zh
+    assert "needs another 12h of technical support in the remaining 2 month(s)" in \
+        hours.reason().text_en
+    august = p.month(Month(2026, 8)).result(Code.RESPONSES)
+    assert august.status == Status.IN_PROGRESS and august.value == 0
+    assert [r.code for r in august.reasons] == ["responses.month", "responses.short"]
+    assert p.unmet() == []
+    december = p.month(Month(2026, 12)).result(Code.HOURS)
+    assert december.status == Status.NOT_DUE
+    assert responses.behind  # 3 < 5 months begun × 1
+
+
+def test_the_average_is_met_as_soon_as_the_total_is_reached():
+    """Support obligation 4: 6 responses in July meet the half's 6 in July already."""
+    f = half((6, 0, 0, 0, 0, 0))
+    july_20 = datetime(2026, 7, 20, 4, 0, tzinfo=UTC)
+    assert average(Code.RESPONSES, f, july_20).status == Status.MET
+    assert not average(Code.RESPONSES, f, july_20).behind
+
+
+def test_only_the_months_of_membership_count():
+    """Support obligations 4–5 over the months owed (project's choice: from the first whole
+    month of membership to the last whole month before the status ended)."""
+    months = rules.owed(H2.months(), date(2026, 9, 2), date(2026, 12, 15))
+    assert months == [Month(2026, 10), Month(2026, 11)]
+    f = half((1, 1), (40, 40), months=months)
+    assert average(Code.RESPONSES, f).required == 2
+    assert average(Code.RESPONSES, f).status == Status.MET
+    assert rules.assess_month(facts(month=Month(2026, 7), responses=0), AFTER_H2,
+                              None).result(Code.RESPONSES).status == Status.NOT_DUE
+
+
+def test_the_six_month_average_so_far():
+    """Support obligations 4–5 say 平均每月: the half view gives the average of the months
+    begun."""
+    f = half((0, 2, 0, 0, 0, 0), (0, 80, 0, 0, 0, 0))
+    sep_2 = datetime(2026, 8, 2, 4, 0, tzinfo=UTC)
+    p = rules.assess_period(H2, f, sep_2)
+    assert (p.averages[Code.RESPONSES].begun, p.averages[Code.RESPONSES].average,
+            p.averages[Code.HOURS].average) == (2, 1.0, 40.0)
 
 
 def test_days_are_china_standard_time():
@@ -81,6 +153,10 @@ def test_days_are_china_standard_time():
 
 
 # --- obligation 6: 7×24 contact ---------------------------------------------------------------
+
+
+def status(f: MonthFacts, code: Code, now: datetime = NOV_2) -> Status:
+    return rules.assess_month(f, now, None).result(code).status
 
 
 def test_obligation_6_untested_month_is_not_unmet():
@@ -106,15 +182,8 @@ def test_obligation_6_answered_within_30_minutes_passes_later_fails():
 
 def test_obligation_7_discovered_incidents_are_counted_without_minimum():
     """Support obligation 7: counted, never unmet."""
-    r = rules.assess_month(facts(discovered=0), NOV_2).result(Code.DISCOVERED)
+    r = rules.assess_month(facts(discovered=0), NOV_2, None).result(Code.DISCOVERED)
     assert r.status == Status.COUNTED and r.value == 0 and r.required is None
-
-
-def test_six_month_average():
-    """Support obligations 4–5 say 平均每月: the half-year view gives the average too."""
-    avg = rules.averages([facts(responses=0, support_minutes=0), facts(responses=2,
-                                                                       support_minutes=80 * 60)])
-    assert (avg.months, avg.responses_per_month, avg.hours_per_month) == (2, 1.0, 40.0)
 
 
 # --- obligation 8: work report ----------------------------------------------------------------
@@ -135,30 +204,34 @@ def test_obligation_8_report_missing_after_the_due_day():
 # --- obligation 9: rubric, outcomes, disqualification, rounds -----------------------------------
 
 
-def half_facts(months_met: int = 6, report_on=date(2027, 1, 10), discovered: int = 5,
-               passed: int = 2, failed: int = 0) -> rules.HalfFacts:
-    h = Half(2026, 2)
-    now = datetime(2027, 2, 1, tzinfo=UTC)
-    months = tuple(rules.assess_month(MonthFacts(
-        m, 1 if i < months_met else 0, 2400 if i < months_met else 0, True), now)
-        for i, m in enumerate(h.months()))
-    return rules.HalfFacts(h, months, discovered, passed, failed, True,
-                           rules.assess_report(h, report_on, date(2027, 2, 1)))
+def half_facts_of(f: list[MonthFacts], report_on=date(2027, 1, 10), discovered: int = 5,
+                  passed: int = 2, failed: int = 0) -> rules.HalfFacts:
+    return rules.HalfFacts(H2, rules.assess_period(H2, f, AFTER_H2).averages, discovered,
+                           passed, failed, True,
+                           rules.assess_report(H2, report_on, date(2027, 2, 1)))
+
+
+def half_facts(share: int = 6, **kw) -> rules.HalfFacts:
+    """A half whose total is ``share`` sixths of what obligations 4–5 need."""
+    return half_facts_of(half((share, 0, 0, 0, 0, 0), (40 * share, 0, 0, 0, 0, 0)), **kw)
 
 
 def test_rubric_totals_100_and_the_best_are_commended():
-    """Support obligation 9: 对于表现优秀的支撑单位给予通报表扬 (the rubric is the project's)."""
+    """Support obligation 9: 对于表现优秀的支撑单位给予通报表扬 (the rubric is the project's);
+    obligations 4–5 score the share of the half's total reached (平均每月)."""
     assert rules.RUBRIC_MAX == 100
     r = rules.score(half_facts(), cooperation=15)
     assert r.total == 100 and r.proposed == Outcome.COMMENDED and r.grounds == ()
     assert rules.score(half_facts(), cooperation=4).proposed == Outcome.SATISFACTORY  # 89
-    assert rules.score(half_facts(months_met=4, discovered=0), cooperation=0).total == \
-        round(25 * 4 / 6) * 2 + 15 + 10
+    short = rules.score(half_facts(share=4, discovered=0), cooperation=0)
+    assert short.total == round(25 * 4 / 6) * 2 + 15 + 10
+    assert [x.basis for x in short.scores[:2]] == ["4/6", "160h/240h"]
+    assert rules.score(half_facts(share=9), cooperation=15).total == 100  # capped
 
 
 def test_grounds_and_proposed_disqualification():
     """Support obligation 9: 未按要求履行义务…视情取消: grounds are named by the rule."""
-    r = rules.score(half_facts(months_met=2, report_on=None, discovered=0), cooperation=0)
+    r = rules.score(half_facts(share=2, report_on=None, discovered=0), cooperation=0)
     assert {g.code for g in r.grounds} == {"grounds.no_report", "grounds.responses",
                                            "grounds.hours"}
     assert r.total < 60 and r.proposed == Outcome.DISQUALIFIED
@@ -274,3 +347,29 @@ def test_unavailable_is_refused_dispatch():
     assert [r.code for r in refused.refusals] == ["dispatch.unavailable"]
     bad = rules.may_dispatch(rules.DispatchFacts(BodyKind.OPERATOR, BodyKind.OPERATOR, True))
     assert {r.code for r in bad.refusals} == {"dispatch.not_coordinator", "dispatch.not_support"}
+
+
+def test_a_unit_whose_status_ended_is_not_dispatched():
+    """Support obligation 9, 五: a unit that lost its status is no longer a support unit."""
+    ended = rules.may_dispatch(rules.DispatchFacts(BodyKind.CERT, BodyKind.SUPPORT_UNIT, True,
+                                                   status_ended=True))
+    assert [r.code for r in ended.refusals] == ["dispatch.status_ended"]
+    assert "Support obligation 9" in ended.refusals[0].source
+
+
+# --- CNCERT's decision ending a status (Support 五 授权约定; obligation 9) --------------------
+
+
+def test_a_decision_cites_a_ground_the_rubric_does_not_compute_and_a_reason():
+    """Support 五: CNCERT有权随时终止授权，并取消其资格 — on a ground such as confidentiality
+    (obligation 2); obligations 4–6 and 8 are the evaluation's."""
+    assert rules.decision_problems("obligation_2", "泄露用户数据 leaked a user's data") == []
+    assert rules.DECISION_GROUNDS["obligation_2"][0] == "Support obligation 2"
+    assert rules.DECISION_GROUNDS["authorization"][0] == rules.AUTHORIZATION
+    bad = rules.decision_problems("obligation_4", "  ")
+    assert [(e.field, e.source) for e in bad] == [("ground", rules.AUTHORIZATION),
+                                                  ("reason", rules.AUTHORIZATION)]
+    assert "evaluation" in bad[0].message
+    assert rules.ended_reason("obligation_2", " leaked ") == (
+        "confidentiality breached: secret information met in the cooperation or service "
+        "disclosed (Support obligation 2): leaked")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fenghuo.incident import grading
 from fenghuo.incident.grading import Grade
 from fenghuo.org.rules import BodyFacts, BodyFunction, BodyKind, JurisdictionLevel
 from fenghuo.warning import authority, checklists, content, rules
@@ -97,44 +99,48 @@ def assess(likelihood, extent, harm) -> RiskAssessment:
     return RiskAssessment(Likelihood(likelihood), Extent(extent), Grade(harm))
 
 
-class TestProposal:
-    """Law art. 54(2) assessment → level: the project's own heuristic on Plan §3.1."""
+PROFILE = grading.load_profile("cac2025")
 
-    def test_level_follows_the_degree_of_harm(self):
+
+class TestProposal:
+    """Plan §3.1: the level is the one of the grade the possible incident would have (Plan
+    §1.4); the likelihood decides whether a warning is proposed at all (project reading of
+    "发生或可能发生"); the extent decides only who issues (Plan §3.3 ¶2)."""
+
+    def test_level_follows_the_grade_of_the_possible_incident(self):
         p = propose_level(assess("medium", "region_or_sector", "major"))
-        assert p.level is ORANGE
-        assert [r.code for r in p.reasons] == ["risk.harm", "risk.report_upward"]
+        assert p.level is ORANGE and p.grade is Grade.MAJOR
+        assert [r.code for r in p.reasons] == ["risk.harm", "risk.likely", "risk.report_upward"]
+        assert p.reasons[1].source == "Plan §3.1" and "橙色预警" in p.reasons[1].text_zh
         assert p.report_to_emergency_office and not p.emergency_office_only
 
-    def test_low_likelihood_lowers_one_step(self):
-        p = propose_level(assess("low", "single_unit", "relatively_major"))
-        assert p.level is BLUE
-        assert "risk.low_likelihood" in [r.code for r in p.reasons]
-
-    def test_low_likelihood_never_below_blue(self):
-        assert propose_level(assess("low", "single_unit", "general")).level is BLUE
+    @pytest.mark.parametrize("harm", list(Grade))
+    def test_low_likelihood_proposes_no_warning(self, harm):
+        """Was: one step lower. A low likelihood is not an incident that "may happen"."""
+        p = propose_level(assess("low", "national", harm))
+        assert p.level is None and not p.report_to_emergency_office
+        assert [r.code for r in p.reasons][1:] == ["risk.unlikely", "risk.cross_region"]
+        assert p.reasons[1].source.startswith("Plan §3.1")
+        assert "不建议发布预警" in p.reasons[1].text_zh and "no warning" in p.reasons[1].text_en
+        assert p.as_dict()["level"] is None and p.as_dict()["label_zh"] == "不建议发布预警"
 
     @pytest.mark.parametrize("extent", ["several_provinces_or_sectors", "national"])
     @pytest.mark.parametrize("likelihood", ["high", "almost_certain"])
-    def test_likely_and_wide_raises_one_step(self, likelihood, extent):
+    def test_a_likely_and_wide_threat_keeps_the_grades_level(self, likelihood, extent):
+        """Was: one step higher ("major harm, likely, several provinces" → red). Plan §3.1
+        pairs a relatively major incident with yellow however far it reaches; the reach makes
+        it the Emergency Office's (Plan §3.3 ¶2)."""
         p = propose_level(assess(likelihood, extent, "relatively_major"))
-        assert p.level is ORANGE
-        got = [r.code for r in p.reasons]
-        assert "risk.wide_and_likely" in got and "risk.cross_region" in got
-        assert p.emergency_office_only  # Plan §3.3 ¶2
-
-    def test_likely_but_local_does_not_raise(self):
-        assert propose_level(assess("almost_certain", "region_or_sector", "general")).level \
-            is BLUE
-
-    def test_never_above_red(self):
-        assert propose_level(assess("almost_certain", "national", "especially_major")).level \
-            is RED
+        assert p.level is YELLOW
+        assert "risk.cross_region" in [r.code for r in p.reasons]
+        assert p.emergency_office_only and not p.report_to_emergency_office
+        assert propose_level(assess(likelihood, extent, "major")).level is ORANGE
 
     def test_reasons_bilingual_and_cited(self):
         p = propose_level(assess("high", "national", "major"))
         assert all(bilingual(r) for r in p.reasons)
-        assert p.as_dict()["level"] == "red"
+        assert p.as_dict()["level"] == "orange" and p.as_dict()["grade"] == "major"
+        assert "an orange warning" in p.reasons[1].text_en
 
     def test_strings_are_coerced_and_bad_values_refused(self):
         a = RiskAssessment("low", "national", "general")
@@ -143,11 +149,82 @@ class TestProposal:
             RiskAssessment("maybe", "national", "general")
 
     @given(st.sampled_from(Likelihood), st.sampled_from(Extent), st.sampled_from(Grade))
-    def test_property_proposal_within_one_step_of_harm(self, likelihood, extent, harm):
-        """The heuristic never moves more than one step from the harm's level (Plan §3.1)."""
+    def test_property_the_level_is_the_grades_or_none(self, likelihood, extent, harm):
+        """Plan §3.1: a proposal is the grade's level or no warning, never another level;
+        Plan §3.3 ¶1: it is reported upward exactly when it is orange or red."""
         p = propose_level(RiskAssessment(likelihood, extent, harm))
-        assert abs(p.level.rank - harm.rank) <= 1
-        assert p.report_to_emergency_office == (harm.rank >= Grade.MAJOR.rank)
+        assert p.level is (None if likelihood == Likelihood.LOW else
+                           WarningLevel.for_grade(harm))
+        assert p.report_to_emergency_office == (p.level is not None and p.level.rank >= 3)
+        assert p.emergency_office_only == (extent in rules.CROSS_REGION_EXTENTS)
+
+
+class TestProposalFromFacts:
+    """Plan §1.4 + §3.1: the possible incident is graded by the incidents' own rules
+    (``incident.grading``), and the level stands for that grade."""
+
+    def test_an_important_systems_serious_loss_is_major_hence_orange(self):
+        facts = grading.GradingFacts(important_system=True, system_loss="serious")
+        a = RiskAssessment.from_facts("high", "single_unit", facts, PROFILE)
+        assert a.harm is Grade.MAJOR and a.graded.grade is Grade.MAJOR
+        p = propose_level(a)
+        assert p.level is ORANGE and p.report_to_emergency_office
+        got = [r.code for r in p.reasons]
+        assert got[:2] == ["risk.grade", "risk.grade.plan.criterion1.serious"]
+        assert p.reasons[1].source.startswith("Plan §1.4 (2) criterion ①")
+        assert "cac2025" in p.reasons[0].source and got[2] == "risk.likely"
+
+    def test_the_same_loss_on_an_ordinary_system_is_general_hence_blue(self):
+        """Criterion ① applies to important systems only (annex 2), as for incidents."""
+        a = RiskAssessment.from_facts("high", "single_unit",
+                                      grading.GradingFacts(system_loss="serious"), PROFILE)
+        assert a.harm is Grade.GENERAL and propose_level(a).level is BLUE
+
+    def test_a_cac_threshold_reaches_especially_major_hence_red(self):
+        facts = grading.GradingFacts(personal_records_leaked=100_000_000)
+        p = propose_level(RiskAssessment.from_facts("medium", "national", facts, PROFILE))
+        assert p.level is RED and p.grade is Grade.ESPECIALLY_MAJOR
+
+    def test_graded_but_unlikely_proposes_none(self):
+        facts = grading.GradingFacts(other_threat="especially_serious")
+        p = propose_level(RiskAssessment.from_facts("low", "national", facts, PROFILE))
+        assert p.level is None and p.grade is Grade.ESPECIALLY_MAJOR
+
+
+class TestPossibleMajorReport:
+    """Plan §3.3 ¶1: provinces and departments report a possible major-or-above incident to
+    the Emergency Office."""
+
+    ORANGE_PROPOSAL = propose_level(assess("high", "region_or_sector", "major"))
+
+    @pytest.mark.parametrize(("kind", "path"), [
+        (BodyKind.OFFICE, BJ), (BodyKind.DEPARTMENT, BJ), (BodyKind.DEPARTMENT, NATION)])
+    def test_provinces_and_departments_report_orange_and_red(self, kind, path):
+        reason = rules.possible_major_route(self.ORANGE_PROPOSAL, kind=kind,
+                                            jurisdiction_path=path, emergency_office=False)
+        assert reason.code == "risk.reported" and reason.source == "Plan §3.3 ¶1"
+        assert bilingual(reason) and "应急办" in reason.text_zh
+
+    @pytest.mark.parametrize(("kind", "path", "eo"), [
+        (BodyKind.OFFICE, NATION, True),  # the Office itself
+        (BodyKind.OFFICE, BJ_CITY, False), (BodyKind.DEPARTMENT, BJ_CITY, False),  # to the province
+        (BodyKind.CERT, BJ, False), (BodyKind.OPERATOR, BJ, False)])
+    def test_others_do_not_owe_the_report(self, kind, path, eo):
+        assert rules.possible_major_route(self.ORANGE_PROPOSAL, kind=kind,
+                                          jurisdiction_path=path, emergency_office=eo) is None
+
+    @pytest.mark.parametrize("proposal", [
+        propose_level(assess("high", "region_or_sector", "relatively_major")),  # yellow
+        propose_level(assess("low", "region_or_sector", "especially_major"))])  # none
+    def test_yellow_blue_or_no_warning_is_not_reported(self, proposal):
+        assert rules.possible_major_route(proposal, kind=BodyKind.OFFICE, jurisdiction_path=BJ,
+                                          emergency_office=False) is None
+
+    def test_acknowledgement_state(self):
+        due = T0 + timedelta(hours=1)
+        assert rules.acknowledgement_state(due, None, T0) == "due"
+        assert rules.acknowledgement_state(due, None, due + timedelta(seconds=1)) == "overdue"
+        assert rules.acknowledgement_state(due, T0, due + timedelta(days=1)) == "acknowledged"
 
 
 # --- issuing authority ----------------------------------------------------------------------
@@ -285,8 +362,32 @@ class TestAuthorityCityCountyAndOthers:
         d = check_authority(CITY_OFFICE, scope(BJ), BLUE)
         assert codes(d) == ["authority.outside_jurisdiction"]
 
-    def test_city_department_own_sector_in_city(self):
-        assert check_authority(CITY_DEPT, scope(BJ_CITY, sectors={"finance"}), BLUE).allowed
+    @pytest.mark.parametrize("level", [YELLOW, BLUE])
+    def test_city_department_refused_it_asks_the_city_office(self, level):
+        """Was: allowed yellow and blue in its sector. City §3.3.3 gives the release of the
+        city's warnings to its network-security office (its headquarters in a response)."""
+        d = check_authority(CITY_DEPT, scope(BJ_CITY, sectors={"finance"}), level)
+        assert codes(d) == ["authority.city_department"]
+        assert d.refusals[0].source == "City §3.3.3" and bilingual(d.refusals[0])
+        assert "市网络安全办" in d.refusals[0].text_zh and "asks the city office" in \
+            d.refusals[0].text_en
+        powers = authority.issuing_powers(CITY_DEPT)
+        assert powers.allowed_levels == () and powers.scope[0].code == "authority.city_department"
+
+    @pytest.mark.parametrize("level", [YELLOW, BLUE])
+    def test_city_headquarters_issues_for_its_city(self, level):
+        """City §3.3.3: during a response the coordination group becomes the city's
+        headquarters, which releases the city's warnings."""
+        hq = Issuer(22, BodyKind.HEADQUARTERS, BJ_CITY)
+        assert check_authority(hq, scope(BJ_CITY), level).basis.code == "authority.city"
+        assert codes(check_authority(hq, scope(BJ_CITY), ORANGE)) == ["authority.above_ceiling"]
+        assert codes(check_authority(hq, scope(BJ_CITY, SH_CITY), BLUE)) == [
+            "authority.outside_jurisdiction", "authority.multi_province"]
+
+    def test_a_headquarters_above_the_city_does_not_issue(self):
+        for path in (NATION, BJ):
+            d = check_authority(Issuer(23, BodyKind.HEADQUARTERS, path), scope(path), BLUE)
+            assert codes(d) == ["authority.issuer_kind"]
 
     def test_county_office_refused(self):
         d = check_authority(COUNTY_OFFICE, scope(BJ_COUNTY), BLUE)
@@ -376,6 +477,15 @@ class TestRequiredContent:
     def test_time_limit_before_start_invalid(self):
         problems = missing_content(complete(measures=(Measure("x", T0 - timedelta(hours=1)),)))
         assert [(p.field, p.code) for p in problems] == [("measures[0].deadline", "invalid")]
+
+    def test_time_limit_already_past_when_drafted_invalid(self):
+        """Issue 17 item 18: a measure whose time limit has passed when the warning is drafted
+        is refused, not accepted silently (Plan §3.3 ¶3, 时限要求)."""
+        draft = complete(measures=(Measure("x", T0 + timedelta(hours=2)),))
+        assert missing_content(replace(draft, now=T0 + timedelta(hours=1))) == []
+        problems = missing_content(replace(draft, now=T0 + timedelta(hours=3)))
+        assert [(p.field, p.code) for p in problems] == [("measures[0].deadline", "invalid")]
+        assert "已过" in problems[0].text_zh and "already passed" in problems[0].text_en
 
     def test_unknown_category_when_categories_given(self):
         assert missing_content(complete(), categories={"network-attack.ddos"}) == []
@@ -530,27 +640,57 @@ class TestImportantEvents:
 
 
 class TestPublicFeed:
-    """Law arts. 54(3), 55: only TLP:CLEAR warnings marked public appear on public feeds."""
+    """Law arts. 54(3), 55: only TLP:CLEAR warnings marked public, from provincial-level and
+    higher bodies, appear on public feeds."""
 
     def test_clear_public_published_allowed(self):
-        d = rules.public_feed_decision(tlp="clear", public=True, state="published")
+        d = rules.public_feed_decision(tlp="clear", public=True, state="published",
+                                       issuer_path=BJ)
         assert d.allowed and d.basis.code == "public.allowed"
 
     def test_lifted_public_warning_stays_visible(self):
-        assert rules.public_feed_decision(tlp=Tlp.CLEAR, public=True, state="lifted").allowed
+        assert rules.public_feed_decision(tlp=Tlp.CLEAR, public=True, state="lifted",
+                                          issuer_path=NATION).allowed
 
     @pytest.mark.parametrize("tlp", ["green", "amber", "amber+strict", "red"])
     def test_other_colours_refused(self, tlp):
-        d = rules.public_feed_decision(tlp=tlp, public=True, state="published")
+        d = rules.public_feed_decision(tlp=tlp, public=True, state="published", issuer_path=BJ)
         assert codes(d) == ["public.tlp"] and tlp.upper() in d.refusals[0].text_en
 
     def test_clear_but_not_marked_refused(self):
-        d = rules.public_feed_decision(tlp="clear", public=False, state="published")
+        d = rules.public_feed_decision(tlp="clear", public=False, state="published",
+                                       issuer_path=BJ)
         assert codes(d) == ["public.not_marked"]
 
+    @pytest.mark.parametrize("path", [BJ_CITY, BJ_COUNTY])
+    def test_below_the_province_refused(self, path):
+        """Law art. 54(3): 省级以上人民政府有关部门 release warnings to the public (art. 51:
+        unified release); a city asks its province."""
+        d = rules.public_feed_decision(tlp="clear", public=True, state="published",
+                                       issuer_path=path)
+        assert codes(d) == ["public.below_province"]
+        r = d.refusals[0]
+        assert r.source == "Law art. 54(3); art. 51" and bilingual(r)
+        assert "省级网络安全应急办公室" in r.text_zh and "ask your province's office" in r.text_en
+        assert not rules.public_release_decision(path).allowed
+
+    @pytest.mark.parametrize("path", [NATION, BJ])
+    def test_national_and_provincial_bodies_release(self, path):
+        assert rules.public_release_decision(path).basis.code == "public.release"
+
+    def test_the_authority_check_refuses_a_city_public_warning(self):
+        d = check_authority(CITY_OFFICE, scope(BJ_CITY), BLUE, public=True)
+        assert codes(d) == ["public.below_province"]
+        assert check_authority(CITY_OFFICE, scope(BJ_CITY), BLUE).allowed
+        assert check_authority(BJ_OFFICE, scope(BJ), BLUE, public=True).allowed
+        assert not authority.issuing_powers(CITY_OFFICE).public.allowed
+        assert authority.issuing_powers(BJ_FINANCE).public.allowed
+
     def test_every_reason_returned(self):
-        d = rules.public_feed_decision(tlp="amber", public=False, state="draft")
-        assert codes(d) == ["public.not_marked", "public.tlp", "public.state"]
+        d = rules.public_feed_decision(tlp="amber", public=False, state="draft",
+                                       issuer_path=BJ_CITY)
+        assert codes(d) == ["public.below_province", "public.not_marked", "public.tlp",
+                            "public.state"]
         assert all(bilingual(r) for r in d.refusals)
         assert d.as_dict()["allowed"] is False
 

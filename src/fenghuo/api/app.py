@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import RedirectResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -16,7 +16,7 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fenghuo import __version__
-from fenghuo.api import problems
+from fenghuo.api import guard, ops, problems
 from fenghuo.api.routers import accountability as accountability_router
 from fenghuo.api.routers import (
     audit,
@@ -37,12 +37,14 @@ from fenghuo.api.routers import bulletins as bulletins_router
 from fenghuo.api.routers import misp as misp_router
 from fenghuo.api.routers import monitoring_notices as notices_router
 from fenghuo.api.routers import preparedness as preparedness_router
+from fenghuo.api.routers import protection as protection_router
 from fenghuo.api.routers import sharing as sharing_router
 from fenghuo.api.routers import supervision as supervision_router
 from fenghuo.api.routers import support as support_router
 from fenghuo.api.routers import taxii as taxii_router
+from fenghuo.api.security_headers import SecurityHeaders
 from fenghuo.bootstrap import Runtime
-from fenghuo.web import public, public_tips
+from fenghuo.web import assets, public, public_tips
 from fenghuo.web import routes as web
 
 API_PREFIX = "/api/v1"
@@ -71,6 +73,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(accountability_router.router, prefix=API_PREFIX)
     app.include_router(preparedness_router.router, prefix=API_PREFIX)
+    app.include_router(protection_router.router, prefix=API_PREFIX)  # Plan §6.5
     app.include_router(support_router.router, prefix=API_PREFIX)
     app.include_router(supervision_router.router, prefix=API_PREFIX)
     app.include_router(bulletins_router.router, prefix=API_PREFIX)
@@ -78,20 +81,18 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(misp_router.router, prefix=API_PREFIX)
     app.include_router(tips.router, prefix=API_PREFIX)  # /public/tips, /tips
     app.include_router(taxii_router.router)  # /taxii2/: TAXII 2.1, its own media type
+    assets.mount(app)  # /web/static: the pages' styles and scripts
     app.include_router(web.router)
     app.include_router(public.router)  # /public/warnings…: no login
     app.include_router(public_tips.router)  # /public/tips…: no login
+    ops.install(app)  # /healthz, /readyz, a database outage as 503 (issue 18 item 3)
+    app.add_middleware(guard.RefuseNul)  # issue 18 item 2; inside Measure: refusals counted
     _install_metrics(app)
+    app.add_middleware(SecurityHeaders, docs_path=app.docs_url)  # issue 18 item 4
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/docs")
-
-    @app.get("/healthz", tags=["ops"])
-    def healthz(request: Request) -> dict:
-        with request.app.state.runtime.engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-        return {"status": "ok", "version": __version__}
 
     return app
 

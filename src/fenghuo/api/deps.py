@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from fenghuo.bootstrap import Runtime
@@ -43,5 +43,22 @@ def page_params(
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-#: a numeric id in a path (bounded, so an absurd number is a 422 and not a database error)
-ObjectId = Annotated[int, Path(ge=1, le=2**62)]
+#: the largest id: PostgreSQL's ``integer`` (most id columns), so a larger one is a 422 and not
+#: a database error
+MAX_ID = 2**31 - 1
+#: a numeric id in a path
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
+#: a numeric id in a query, or absent
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+#: the longest ``Idempotency-Key`` (the column holds 200 characters); an empty key is refused
+#: too: it would be taken for "no key" when looking up and stored as one
+IDEMPOTENCY_KEY_MAX = 200
+
+
+def idempotency_header(description: str):  # noqa: ANN201 - a type
+    """The ``Idempotency-Key`` header: 1 to 200 visible ASCII characters (RFC 9110 token-ish),
+    or absent."""
+    return Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
+                                        max_length=IDEMPOTENCY_KEY_MAX,
+                                        pattern=r"^[\x21-\x7e]+$", description=description)]

@@ -6,12 +6,21 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from fenghuo.common.errors import DomainError, FieldError, Refused, ValidationFailed
+from fenghuo.common.errors import DomainError, FieldError, Refused, Unavailable, ValidationFailed
 
 PROBLEM = "application/problem+json"
+#: failures of the database connection (a restart, a network cut, an exhausted pool): the
+#: request may be retried (503 with ``Retry-After``), unlike a bug (500)
+DATABASE_DOWN = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+#: seconds a client should wait before retrying a 503
+RETRY_AFTER = 5
+DATABASE_UNAVAILABLE = Unavailable("the database is unavailable (restarting, or out of reach): "
+                                   f"try again in {RETRY_AFTER} seconds")
 
 
 def problem(status: int, title: str, detail: str, instance: str,
@@ -22,6 +31,12 @@ def problem(status: int, title: str, detail: str, instance: str,
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def unavailable(instance: str, detail: str = DATABASE_UNAVAILABLE.detail, **extra) -> JSONResponse:
+    """503: retry after ``RETRY_AFTER`` seconds."""
+    return problem(503, Unavailable.title, detail, instance,
+                   headers={"Retry-After": str(RETRY_AFTER)}, **extra)
 
 
 def _field_name(loc: tuple) -> str:
@@ -68,7 +83,8 @@ PROBLEM_SCHEMA = {
 ERROR_STATUSES = {"400": "Bad request", "401": "Not logged in, or the token is invalid",
                   "403": "Your roles do not allow this", "404": "Not found, or outside your scope",
                   "409": "Conflict", "422": "Validation failed; nothing was stored",
-                  "429": "Too many requests"}
+                  "429": "Too many requests",
+                  "503": "The database is unavailable; retry after Retry-After seconds"}
 
 
 def document(app: FastAPI) -> None:

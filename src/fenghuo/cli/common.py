@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Column
 
 from fenghuo import bootstrap
+from fenghuo.cli.times import parse_day, relative_times  # noqa: F401 - re-exported
 from fenghuo.common.errors import DomainError, Refused, ValidationFailed
 from fenghuo.common.scope import Principal
 from fenghuo.config import Settings
@@ -76,7 +77,8 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _load(file: Path, model: type[M]) -> M:
-    """A YAML or JSON file (JSON is YAML) parsed into ``model``."""
+    """A YAML or JSON file (JSON is YAML) parsed into ``model``; times may be written relative
+    to now (:func:`relative_times`)."""
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -84,7 +86,7 @@ def _load(file: Path, model: type[M]) -> M:
                   f"{escape(str(exc))}")
         raise typer.Exit(code=1) from None
     with _errors(str(file)):
-        return model.model_validate(raw)
+        return model.model_validate(relative_times(raw, datetime.now(UTC)))
 
 
 

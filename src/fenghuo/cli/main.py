@@ -78,6 +78,10 @@ COMMANDS: dict[str, Entry] = {
                     WARNING),
     "warning": Entry("fenghuo.cli.warnings:warning_app", "Early warnings: draft, approve, "
                      "publish, acknowledge, revise, lift (Plan §3.1, §3.3–§3.5).", WARNING),
+    "protection": Entry("fenghuo.cli.protection:protection_app", "Important-event protection "
+                        "periods (Plan §6.5): the Emergency Office declares one, requires the "
+                        "red-warning response of the bodies in scope, ends it early; list, "
+                        "show, complete a task.", WARNING),
     "response": Entry("fenghuo.cli.responses:response_app", "Emergency response Levels I–IV: "
                       "activate, progress, support, end, investigation (Plan §4.2–§4.3, §5).",
                       RESPONSE),
@@ -111,7 +115,11 @@ COMMANDS: dict[str, Entry] = {
                             "support-unit obligations and commendations in the period (Plan "
                             "§7.10).", PREPAREDNESS),
     "commend": Entry("fenghuo.cli.accountability:commend_command", "Commend a body in your "
-                     "scope for outstanding work (Plan §7.10).", PREPAREDNESS),
+                     "scope for outstanding work, and the persons named with it (Plan §7.10).",
+                     PREPAREDNESS),
+    "discipline": Entry("fenghuo.cli.accountability:discipline_app", "Decisions holding "
+                        "responsible persons to account (处分, Plan §7.10): record one your "
+                        "body made, list them.", PREPAREDNESS),
     "share": Entry("fenghuo.cli.sharing:share_app", "Share incidents across provinces and "
                    "departments (Plan §3.2) and label them with TLP 2.0.", SHARING),
     "bulletin": Entry("fenghuo.cli.bulletins:bulletin_app", "Weekly and monthly bulletins: "
@@ -125,6 +133,12 @@ COMMANDS: dict[str, Entry] = {
     "user": Entry("fenghuo.cli.admin:user_app", "Users and passwords.", ADMIN),
     "db": Entry("fenghuo.cli.admin:db_app", "Database schema.", ADMIN),
     "audit": Entry("fenghuo.cli.admin:audit_app", "The audit trail.", ADMIN),
+    "backup": Entry("fenghuo.cli.backup:backup", "Back up the whole instance — the database "
+                    "with its evidence files — into one archive with a manifest of the schema "
+                    "revision, the version and each member's SHA-256.", ADMIN),
+    "restore": Entry("fenghuo.cli.backup:restore", "Restore an archive of `fenghuo backup` "
+                     "into an empty instance, after checking every member's SHA-256 and the "
+                     "schema revision; an older schema is migrated afterwards.", ADMIN),
 }
 
 

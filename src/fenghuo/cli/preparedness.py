@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from fenghuo.cli.common import ActAs, Limit, _errors, _ref_column, _runtime, out
+from fenghuo.cli.common import ActAs, Limit, _errors, _ref_column, _runtime, out, parse_day
 from fenghuo.common.pagination import PageParams
 from fenghuo.org import accounts
 from fenghuo.org.rules import BodyKind
@@ -46,7 +46,7 @@ training_app = typer.Typer(help="Trainings (Plan §6.4, Law art. 34(2)).", no_ar
 reserve_app = typer.Typer(help="Equipment and tool reserves (Plan §7.8).", no_args_is_help=True)
 Body = Annotated[str, typer.Option("--body", help="Key of the body")]
 BodyFilter = Annotated[str | None, typer.Option("--body", help="Only this body's")]
-Day = Annotated[str, typer.Option(help="A day, YYYY-MM-DD")]
+Day = Annotated[str, typer.Option(help="A day: YYYY-MM-DD, today, or days from today (-30d)")]
 
 
 def _me(rt, as_user: str):  # noqa: ANN001, ANN202
@@ -54,7 +54,7 @@ def _me(rt, as_user: str):  # noqa: ANN001, ANN202
 
 
 def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
+    return parse_day(text, "day")
 
 
 def _status(label) -> str:  # noqa: ANN001 - a Label

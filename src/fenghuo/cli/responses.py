@@ -31,9 +31,10 @@ from fenghuo.org import accounts
 from fenghuo.response import investigation as response_investigation
 from fenghuo.response import rules as response_rules
 from fenghuo.response import service as responses
-from fenghuo.response.ending import NOTIFY_LABELS
+from fenghuo.response.ending import NOTICE_KIND_LABELS, NOTIFY_LABELS
 from fenghuo.response.schemas import (
     ActivateIn,
+    CommandIn,
     DispatchIn,
     EndIn,
     MemberIn,
@@ -52,6 +53,13 @@ response_app = typer.Typer(help="Emergency response Levels I–IV: activate, pro
 duty_app = typer.Typer(help="24-hour duty rosters (Plan §4.2.1).", no_args_is_help=True)
 
 ResponseRef = Annotated[str, typer.Argument(help="Response ref, e.g. ER-20261123-1A2B3C4D")]
+
+
+class CommandKindOpt(StrEnum):
+    """What the city sets up inside a Level I or II response (City §3.3.3–3.3.4)."""
+
+    HEADQUARTERS = "headquarters"
+    FIELD_COMMAND = "field_command"
 
 
 class ResponseStateOpt(StrEnum):
@@ -80,12 +88,15 @@ def _response_headline(r: ResponseOut) -> str:
 
 
 def _member(value: str) -> MemberIn:
-    """``NAME[:USERNAME]``: a named member of the headquarters, optionally with the user who
-    may approve the end of a Level I response."""
+    """``NAME[:USERNAME][#BODY]``: a named member of the headquarters, optionally with the user
+    who may approve the end of a Level I response (or act for a city command) and the key of
+    the body the member stands for."""
+    value, hashed, body = value.partition("#")
     name, sep, username = value.rpartition(":")
     if not sep:
         name, username = value, ""
-    return MemberIn(name=name.strip(), username=username.strip() or None)
+    return MemberIn(name=name.strip(), username=username.strip() or None,
+                    body=body.strip() or None if hashed else None)
 
 
 def _ended(rt: bootstrap.Runtime, r: ResponseOut) -> None:
@@ -94,6 +105,9 @@ def _ended(rt: bootstrap.Runtime, r: ResponseOut) -> None:
                   None) or []
     out.print("  notified 通报: " + ("; ".join(_label(NOTIFY_LABELS, n) for n in notify)
                                    or "—"))
+    for n in r.end_notices:
+        out.print(f"  told 已通报 {n.body} ({_label(NOTICE_KIND_LABELS, n.kind)}, by {n.sent_by}, "
+                  f"{n.messages} message(s))")
     if r.investigation:
         inv = r.investigation
         out.print(f"  investigation report 调查评估报告 by {inv.organizer_body}, due "
@@ -107,8 +121,8 @@ def response_activate(
         help="The level matching the incident's grade (Plan §4.2)")],
     as_user: ActAs,
     member: Annotated[list[str] | None, typer.Option(
-        "--member", help="A member of the headquarters, NAME[:USERNAME] (repeat); Level I "
-        "needs at least one (Plan §4.2.1)")] = None,
+        "--member", help="A member of the headquarters, NAME[:USERNAME][#BODY] (repeat); "
+        "Level I needs at least one (Plan §4.2.1)")] = None,
     every: Annotated[int | None, typer.Option(
         "--every", min=15, max=7 * 24 * 60, metavar="MINUTES",
         help="Progress report cadence; default by level (I: 2 h, II: 4 h, III: 12 h, IV: 24 h)")]
@@ -191,9 +205,10 @@ def response_show(ref: ResponseRef, as_user: ActAs) -> None:
     out.print(Panel("\n".join(lines), title=f"{r.ref} {r.level_label['en']}",
                     title_align="left"))
 
-    hq = Table("name", "title", "body", "user", title="指挥部 Headquarters")
+    hq = Table("name", "title", "body", "user", "command 所属指挥部", title="指挥部 Headquarters")
     for m in r.headquarters:
-        hq.add_row(escape(m.name), escape(m.title), m.body or "—", m.username or "—")
+        hq.add_row(escape(m.name), escape(m.title), m.body or "—", m.username or "—",
+                   m.command or "响应指挥部 the response's")
     out.print(hq if r.headquarters else "no headquarters (Level I sets one up, Plan §4.2.1)")
 
     bodies_table = Table("body", "name", "role", "24h duty", "progress", "next due",
@@ -207,6 +222,14 @@ def response_show(ref: ResponseRef, as_user: ActAs) -> None:
                              if p.progress_state != "not_required" else "—",
                              escape(", ".join(p.on_duty)) or "—")
     out.print(bodies_table)
+    if r.end_notices:
+        told = Table("body", "name", "how", "by", "at", "messages",
+                     title="结束通报 Told of the end (Plan §4.3)")
+        for n in r.end_notices:
+            told.add_row(n.body, f"{escape(n.body_name_zh)} {escape(n.body_name_en)}",
+                         _label(NOTICE_KIND_LABELS, n.kind), n.sent_by, _when(rt, n.at),
+                         str(n.messages))
+        out.print(told)
 
     if r.progress:
         progress = Table("body", "at", "by", "developments 事态发展", "progress 处置进展",
@@ -269,19 +292,59 @@ def _assigned(rt: bootstrap.Runtime, me: Principal, ref: str) -> None:
     out.print(t)
 
 
+CommandOpt = Annotated[str | None, typer.Option(
+    "--command", metavar="KEY", help="Act for the city headquarters or field command you are a "
+    "member of (City §3.3.3–3.3.4)")]
+
+
+@response_app.command("command")
+def response_command(
+    ref: ResponseRef,
+    kind: Annotated[CommandKindOpt, typer.Option(
+        help="headquarters: the city office converts the coordination group (City §3.3.3); "
+        "field_command: the county where it happened, or the city office (§3.3.4)")],
+    member: Annotated[list[str], typer.Option(
+        "--member", help="A member, NAME[:USERNAME][#BODY] (repeat, at least one); members "
+        "with a user keep its roster and report its progress")],
+    as_user: ActAs,
+) -> None:
+    """Set up the city's emergency headquarters or a field command inside a running Level I or
+    II response to an incident in the city (City §3.3.3–3.3.4)."""
+    rt = _runtime()
+    with _errors("--kind/--member"):
+        r = responses.set_up_command(rt.uow, rt.clock, principal=accounts.principal_for(
+            rt.uow, username=as_user), ref=ref, data=CommandIn(
+            kind=kind.value, members=[_member(m) for m in member]))
+    rt.wake_worker()
+    out.print(_response_headline(r))
+    event = r.timeline[-1]
+    basis = event.detail.get("basis", {})
+    out.print(f"  {_label(PARTICIPANT_ROLE_LABELS, event.kind)}: [bold]{event.detail['body']}"
+              f"[/] under {event.detail['parent']} [dim]({escape(basis.get('source', ''))})[/]")
+    for m in r.headquarters:
+        if m.command == event.detail["body"]:
+            out.print(f"  member 成员: {escape(m.name)}" + (f" ({m.username})" if m.username
+                                                          else "")
+                      + (escape(f" [{m.body}]") if m.body else ""))
+    out.print(f"  next: members report for it: fenghuo response progress {r.ref} --command "
+              f"{event.detail['body']} … --as USER")
+
+
 @response_app.command("progress")
 def response_progress(
     ref: ResponseRef,
     developments: Annotated[str, typer.Option(help="How the incident developed (事态发展)")],
     progress: Annotated[str, typer.Option(help="What was done (处置进展)")],
     as_user: ActAs,
+    command: CommandOpt = None,
 ) -> None:
-    """Report developments and handling progress for the user's body (Plan §4.2.1)."""
+    """Report developments and handling progress for the user's body, or for the city command
+    the user is a member of (Plan §4.2.1; City §3.3.3–3.3.4)."""
     rt = _runtime()
-    with _errors("--developments/--progress"):
+    with _errors("--developments/--progress/--command"):
         me = accounts.principal_for(rt.uow, username=as_user)
         r = responses.report_progress(rt.uow, rt.clock, principal=me, ref=ref, data=ProgressIn(
-            developments=developments, progress=progress))
+            developments=developments, progress=progress, command=command))
     out.print(_response_headline(r))
     body = r.progress[-1].body if r.progress else None
     for p in r.participants:
@@ -456,16 +519,17 @@ def duty_add(
     as_user: ActAs,
     contact: Annotated[str, typer.Option(help="How to reach the officer")] = "",
     note: Annotated[str, typer.Option(help="Handover note (交接班记录)")] = "",
+    command: CommandOpt = None,
 ) -> None:
-    """Add a shift to the duty roster of the user's body; times without a zone are in
-    FENGHUO_TIMEZONE."""
+    """Add a shift to the duty roster of the user's body, or of the city command the user is a
+    member of; times without a zone are in FENGHUO_TIMEZONE."""
     rt = _runtime()
     starts_at, ends_at = _instant(rt, start, "--from"), _instant(rt, stop, "--to")
     with _errors("the shift"):
         x = responses.add_shift(rt.uow, rt.clock, principal=accounts.principal_for(
             rt.uow, username=as_user), data=ShiftIn(
             officer=officer, contact=contact, starts_at=starts_at, ends_at=ends_at,
-            handover_note=note))
+            handover_note=note, command=command))
     out.print(f"shift #{x.id} of {x.body}: {escape(x.officer)} {_when(rt, x.starts_at)} → "
               f"{_when(rt, x.ends_at)}" + (" · [bold]on duty now 在岗[/]" if x.on_duty_now else ""))
 

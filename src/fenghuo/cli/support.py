@@ -1,6 +1,7 @@
-"""``fenghuo support``: CNCERT support units (rounds, admission, work log, obligations, 7×24
-contact checks, work reports, evaluations; Support obligations 4–9) and technical support teams
-and experts (standby, dispatch, release; Plan §3.4.1 (3), §7.2, §7.3)."""
+"""``fenghuo support``: CNCERT support units (rounds, admission, memberships, work log,
+obligations, 7×24 contact checks, work reports, evaluations, CNCERT's decisions ending a status;
+Support obligations 4–9, 五) and technical support teams and experts (standby, dispatch,
+release; Plan §3.4.1 (3), §7.2, §7.3)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from fenghuo.support.schemas import (
     AssignmentIn,
     AssignmentWorkIn,
     CheckIn,
+    DecisionIn,
     EvaluationIn,
     ObligationsOut,
     ReleaseIn,
@@ -92,6 +94,65 @@ def admit(unit: Unit, as_user: ActAs,
               f"{_lbl(m.status_label)}")
 
 
+@support_app.command("memberships")
+def memberships(as_user: ActAs, unit: Annotated[str | None, typer.Option(help="A unit's key")]
+                = None, round_number: Annotated[int | None, typer.Option("--round")] = None,
+                limit: Limit = 50, as_json: Json = False) -> None:
+    """Memberships in your scope: status, when it ended and why, CNCERT's decision if one ended
+    it (Support obligation 9, 五)."""
+    rt = _runtime()
+    with _errors():
+        page = support.list_memberships(rt.uow, principal=_me(rt, as_user),
+                                        page=PageParams(limit=limit), number=round_number,
+                                        unit=unit)
+    if as_json:
+        out.print_json(json.dumps([m.model_dump(mode="json") for m in page.items]))
+        return
+    table = Table("round 届", "unit 单位", "status 状态", "admitted 入选", "ended 终止",
+                  "why 原因", title=f"{page.total} membership(s)")
+    for m in page.items:
+        why = m.ended_reason or ""
+        if m.decision:
+            why = f"{_lbl(m.decision.ground_label)} ({m.decision.source}): {m.decision.reason}"
+        table.add_row(str(m.round), m.unit, _lbl(m.status_label), str(m.admitted_on),
+                      str(m.ended_on or ""), escape(why))
+    out.print(table)
+
+
+@support_app.command("end")
+def end(unit: Unit, as_user: ActAs,
+        ground: Annotated[str, typer.Option(help="obligation_1, obligation_2 (confidentiality), "
+                                            "obligation_3, obligation_7, obligation_9 or "
+                                            "authorization")],
+        reason: Annotated[str, typer.Option(help="Why the status ends")]) -> None:
+    """CNCERT ends a unit's status at any time (Support 五 授权约定; obligation 9): the national
+    center only; the unit is notified and barred from the next round."""
+    rt = _runtime()
+    with _errors():
+        d = support.decide(rt.uow, rt.clock, principal=_me(rt, as_user),
+                           data=DecisionIn(unit=unit, ground=ground, reason=reason))
+    rt.wake_worker()
+    out.print(f"{d.unit} 已取消资格 status ended (round {d.round}) on {d.decided_on}: "
+              f"{_lbl(d.ground_label)} ({d.source})")
+
+
+@support_app.command("decisions")
+def decisions(as_user: ActAs, unit: Annotated[str | None, typer.Option(help="A unit's key")]
+              = None, limit: Limit = 50) -> None:
+    """CNCERT's decisions ending a status, newest first."""
+    rt = _runtime()
+    with _errors():
+        page = support.list_decisions(rt.uow, principal=_me(rt, as_user),
+                                      page=PageParams(limit=limit), unit=unit)
+    table = Table("unit 单位", "round 届", "on 日期", "ground 依据", "reason 理由", "by 决定人",
+                  title=f"{page.total} decision(s)")
+    for d in page.items:
+        table.add_row(d.unit, str(d.round), str(d.decided_on),
+                      f"{_lbl(d.ground_label)} ({d.source})", escape(d.reason),
+                      f"{d.decided_by} ({d.decided_by_body})")
+    out.print(table)
+
+
 # --- work log and obligations (Support obligations 4–8) ---------------------------------------
 
 
@@ -130,9 +191,13 @@ def _print_obligations(o: ObligationsOut) -> None:
                                     f"[dim]({escape(r.source)})[/]" for r in x.reasons))
     out.print(table)
     if o.averages:
-        out.print(f"平均每月 average per month over {o.averages.months} month(s): "
-                  f"{o.averages.responses_per_month:g} response(s), "
-                  f"{o.averages.hours_per_month:g} h")
+        a = o.averages
+        out.print(f"{a.half} 平均每月 average per month over {a.months} of {a.owed_months} "
+                  f"owed month(s): {a.responses_per_month:g} response(s), "
+                  f"{a.hours_per_month:g} h")
+        for x in a.obligations:
+            out.print(f"  {x.obligation}. {_lbl(x.status_label)} — " + "; ".join(
+                f"{escape(r.text_zh)} / {escape(r.text_en)}" for r in x.reasons))
     if o.work_report:
         w = o.work_report
         out.print(f"工作报告 work report: {_lbl(w.status_label)} — "
@@ -144,8 +209,8 @@ def obligations(unit: Unit, as_user: ActAs,
                 month: Annotated[str | None, typer.Option(help="e.g. 2026-11")] = None,
                 half: Annotated[str | None, typer.Option(help="e.g. 2026-H2")] = None,
                 as_json: Json = False) -> None:
-    """Each obligation's status month by month (default: this month); a half adds the six-month
-    average and the work report."""
+    """Each obligation's status month by month (default: this month) with the half's average of
+    obligations 4–5 (平均每月: judged on the half); a half adds the work report."""
     rt = _runtime()
     with _errors():
         o = support.obligations(rt.uow, rt.clock, principal=_me(rt, as_user), unit=unit,

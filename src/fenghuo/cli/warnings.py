@@ -29,6 +29,7 @@ from fenghuo.warning.rules import STATE_LABELS, WarningLevel, WarningState
 from fenghuo.warning.schemas import (
     LiftIn,
     MonitoringIn,
+    MonitoringOut,
     ReviseIn,
     TaskDoneIn,
     WarningIn,
@@ -53,7 +54,8 @@ def monitoring_submit(
         help="Retrying with the same key returns the same item")] = None,
 ) -> None:
     """Submit monitoring information from a file shaped like the API's MonitoringIn; an
-    important item goes up to the Emergency Office at once (Plan §3.2)."""
+    important item goes up at once (Plan §3.2): a unit's to its region's offices and its
+    sector's department, another body's to the Emergency Office."""
     rt = _runtime()
     data = _load(file, MonitoringIn)
     with _errors():
@@ -65,9 +67,28 @@ def monitoring_submit(
                                                     if item.important else ""))
     if not item.shares:
         out.print("  shared with nobody (share upward by marking it important)")
+    _print_shares(item)
+
+
+def _print_shares(item: MonitoringOut) -> None:
     for sh in item.shares:
+        up = f" · reported up 已报应急办 {sh.reported_up_by}" if sh.reported_up_at else ""
         out.print(f"  shared with {sh.body} {escape(sh.body_name_zh)} "
-                  f"{escape(sh.body_name_en)} [dim]({sh.reason})[/]")
+                  f"{escape(sh.body_name_en)} [dim]({sh.reason})[/]{up}")
+
+
+@monitoring_app.command("report-up")
+def monitoring_report_up(ref: Ref, as_user: ActAs) -> None:
+    """Report a unit's item your office or department received up its chain on to the
+    Emergency Office (Plan §3.2: 各省（区、市）、各部门将重要监测信息报应急办); a repeat changes
+    nothing."""
+    rt = _runtime()
+    with _errors():
+        item = monitoring.report_up(rt.uow, rt.clock, principal=accounts.principal_for(
+            rt.uow, username=as_user), ref=ref)
+    out.print(f"[bold]{item.ref}[/] {escape(item.title)}: reported up to the Emergency Office "
+              "报应急办")
+    _print_shares(item)
 
 
 @monitoring_app.command("list")

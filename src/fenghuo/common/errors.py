@@ -67,6 +67,13 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class Unavailable(DomainError):
+    """A service the request needs (the database) does not answer: retry after a while."""
+
+    status = 503
+    title = "Service unavailable"
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One offending field: where it is (row, field) and what is wrong with it."""

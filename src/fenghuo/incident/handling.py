@@ -15,7 +15,7 @@ from fenghuo.common.clock import Clock
 from fenghuo.common.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
-from fenghuo.incident import grading, owner_rules, owners, personal_info, rules
+from fenghuo.incident import grading, omission_rules, owner_rules, owners, personal_info, rules
 from fenghuo.incident.models import Duty, Incident, IncidentRoute
 from fenghuo.incident.queries import incident_out, rollup_of, visible_incident
 from fenghuo.incident.schemas import (
@@ -29,12 +29,14 @@ from fenghuo.incident.schemas import (
 )
 from fenghuo.incident.scoping import visible_incidents
 from fenghuo.incident.service import (
+    FUTURE_TOLERANCE,
     IncidentFacts,
     clock_settings,
     event,
     grade_facts,
     reasons_json,
     route_incident,
+    secrets_at_stake,
     subject_facts,
 )
 from fenghuo.notify import outbox
@@ -58,17 +60,19 @@ def _regrade(s: Session, incident: Incident, facts: FactsIn, *, now: datetime, a
     profile = grading.load_profile(incident.grading_profile)
     result = grading.grade(grade_facts(facts, system.important if system else None,
                                        incident.cii), profile)
-    before = incident.grade
+    before, secrets_before = incident.grade, secrets_at_stake(incident.grade_reasons)
     incident.facts, incident.grade = facts.model_dump_json(), result.grade.value
     incident.grade_reasons, incident.updated_at = reasons_json(result), now
     event(s, incident, at=now, kind="regraded", actor=actor,
           detail={"from": before, "to": incident.grade, "why": why})
-    if incident.grade != before:
-        subject = subject_facts(s.get(Body, incident.subject_body_id))
-        route_incident(s, IncidentFacts.of(incident), subject, incident.grade,
-                       clock_settings(profile), now, first=False, snap=directory.current(s))
-        if incident.parent_id:
-            owners.refresh_parent(s, incident.parent_id, now)
+    newly_secret = secrets_at_stake(incident.grade_reasons) and not secrets_before
+    if incident.grade != before or newly_secret:  # Plan §4.1; criterion ② (Plan §2.1)
+        unit = s.get(Body, incident.subject_body_id)
+        route_incident(s, IncidentFacts.of(incident, unit, system), subject_facts(unit),
+                       incident.grade, clock_settings(profile), now, first=False,
+                       snap=directory.current(s))
+    if incident.grade != before and incident.parent_id:
+        owners.refresh_parent(s, incident.parent_id, now)
 
 
 def supplement(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
@@ -80,6 +84,8 @@ def supplement(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
         incident = visible_incident(s, principal.scope, ref)
         if incident.state == rules.State.CLOSED:
             raise Conflict(f"incident {ref} is closed")
+        if data.found_at is not None and data.found_at > now + FUTURE_TOLERANCE:
+            raise ValidationFailed([FieldError("found_at", "lies in the future")])
         event(s, incident, at=now, kind="supplementary", actor=principal.username,
               detail=data.model_dump(mode="json", exclude_none=True))
         if data.impact:
@@ -90,7 +96,7 @@ def supplement(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
             merged = FactsIn(**{**json.loads(incident.facts),
                                 **data.facts.model_dump(exclude_unset=True)})
             _regrade(s, incident, merged, now=now, actor=principal.username,
-                     why="supplementary report")
+                     why=omission_rules.SUPPLEMENTARY)
         if data.personal_information is not None or (
                 data.facts is not None and data.facts.personal_records_leaked is not None):
             personal_info.apply(s, incident, data.personal_information,

@@ -2,12 +2,15 @@
 
 Grading lives in ``incident.grading`` and the taxonomy in ``incident.taxonomy``. Sources: Plan
 §4.1 (report; especially major and major immediately to the Emergency Office), Plan §2.3
-(departments answer for their sector), CAC 2025 Measures art. 4 (reporting chains and deadlines)
-and art. 8 (final report within 30 days), Plan §7.10 (late, omitted, false, concealed reports).
+(departments answer for their sector), Plan §2.1 (the State Secrecy Bureau and others answer for
+incidents in their remit: criterion ② on state secrets), CAC 2025 Measures art. 4 (reporting
+chains and deadlines) and art. 8 (final report within 30 days), Plan §7.10 (late, omitted,
+false, concealed reports).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -111,9 +114,30 @@ def _nearest(cands: list[Candidate], chain: tuple[int, ...], pred) -> list[Candi
     return []
 
 
+#: grading reason codes of Plan §1.4 criterion ② (``incident.grading``: plan.criterion2.<degree>)
+SECRETS_CRITERION = "plan.criterion2."
+
+
+def secrets_at_stake(reason_codes: Iterable[str]) -> bool:
+    """Whether the grading found Plan §1.4 criterion ②: 国家秘密信息、重要敏感信息和关键数据丢失
+    或被窃取、篡改、假冒 — the criterion on state secrets, whichever grade it reached."""
+    return any(code.startswith(SECRETS_CRITERION) for code in reason_codes)
+
+
+_STATE_SECRECY = Reason(
+    "state_secrecy", "Plan §2.1; Plan §1.4 criterion ②",
+    "涉及国家秘密信息等丢失或被窃取、篡改、假冒（情形②），国家保密局等部门按照职责分工负责相关网络安全事件"
+    "应对工作：报保密行政管理部门",
+    "state secrets, important sensitive information or key data lost, stolen, tampered with or "
+    "counterfeited (criterion ②): the secrecy administration answers for such incidents")
+
+
 def route(subject: Subject, grade: str, candidates: list[Candidate],
-          clocks: ClockSettings) -> list[Route]:
-    """Who must receive the report, each with the clause that sends it there."""
+          clocks: ClockSettings, *, secrets: bool = False) -> list[Route]:
+    """Who must receive the report, each with the clause that sends it there; ``secrets``
+    (:func:`secrets_at_stake`) adds the nearest secrecy administration of the unit's chain,
+    the province's or else the State Secrecy Bureau (Plan §2.1 国家保密局等相关部门按照职责分工
+    负责相关网络安全事件应对工作)."""
     routes: dict[int, Route] = {}
 
     def add(c: Candidate, reason: Reason, **kw) -> None:  # noqa: ANN003
@@ -147,6 +171,10 @@ def route(subject: Subject, grade: str, candidates: list[Candidate],
                           lambda c: c.function == BodyFunction.PUBLIC_SECURITY):
             add(c, Reason("public_security", "CAC 2025 art. 4", "公安机关",
                           "the public security organ (CII operator's incident)"))
+    if secrets:
+        for c in _nearest(candidates, subject.chain,
+                          lambda c: c.function == BodyFunction.STATE_SECRECY):
+            add(c, _STATE_SECRECY)
     if severe:
         for c in candidates:
             if c.function == BodyFunction.NATIONAL_EMERGENCY_OFFICE and (
@@ -196,9 +224,16 @@ class DutySpec:
 
 def report_deadline_hours(subject: Subject, clocks: ClockSettings) -> tuple[float, str]:
     """CAC 2025 art. 4: CII operators 1 h; central and state organs' units 2 h; others 4 h."""
-    if subject.cii:
+    return first_report_hours(cii=subject.cii, central=len(subject.chain) == 1, clocks=clocks)
+
+
+def first_report_hours(*, cii: bool, central: bool, clocks: ClockSettings
+                       ) -> tuple[float, str]:
+    """The unit's first-report deadline (CAC 2025 art. 4) from what an incident row keeps: its
+    CII flag and whether its jurisdiction is the nation's (``central``)."""
+    if cii:
         return clocks.report_hours_cii, "CAC 2025 art. 4 (CII operator: 1 h)"
-    if len(subject.chain) == 1:
+    if central:
         return clocks.report_hours_central, "CAC 2025 art. 4 (central and state organs: 2 h)"
     return clocks.report_hours_other, "CAC 2025 art. 4 (other operators: 4 h)"
 

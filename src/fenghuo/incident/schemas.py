@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from fenghuo.common.types import Timestamp
 from fenghuo.incident.grading import Degree
@@ -31,9 +31,9 @@ class FactsIn(BaseModel):
     personal_records_leaked: int | None = Field(default=None, ge=0)
     direct_loss_yuan: float | None = Field(default=None, ge=0)
     defacement_exposure: int | None = Field(default=None, ge=0)
-    provincial_portal: bool = Field(default=False, description="the affected system is a "
+    provincial_portal: StrictBool = Field(default=False, description="the affected system is a "
                                     "provincial-or-above Party or government portal")
-    prefectural_portal: bool = Field(default=False, description="the affected system is a "
+    prefectural_portal: StrictBool = Field(default=False, description="the affected system is a "
                                      "prefecture-level Party or government portal")
     main_function_outage_hours: float | None = Field(default=None, ge=0, le=100000)
     province_population_pct: float | None = Field(default=None, ge=0, le=100)
@@ -50,7 +50,7 @@ class PersonalInfoIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     records: int = Field(ge=1, le=10**11, description="Personal-information records leaked, "
                          "damaged or lost")
-    inform_users: bool = Field(default=True, description="Whether the affected users must be "
+    inform_users: StrictBool = Field(default=True, description="Whether the affected users must be "
                                "informed (Law art. 42 ¶2: 按照规定及时告知用户)")
     reason: str | None = Field(default=None, max_length=4000, description="Why the users need "
                                "not be informed; required when inform_users is false")
@@ -125,6 +125,10 @@ class SupplementIn(BaseModel):
     measures: str | None = Field(default=None, max_length=20000)
     facts: FactsIn | None = None
     personal_information: PersonalInfoIn | None = None
+    found_at: Timestamp | None = Field(
+        default=None, description="When your unit itself found the incident, if it did before "
+        "it was told (an incident another body reported; Plan §7.10 counts the omission from "
+        "then)")
 
 
 class RegradeIn(BaseModel):

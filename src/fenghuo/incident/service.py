@@ -363,7 +363,7 @@ class IncidentFacts:
 
     FIELDS: ClassVar[tuple[str, ...]] = (
         "ref", "title", "grade", "category", "subcategory", "found_at", "reported_at", "cii",
-        "impact", "measures", "source")
+        "impact", "measures", "source", "grade_reasons")
     id: int
     ref: str
     title: str
@@ -376,13 +376,19 @@ class IncidentFacts:
     impact: str
     measures: str
     source: str
+    #: the grading's reasons, as stored (JSON): criterion ② routes to the secrecy body
+    grade_reasons: str
     #: the unit's and the system's names (zh, en), for the messages; None where not at hand
     unit: tuple[str, str] | None = None
     system: tuple[str, str] | None = None
 
     @classmethod
-    def of(cls, incident: Incident) -> IncidentFacts:
-        return cls(id=incident.id, **{k: getattr(incident, k) for k in cls.FIELDS})
+    def of(cls, incident: Incident, unit: Body | None = None,
+           system: InfoSystem | None = None) -> IncidentFacts:
+        """The facts of a stored incident, with the names of its unit and system if given."""
+        return cls(id=incident.id, **{k: getattr(incident, k) for k in cls.FIELDS},
+                   unit=(unit.name_zh, unit.name_en) if unit else None,
+                   system=(system.name_zh, system.name_en) if system else None)
 
 
 @dataclass
@@ -412,12 +418,18 @@ def plan_routing(incident: IncidentFacts, subject: rules.Subject, grade: str,
     that starts; ``first`` is the intake, where the unit's own report starts its clock."""
     candidates = [rules.Candidate(b.id, b.kind, b.jurisdiction_id, b.sectors, b.function)
                   for jid in subject.chain for b in snap.receivers.get(jid, ())]
-    routes = [r for r in rules.route(subject, grade, candidates, clocks)
+    routes = [r for r in rules.route(subject, grade, candidates, clocks,
+                                     secrets=secrets_at_stake(incident.grade_reasons))
               if r.body_id not in already]
     duties = rules.intake_duties(subject, self_reported=first and incident.source == "unit",
                                  found_at=incident.found_at, reported_at=now, routes=routes,
                                  clocks=clocks)
     return Planned(incident, routes, [*duties, *extra_duties])
+
+
+def secrets_at_stake(grade_reasons: str) -> bool:
+    """Whether stored grading reasons hold Plan §1.4 criterion ② (``rules.secrets_at_stake``)."""
+    return rules.secrets_at_stake(r["code"] for r in json.loads(grade_reasons or "[]"))
 
 
 def route_incident(s: Session, incident: IncidentFacts, subject: rules.Subject, grade: str,

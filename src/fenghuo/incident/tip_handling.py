@@ -33,6 +33,7 @@ from fenghuo.incident.tips import (
     tip_out,
     visible_tip,
 )
+from fenghuo.notify.compose import Words
 from fenghuo.org import scoping
 from fenghuo.org.models import Body
 from fenghuo.org.rules import BodyFunction, BodyKind, Permission
@@ -112,10 +113,10 @@ def transfer(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
         if target.kind == BodyKind.OFFICE.value:  # the tip now concerns that office's region
             tip.jurisdiction_path = target.jurisdiction.path
         start_clock(tip, r.decide_clock(now, settings.clocks))
-        notified = notify(s, tip, target.id, now, kind="tip.transferred", tz=settings.timezone,
+        notified = notify(s, tip, target.id, now, kind="tip.transferred",
                           headline=(f"{sender.name_zh}将一条公众举报移送贵单位处理",
                                     f"{sender.name_en} transferred a public tip to your body"),
-                          extra=(f"移送理由 Reason: {data.reason}",))
+                          notes=(Words(f"移送理由：{data.reason}", f"reason: {data.reason}"),))
         event(s, tip, at=now, kind="transferred", actor=principal.username,
               detail={"from": sender.key, "to": target.key, "reason": data.reason,
                       "authority_kind": tip.authority_kind, "notified": notified,
@@ -206,9 +207,8 @@ def sweep_overdue(uow: UnitOfWork, clock: Clock, *, settings: TipSettings | None
 
 def _flag(s: Session, tip: Tip, now: datetime, settings: TipSettings) -> None:
     names = notify(s, tip, tip.receiving_body_id, now, kind="tip.overdue", step=1,
-                   tz=settings.timezone,
                    headline=("公众举报处理逾期", "A public tip is overdue"),
-                   extra=(f"依据 Basis: {tip.clock_source}",))
+                   notes=(Words(f"依据：{tip.clock_source}", f"basis: {tip.clock_source}"),))
     event(s, tip, at=now, kind="clock_overdue", actor="watchdog",
           detail={"clock": tip.clock_kind, "due_at": tip.due_at, "escalated_to": names})
     record(s, audit.Actor("watchdog"), tip, "tip.overdue", now,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -38,6 +37,7 @@ from fenghuo.incident.tip_schemas import (
     TipReceipt,
 )
 from fenghuo.notify import outbox
+from fenghuo.notify.compose import Notice, Words, compose
 from fenghuo.org import rules as org_rules
 from fenghuo.org.models import Body, Contact, Jurisdiction
 from fenghuo.org.rules import (
@@ -55,14 +55,13 @@ __all__ = ["TipIn", "TipOut", "TipReceipt", "submit", "list_tips", "get_tip", "p
 @dataclass(frozen=True)
 class TipSettings:
     clocks: r.TipClocks = field(default_factory=r.TipClocks)
-    timezone: str = "Asia/Shanghai"
 
 
 def settings_of(settings: Settings) -> TipSettings:
-    """The handling clock's durations (project rules, README "Public tips") and the zone the
-    notifications state their deadlines in."""
+    """The handling clock's durations (project rules, README "Public tips"); notifications
+    state deadlines in Beijing time (``notify.compose.due_text``)."""
     return TipSettings(r.TipClocks(decide_hours=settings.tip_decide_hours,
-                                   close_days=settings.tip_close_days), settings.timezone)
+                                   close_days=settings.tip_close_days))
 
 
 # --- shared by the handling use cases ---------------------------------------------------------
@@ -97,8 +96,10 @@ def record(s: Session, actor: audit.Actor, tip: Tip, action: str, now: datetime,
                  detail={"state": tip.state, **(detail or {})})
 
 
-def _local(moment: datetime, tz: str) -> str:
-    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+#: every tip notification says so (Law art. 14 ¶2)
+CONFIDENTIAL = Words("举报人信息保密，仅承办单位的事件处置人员可见",
+                     "the tipster's identity is confidential and shown only to the handling "
+                     "body's incident handlers")
 
 
 def contacts(s: Session, body_id: int, step: int) -> list[Contact]:
@@ -110,28 +111,29 @@ def contacts(s: Session, body_id: int, step: int) -> list[Contact]:
 
 
 def notify(s: Session, tip: Tip, body_id: int, now: datetime, *, kind: str,
-           headline: tuple[str, str], step: int = 0, tz: str = "Asia/Shanghai",
-           extra: tuple[str, ...] = ()) -> list[str]:
+           headline: tuple[str, str], step: int = 0,
+           notes: tuple[Words, ...] = ()) -> list[str]:
     """Tell a body's contacts of rank ``step`` about a tip, Chinese first: what happened, what
     is asked and by when, and where to see it. The tipster's identity is never in a
     notification (Law art. 14 ¶2); returns the contacts' names."""
     to = contacts(s, body_id, step)
     zh, en = headline
-    category = " ".join(get_taxonomy().label(tip.category)) if tip.category else "—"
-    lines = [f"{zh}（《网络安全法》第十四条）", f"{en} (Cybersecurity Law art. 14)",
-             f"涉及单位 Unit concerned: {tip.unit_name}", f"类别 Category: {category}", *extra]
-    if tip.due_at is not None and tip.clock_done_at is None:
-        ask_zh, ask_en = r.CLOCK_LABELS[r.ClockKind(tip.clock_kind)]
-        lines.append(f"请在 {_local(tip.due_at, tz)} 前{ask_zh}。 Please {ask_en} it by "
-                     f"{_local(tip.due_at, tz)}.")
-    lines += ["举报人信息保密，仅承办单位的事件处置人员可见。 The tipster's identity is "
-              "confidential and shown only to the handling body's incident handlers.",
-              f"/web/tips/{tip.ref} · fenghuo tip show {tip.ref}"]
-    payload = {"event": kind, "ref": tip.ref, "state": tip.state, "path": f"/web/tips/{tip.ref}",
+    open_clock = tip.due_at is not None and tip.clock_done_at is None
+    path = f"/web/tips/{tip.ref}"
+    subject, text = compose(Notice(
+        what=Words(f"{zh}（《网络安全法》第十四条）", f"{en} (Cybersecurity Law art. 14)"),
+        tag=Words("公众举报", "PUBLIC TIP"), ref=tip.ref,
+        unit=Words(tip.unit_name, tip.unit_name),
+        category=get_taxonomy().words(tip.category) if tip.category else None,
+        asked=Words(*r.CLOCK_LABELS[r.ClockKind(tip.clock_kind)]) if open_clock else None,
+        due=tip.due_at if open_clock else None,
+        notes=(*notes, CONFIDENTIAL, Words(f"fenghuo tip show {tip.ref}",
+                                            f"fenghuo tip show {tip.ref}")),
+        link=path))
+    payload = {"event": kind, "ref": tip.ref, "state": tip.state, "path": path,
                "due_at": tip.due_at.isoformat() if tip.due_at else None}
     outbox.enqueue(s, now=now, messages=[
-        outbox.Message(c, f"[公众举报 PUBLIC TIP] {tip.ref} {zh}", "\n".join(lines), payload,
-                       priority=60) for c in to])
+        outbox.Message(c, subject, text, payload, priority=60) for c in to])
     return [c.name for c in to]
 
 
@@ -171,7 +173,7 @@ def submit(uow: UnitOfWork, clock: Clock, *, data: TipIn,
         start_clock(tip, r.decide_clock(now, settings.clocks))
         s.add(tip)
         s.flush()
-        notified = notify(s, tip, office.id, now, kind="tip.received", tz=settings.timezone,
+        notified = notify(s, tip, office.id, now, kind="tip.received",
                           headline=("收到一条公众举报", "A public tip was received"))
         event(s, tip, at=now, kind="received", actor="public",
               detail={"notified": notified, "due_at": tip.due_at})

@@ -34,6 +34,7 @@ from fenghuo.monitoring import sketch, store
 from fenghuo.monitoring.ingest import FUTURE_SLACK, RETENTION_DAYS, is_silent
 from fenghuo.monitoring.models import Aggregate, Feed, IngestBatch, IngestReject, RawPiece
 from fenghuo.notify import outbox
+from fenghuo.notify.compose import Notice, Words, compose, due_text
 from fenghuo.org import directory
 from fenghuo.org.models import Body
 from fenghuo.org.rules import contact_tier
@@ -135,11 +136,19 @@ def flag_silent(s: Session, now: datetime) -> list[str]:
 
 def _tell(s: Session, f: Feed, body: Body, now: datetime) -> None:
     since = f.last_received_at.isoformat() if f.last_received_at else "never"
-    subject = f"[监测数据中断 FEED SILENT] {f.code} {f.name_zh} / {f.name_en}"
-    text = (f"数据源 {f.code} 已超过 {f.expected_interval_minutes} 分钟未发送数据。\n"
-            f"Feed {f.code} has sent nothing for more than {f.expected_interval_minutes} "
-            f"minutes (last batch: {since}).\nfenghuo feed list\n")
-    payload = {"event": "feed.silent", "feed": f.code, "last_received_at": since}
+    last = due_text(f.last_received_at) if f.last_received_at else "从未 never"
+    subject, text = compose(Notice(
+        what=Words(f"数据源 {f.code}（{f.name_zh}）已超过 {f.expected_interval_minutes} "
+                   f"分钟未发送数据（最后一批：{last}）",
+                   f"feed {f.code} ({f.name_en}) has sent nothing for more than "
+                   f"{f.expected_interval_minutes} minutes (last batch: {last})"),
+        tag=Words("监测数据中断", "FEED SILENT"), ref=f.code,
+        unit=Words(body.name_zh, body.name_en),
+        asked=Words("检查数据源的采集和发送（fenghuo feed list）",
+                    "check the feed's collection and sending (fenghuo feed list)"),
+        link=f"/web/monitoring/feeds/{f.code}"))
+    payload = {"event": "feed.silent", "feed": f.code, "last_received_at": since,
+               "path": f"/web/monitoring/feeds/{f.code}"}
     contacts = contact_tier(directory.contacts_of(s, [body.id]).get(body.id, ()), 0)
     outbox.enqueue(s, now=now, messages=[outbox.Message(c, subject, text, payload, priority=60)
                                          for c in contacts])

@@ -167,6 +167,20 @@ class Chunk:
         return self.data if self.data is not None else b"\n".join(self.lines)
 
 
+def _without_nul(chunk: Chunk) -> Chunk:
+    """Sensor data may hold NUL characters (an attacker's payload), which PostgreSQL cannot
+    store as text: they are kept as U+FFFD, raw or JSON-escaped (issue 18 item 2)."""
+    data = chunk.joined()
+    if b"\x00" not in data and b"\\u0000" not in data:
+        return chunk
+
+    def clean(b: bytes) -> bytes:
+        return b.replace(b"\x00", "\ufffd".encode()).replace(b"\\u0000", b"\\ufffd")
+
+    return Chunk(chunk.key, [clean(line) for line in chunk.lines], chunk.first_line,
+                 clean(data))
+
+
 def classify_alert(sid: int, signature: str, category: str) -> Shape:
     """The shape of a Suricata signature's alerts: the same rules as ``parsers.suricata``."""
     kind = suricata.alert_kind(signature, category)
@@ -287,7 +301,7 @@ def take_in(uow: UnitOfWork, clock: Clock, *, feed: str, fmt: str | None,
             raise ValidationFailed([FieldError("format", str(exc))]) from None
         index, agg, first = register.index(s), pipeline.Aggregator(), None
         pending: tuple[Chunk, Future[_Prepared]] | None = None
-        for chunk in itertools.chain(chunks, [None]):
+        for chunk in itertools.chain(map(_without_nul, chunks), [None]):
             if chunk is not None and (done := _existing(s, f, chunk.key)) is not None:
                 out.append(batch_out(f, done, duplicate=True))
                 continue

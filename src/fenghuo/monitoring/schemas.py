@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool
 
 from fenghuo.monitoring.constituency import EntryKind, Role
 
@@ -122,7 +122,7 @@ class CollectorIn(BaseModel):
     username: str | None = Field(default=None, min_length=1, max_length=200)
     password: SecretStr | None = Field(default=None, min_length=1, max_length=500)
     token: SecretStr | None = Field(default=None, min_length=1, max_length=4000)
-    keep_credentials: bool = True
+    keep_credentials: StrictBool = True
 
 
 class CollectRun(BaseModel):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 #: China Standard Time, in which people read deadlines (the Plan's clocks are in Beijing time).
 CST = timezone(timedelta(hours=8), "CST")
@@ -155,12 +155,15 @@ class Notice:
     category: Words | None = None
     grade: Words | None = None
     asked: Words | None = None  #: what the receiver is asked to do
-    due: datetime | None = None
+    due: datetime | date | None = None
     link: str | None = None
+    notes: tuple[Words, ...] = ()  #: anything else the receiver must know, one row each
 
 
-def due_text(due: datetime) -> str:
-    """A deadline as people read it: Beijing time, to the minute."""
+def due_text(due: datetime | date) -> str:
+    """A deadline as people read it: Beijing time, to the minute (a day: that day)."""
+    if not isinstance(due, datetime):
+        return f"{due.isoformat()} 北京时间 CST"
     return due.astimezone(CST).strftime("%Y-%m-%d %H:%M") + " 北京时间 CST"
 
 
@@ -169,6 +172,7 @@ def compose(n: Notice) -> tuple[str, str]:
     subject = one_line(f"[{n.tag.zh} {n.tag.en}] {n.ref} {n.what.zh}")
     rows = [("事件 What", n.what), ("单位 Unit", n.unit), ("系统 System", n.system),
             ("类别 Category", n.category), ("等级 Grade", n.grade), ("要求 Asked", n.asked),
-            ("期限 Due", due_text(n.due) if n.due else None), ("详情 Details", n.link)]
+            ("期限 Due", due_text(n.due) if n.due else None),
+            *(("说明 Note", note) for note in n.notes), ("详情 Details", n.link)]
     lines = [f"{label}: {value}" for label, value in rows if value is not None]
     return subject, "\n".join(lines) + "\n"

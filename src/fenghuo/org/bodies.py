@@ -201,4 +201,6 @@ def org_tree(
             roots.append(nodes[j.id])
     if not roots:
         raise NotFound("no visible jurisdiction")
+    for node in nodes.values():  # GB/T 2260 order (Beijing 110000 first), not the ids'
+        node.children.sort(key=lambda n: rules.division_order(n.code))
     return roots[0]

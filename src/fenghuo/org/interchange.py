@@ -43,6 +43,9 @@ CSV_COLUMNS = {
     "experts": ["key", "body", "name", "specialties", "phone", "email", "active"],
 }
 LIST_COLUMNS = {"sectors", "specialties"}
+#: yes/no columns: a CSV cell is text, the schemas take only true booleans (issue 18)
+BOOL_COLUMNS = {"cii", "active", "is_24x7", "important"}
+BOOL_CELLS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 SCHEMAS: dict[str, type[BaseModel]] = {
     "sectors": SectorOut, "jurisdictions": JurisdictionIn, "bodies": BodyIn,
     "contacts": ContactIn, "systems": SystemIn, "experts": ExpertIn,
@@ -162,6 +165,8 @@ def _csv_value(column: str, value: str | None) -> Any:
         return None
     if column in LIST_COLUMNS:
         return [v.strip() for v in value.split(";") if v.strip()]
+    if column in BOOL_COLUMNS:
+        return BOOL_CELLS.get(value.strip().lower(), value.strip())
     return value.strip()
 
 

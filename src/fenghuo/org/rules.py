@@ -219,6 +219,13 @@ def child_path(parent_path: str | None, jurisdiction_id: int) -> str:
     return f"{parent_path or '/'}{jurisdiction_id}/"
 
 
+def division_order(code: str) -> tuple[int, str]:
+    """Sort key of jurisdictions in GB/T 2260 order: the six-digit division codes by number
+    (110000 Beijing, 120000 Tianjin … 650000 Xinjiang), then the codes outside the standard
+    (XPCC, which GB/T 2260 does not list)."""
+    return (0, code) if code.isdigit() else (1, code)
+
+
 def path_ids(path: str) -> list[int]:
     return [int(p) for p in path.strip("/").split("/") if p]
 
@@ -332,6 +339,8 @@ class BodyFunction(StrEnum):
     NATIONAL_EMERGENCY_OFFICE = "national_emergency_office"  # Plan §2.2, §4.1
     PUBLIC_SECURITY = "public_security"  # CAC 2025 art. 4: CII incidents also to public security
     STATE_SECRECY = "state_secrecy"  # Plan §2.1
+    #: 中央网信办, which organizes exercises regularly (Plan §2.1, §6.2 ¶1)
+    CENTRAL_CYBERSPACE_OFFICE = "central_cyberspace_office"
 
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{4,30}$")

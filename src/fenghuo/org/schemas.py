@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from fenghuo.common.schemas import Label  # noqa: F401 - re-exported
+from fenghuo.common.schemas import Label, Patch  # noqa: F401 - Label re-exported
 from fenghuo.org.rules import BodyFunction, BodyKind, Channel, JurisdictionLevel, Role, key_problem
 
 
@@ -45,8 +45,8 @@ class JurisdictionIn(BaseModel):
     )
 
 
-class JurisdictionPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class JurisdictionPatch(Patch):
+    clearable = frozenset({"division_code"})
     name_zh: str | None = Field(default=None, min_length=1, max_length=200)
     name_en: str | None = Field(default=None, min_length=1, max_length=200)
     division_code: str | None = Field(default=None, pattern=r"^\d{6}$")
@@ -67,23 +67,23 @@ class BodyIn(BaseModel):
     name_zh: str = Field(min_length=1, max_length=300)
     name_en: str = Field(min_length=1, max_length=300)
     sectors: list[str] = Field(default_factory=list)
-    cii: bool = False
+    cii: StrictBool = False
     function: BodyFunction | None = None
-    active: bool = True
+    active: StrictBool = True
     notes: str | None = Field(default=None, max_length=4000)
 
     _key = field_validator("key")(_check_key)
 
 
-class BodyPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BodyPatch(Patch):
+    clearable = frozenset({"parent", "function", "notes"})
     name_zh: str | None = Field(default=None, min_length=1, max_length=300)
     name_en: str | None = Field(default=None, min_length=1, max_length=300)
     parent: str | None = None
     sectors: list[str] | None = None
-    cii: bool | None = None
+    cii: StrictBool | None = None
     function: BodyFunction | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
     notes: str | None = Field(default=None, max_length=4000)
 
 
@@ -108,7 +108,7 @@ class ContactIn(BaseModel):
     title: str | None = Field(default=None, max_length=200)
     channel: Channel
     value: str = Field(min_length=3, max_length=500)
-    is_24x7: bool = False
+    is_24x7: StrictBool = False
     priority: int = Field(default=100, ge=0, le=10000)
     secret: str | None = Field(default=None, min_length=16, max_length=200,
                                description="HMAC key for webhook/robot signing; never shown again")
@@ -131,7 +131,7 @@ class SystemIn(BaseModel):
     key: str = Field(min_length=2, max_length=80)
     name_zh: str = Field(min_length=1, max_length=300)
     name_en: str = Field(min_length=1, max_length=300)
-    important: bool = Field(
+    important: StrictBool = Field(
         default=False,
         description="An important network and information system (Plan annex 2); "
         "grading criterion ① applies only to these.",
@@ -141,11 +141,11 @@ class SystemIn(BaseModel):
     _key = field_validator("key")(_check_key)
 
 
-class SystemPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SystemPatch(Patch):
+    clearable = frozenset({"description"})
     name_zh: str | None = Field(default=None, min_length=1, max_length=300)
     name_en: str | None = Field(default=None, min_length=1, max_length=300)
-    important: bool | None = None
+    important: StrictBool | None = None
     description: str | None = Field(default=None, max_length=4000)
 
 
@@ -163,7 +163,7 @@ class ExpertIn(BaseModel):
     specialties: list[str] = Field(default_factory=list)
     phone: str | None = Field(default=None, max_length=60)
     email: str | None = Field(default=None, max_length=200)
-    active: bool = True
+    active: StrictBool = True
 
     _key = field_validator("key")(_check_key)
 
@@ -191,11 +191,10 @@ class UserIn(BaseModel):
     password: str | None = Field(default=None, min_length=10, max_length=200)
 
 
-class UserPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UserPatch(Patch):
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
     roles: list[Role] | None = Field(default=None, min_length=1)
-    active: bool | None = None
+    active: StrictBool | None = None
     password: str | None = Field(default=None, min_length=10, max_length=200)
 
 

@@ -15,7 +15,7 @@ from fenghuo.common.periods import day_of
 from fenghuo.common.reasons import Decision, Reason
 from fenghuo.common.scope import Principal
 from fenghuo.org.models import Body
-from fenghuo.org.rules import LEVEL_ORDER, path_ids
+from fenghuo.org.rules import LEVEL_ORDER, BodyFunction, path_ids
 from fenghuo.org.schemas import Label
 from fenghuo.org.service import visible_body
 from fenghuo.preparedness import rules
@@ -46,7 +46,14 @@ def not_future(field: str, day: date, now: date) -> None:
 
 def holder(body: Body) -> rules.Holder:
     return rules.Holder(body.kind, LEVEL_ORDER[len(path_ids(body.jurisdiction.path)) - 1],
-                        body.cii)
+                        body.cii,
+                        central=body.function == BodyFunction.CENTRAL_CYBERSPACE_OFFICE.value)
+
+
+def central_exercise_months(s: Session) -> int:
+    """The Central Cyberspace Office's exercise interval (Plan §6.2 ¶1 定期): the setting
+    FENGHUO_CENTRAL_EXERCISE_INTERVAL_MONTHS, carried in the session info."""
+    return int(s.info.get(rules.CENTRAL_EXERCISE_INFO_KEY, rules.CENTRAL_EXERCISE_MONTHS))
 
 
 def record(s: Session, principal: Principal | None, body: Body, *, action: str,

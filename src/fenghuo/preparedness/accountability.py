@@ -13,7 +13,12 @@ It combines, for the bodies in the caller's scope (Law art. 30):
   56; ``supervision.queries.overdue_counts``);
 - owner notices from monitoring whose deadline in the period passed with no handling feedback
   (处置反馈, Law arts. 25, 51; ``monitoring.notice_queries.unremediated_counts``);
-- the commendations given in the period (§7.10; Support obligation 9 通报表扬).
+- the commendations given in the period, with the persons they name (§7.10; Support
+  obligation 9 通报表扬), and the decisions about responsible persons of the body made in the
+  period (处分, §7.10; ``preparedness.persons``).
+
+Each omitted report (漏报) is listed with its ground (``incident.omission_rules``): told and did
+not report, knew and did not report, or omitted important circumstances.
 """
 
 from __future__ import annotations
@@ -40,9 +45,10 @@ from fenghuo.org import scoping
 from fenghuo.org.models import Body
 from fenghuo.org.rules import Permission
 from fenghuo.org.service import require, visible_body
-from fenghuo.preparedness import rules
+from fenghuo.preparedness import persons, rules
 from fenghuo.preparedness import service as preparedness
 from fenghuo.preparedness.models import Commendation
+from fenghuo.preparedness.schemas import DecisionOut, PersonIn, PersonOut
 from fenghuo.supervision import queries as supervision
 from fenghuo.support import service as support
 
@@ -54,6 +60,8 @@ class CommendationIn(BaseModel):
     body: str = Field(min_length=1, max_length=80, description="The body commended")
     reason: str = Field(min_length=4, max_length=4000)
     given_on: date | None = Field(None, description="Default: today")
+    persons: list[PersonIn] = Field(default_factory=list, max_length=200,
+                                    description="Persons commended with the body (先进个人)")
 
 
 class CommendationOut(BaseModel):
@@ -64,7 +72,19 @@ class CommendationOut(BaseModel):
     source: str  # manual, support_evaluation
     given_by_body: str
     given_by: str
+    persons: list[PersonOut] = []
 
+
+class OmissionOut(BaseModel):
+    """An omitted report (漏报) and the grounds it counts on (Plan §7.10)."""
+
+    ref: str
+    title: str
+    reported_at: datetime
+    #: when the unit's clock started (it found, was told of or answered the incident) and ended
+    aware_at: datetime
+    due_at: datetime
+    grounds: list[ReasonOut]
 
 
 class AccountabilityRow(BaseModel):
@@ -87,6 +107,8 @@ class AccountabilityRow(BaseModel):
     preparedness: list[ReasonOut] = []  # missed exercises, overdue plans… (§6.2, §8.1, Law 38)
     support: list[ReasonOut] = []  # unmet support-unit obligations (Support 4–9)
     commendations: list[CommendationOut] = []
+    omissions: list[OmissionOut] = []  # each 漏报 with its ground
+    decisions: list[DecisionOut] = []  # 处分 of the body's persons decided in the period
 
     @property
     def failures(self) -> int:
@@ -130,6 +152,7 @@ def accountability(uow: UnitOfWork, clock: Clock, *, principal: Principal, since
         sup = support.unmet_obligations(s, body_ids=ids, since=first, until=after,
                                         today=day_of(now))
         praised = _commendations(s, ids, first, after)
+        decided = persons.decisions_in(s, ids, first, after)
         supervised = supervision.overdue_counts(s, body_ids=ids, since=since, until=until,
                                                 now=now)
         unanswered = notice_queries.unremediated_counts(s, body_ids=ids, since=since,
@@ -138,27 +161,44 @@ def accountability(uow: UnitOfWork, clock: Clock, *, principal: Principal, since
     for body_id, b in sorted(bodies.items(), key=lambda kv: kv[1].key):
         rep = reporting.get(b.key)
         if not (rep or prep.get(body_id) or sup.get(body_id) or praised.get(body_id)
-                or supervised.get(body_id) or unanswered.get(body_id)):
+                or supervised.get(body_id) or unanswered.get(body_id) or decided.get(body_id)):
             continue
         counts = {} if rep is None else {k: v for k, v in rep.__dict__.items()
-                                         if k not in ("unit", "name_zh", "name_en")}
+                                         if k not in ("unit", "name_zh", "name_en", "omissions")}
         rows.append(AccountabilityRow(
             body=b.key, name_zh=b.name_zh, name_en=b.name_en, kind=b.kind, **counts,
             **supervised.get(body_id, {}), unremediated_notices=unanswered.get(body_id, 0),
             preparedness=[ReasonOut(**r.as_dict()) for r in prep.get(body_id, [])],
             support=[ReasonOut(**r.as_dict()) for r in sup.get(body_id, [])],
-            commendations=praised.get(body_id, [])))
+            commendations=praised.get(body_id, []),
+            omissions=[_omission_out(o) for o in (rep.omissions if rep else ())],
+            decisions=decided.get(body_id, [])))
     return AccountabilityOut(since=since, until=until, as_of=as_of, rows=rows)
+
+
+def _omission_out(o: reporting_record.Omitted) -> OmissionOut:
+    return OmissionOut(ref=o.ref, title=o.title, reported_at=o.reported_at, aware_at=o.aware_at,
+                       due_at=o.due_at, grounds=[ReasonOut(**g.as_dict()) for g in o.grounds])
 
 
 def _commendations(s: Session, body_ids: list[int], since: date,
                    until: date) -> dict[int, list[CommendationOut]]:
     out: dict[int, list[CommendationOut]] = {}
+    given = []
     for c, key, giver in s.execute(_commendation_select().where(
             Commendation.body_id.in_(body_ids), Commendation.given_on >= since,
             Commendation.given_on < until).order_by(Commendation.given_on, Commendation.id)):
-        out.setdefault(c.body_id, []).append(_out(c, key, giver))
+        given.append(_out(c, key, giver))
+        out.setdefault(c.body_id, []).append(given[-1])
+    _with_persons(s, given)
     return out
+
+
+def _with_persons(s: Session, given: list[CommendationOut]) -> None:
+    """Fill in the persons each commendation names (one query for all)."""
+    named = persons.persons_of(s, [c.id for c in given])
+    for c in given:
+        c.persons = named.get(c.id, [])
 
 
 def _commendation_select():  # noqa: ANN202 - a Select
@@ -178,27 +218,30 @@ def _out(c: Commendation, key: str, giver: str) -> CommendationOut:
 
 def commend(uow: UnitOfWork, clock: Clock, *, principal: Principal,
             data: CommendationIn) -> CommendationOut:
-    """Commend a body in scope for outstanding work (Plan §7.10)."""
+    """Commend a body in scope for outstanding work, and the persons named with it, each of a
+    body under the giver's authority (Plan §7.10 先进集体和个人)."""
     require(principal, Permission.PREPAREDNESS_WRITE)
     now = clock.now()
     with uow() as s:
         giver = s.get(Body, principal.body_id)
         rules.may_commend(giver.kind).enforce()
         target = visible_body(s, principal.scope, data.body)
-        given_on = data.given_on or day_of(now)
-        if given_on > day_of(now):
-            raise ValidationFailed([FieldError("given_on", "cannot be in the future")])
+        named = persons.named(s, principal.scope, target, data.persons)
+        given_on = persons.not_after_today(data.given_on, now, "given_on")
         c = Commendation(body_id=target.id, given_on=given_on, reason=data.reason.strip(),
                          source="manual", given_by_body_id=giver.id,
                          given_by=principal.username, created_at=now)
         s.add(c)
         s.flush()
+        out = _out(c, target.key, giver.key)
+        out.persons = persons.add_persons(s, c.id, named)
         audit.record(s, at=now, actor=audit.Actor.of(principal), action="commendation.create",
                      entity_type="commendation", entity_key=str(c.id),
                      scope_path=target.jurisdiction.path,
                      detail={"body": target.key, "given_on": given_on.isoformat(),
-                             "reason": c.reason})
-        return _out(c, target.key, giver.key)
+                             "reason": c.reason,
+                             "persons": [p.model_dump() for p in out.persons]})
+        return out
 
 
 def list_commendations(uow: UnitOfWork, *, principal: Principal, page: PageParams,
@@ -208,8 +251,11 @@ def list_commendations(uow: UnitOfWork, *, principal: Principal, page: PageParam
     if body:
         stmt = stmt.where(Body.key == body)
     with uow() as s:
-        return fetch_page(s, stmt, page, order_by=(Commendation.given_on.desc(), Commendation.id),
-                          convert=lambda row: _out(*row))
+        found = fetch_page(s, stmt, page, order_by=(Commendation.given_on.desc(),
+                                                    Commendation.id),
+                           convert=lambda row: _out(*row))
+        _with_persons(s, found.items)
+        return found
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -224,7 +270,8 @@ CSV_COLUMNS = [
     ("overdue_rectifications", "约谈逾期未整改 overdue rectifications"),
     ("unremediated_notices", "通报逾期未反馈 unremediated notices"),
     ("preparedness", "预防与保障 preparedness"), ("support", "支撑单位义务 support obligations"),
-    ("commendations", "表彰 commendations"),
+    ("commendations", "表彰 commendations"), ("omissions", "漏报事件及认定依据 omissions"),
+    ("decisions", "责任人处分 decisions on persons"),
 ]
 
 
@@ -239,10 +286,30 @@ def as_csv(view: AccountabilityOut) -> str:
         data = r.model_dump()
         data["preparedness"] = _joined(r.preparedness)
         data["support"] = _joined(r.support)
-        data["commendations"] = "; ".join(f"{c.given_on} {c.reason} ({c.given_by_body})"
-                                          for c in r.commendations)
+        data["commendations"] = "; ".join(commendation_text(c) for c in r.commendations)
+        data["omissions"] = "; ".join(omission_text(o) for o in r.omissions)
+        data["decisions"] = "; ".join(decision_text(d) for d in r.decisions)
         w.writerow([data[k] for k, _ in CSV_COLUMNS])
     return buf.getvalue()
+
+
+def commendation_text(c: CommendationOut) -> str:
+    """One commendation in a line, with the persons it names (CSV, CLI)."""
+    named = "、".join(f"{p.name}（{p.position}，{p.body}）" for p in c.persons)
+    return f"{c.given_on} {c.reason} ({c.given_by_body})" + (f" {named}" if named else "")
+
+
+def omission_text(o: OmissionOut) -> str:
+    """One omission in a line: the incident and its grounds with their clauses."""
+    return f"{o.ref}: " + _joined(o.grounds)
+
+
+def decision_text(d: DecisionOut) -> str:
+    """One decision about a person in a line (CSV, CLI)."""
+    what = d.sanction_label.zh + (f"（{d.sanction_text}）" if d.sanction_text else "")
+    about = d.incident or d.matter or ""
+    return (f"{d.decided_on} {d.name}（{d.position}）{d.conduct_label.zh} {about}: {what} "
+            f"({d.decided_by_body})")
 
 
 def _joined(reasons: list[ReasonOut]) -> str:

@@ -1,6 +1,7 @@
 """ORM models of prevention and safeguards (Plan §6–§8; Law arts. 25, 34, 38, 39): emergency
 plans and their yearly evaluations, exercises, CII risk assessments, trainings, equipment and
-tool reserves, commendations (Plan §7.10) and the reminders already sent for recurring duties."""
+tool reserves, commendations and the persons they name, decisions holding responsible persons
+to account (Plan §7.10) and the reminders already sent for recurring duties."""
 
 from __future__ import annotations
 
@@ -167,6 +168,41 @@ class Commendation(Base):
     source: Mapped[str] = mapped_column(String(30))
     given_by_body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
     given_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CommendedPerson(Base):
+    """A person a commendation names (先进个人, Plan §7.10), with the body they serve in."""
+
+    __tablename__ = "commendation_persons"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    commendation_id: Mapped[int] = mapped_column(
+        ForeignKey("commendations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str] = mapped_column(String(200))
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
+
+
+class AccountabilityDecision(Base):
+    """A decision holding a responsible person to account (处分, Plan §7.10), recorded by the
+    body that made it, which has authority over the person's body."""
+
+    __tablename__ = "accountability_decisions"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str] = mapped_column(String(200))
+    #: the body the person serves in
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    #: the incident it is about, if any; ``matter`` says what else (or more)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    matter: Mapped[str | None] = mapped_column(Text)
+    conduct: Mapped[str] = mapped_column(String(30))  # rules.Conduct
+    sanction: Mapped[str] = mapped_column(String(30))  # rules.Sanction
+    sanction_text: Mapped[str | None] = mapped_column(Text)
+    decided_by_body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
+    decided_on: Mapped[date] = mapped_column(Date, index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -18,7 +18,9 @@ from fenghuo.common.clock import Clock
 from fenghuo.common.periods import day_of
 from fenghuo.db.session import UnitOfWork
 from fenghuo.notify import outbox
+from fenghuo.notify.compose import Notice, Words, compose
 from fenghuo.org import directory
+from fenghuo.org.models import Body
 from fenghuo.org.rules import contact_tier
 from fenghuo.preparedness.models import ReminderSent
 
@@ -31,7 +33,23 @@ class Reminder:
     key: str
     body_id: int
     subject: str  # bilingual, Chinese first: "应急预案年度评估到期 / plan evaluation due"
-    text: str  # bilingual body with the clause
+    text: str  # bilingual body with the clause, one language per line
+    asked: Words | None = None  #: what the body is asked to do
+    due: date | None = None  #: by when (a day, Beijing time)
+    path: str | None = None  #: the page of the duty
+
+
+def message(r: Reminder, body: Body | None) -> tuple[str, str, dict]:
+    """Subject, text and payload of a reminder in the layout of every notification (issue 16
+    item 7): the duty, the body, what is asked and by when, the details, the page."""
+    zh, _, en = r.subject.partition(" / ")
+    subject, text = compose(Notice(
+        what=Words(zh, en or zh), tag=Words("到期提醒", "REMINDER"), ref=r.key,
+        unit=Words(body.name_zh, body.name_en) if body else None, asked=r.asked,
+        due=r.due, notes=tuple(Words(x, x) for x in r.text.splitlines() if x.strip()),
+        link=r.path))
+    payload = {"event": "reminder", "key": r.key, **({"path": r.path} if r.path else {})}
+    return subject, text, payload
 
 
 #: what a domain offers: the reminders due on a day, read in the sweep's transaction
@@ -56,9 +74,9 @@ def send_due(uow: UnitOfWork, clock: Clock, sources: Iterable[Source]) -> int:
                 continue
             done.add(r.key)
             s.add(ReminderSent(key=r.key, body_id=r.body_id, sent_at=now))
+            subject, text, payload = message(r, s.get(Body, r.body_id))
             outbox.enqueue(s, now=now, messages=[
-                outbox.Message(c, r.subject, r.text, {"event": "reminder", "key": r.key},
-                               priority=150)
+                outbox.Message(c, subject, text, payload, priority=150)
                 for c in contact_tier(directory.contacts_of(s, [r.body_id]).get(r.body_id, ()),
                                       0)])
             sent += 1

@@ -8,7 +8,9 @@ Sources (``shared/domain.md`` §7; the Plan's Chinese text is authoritative):
   本预案制定或修订本地区、本部门、本行业、本单位网络安全事件应急预案 — every region, department and
   unit keeps a plan, evaluated once a year.
 * Law art. 25 网络运营者应当制定网络安全事件应急预案 — operators keep a plan.
-* Plan §6.2 各省（区、市）、各部门每年至少组织一次预案演练，并将演练情况报中央网信办 —
+* Plan §6.2 ¶1 中央网信办协调有关部门定期组织演练，检验和完善预案，提高实战能力 — the Central
+  Cyberspace Office organizes exercises regularly.
+* Plan §6.2 ¶2 各省（区、市）、各部门每年至少组织一次预案演练，并将演练情况报中央网信办 —
   every province and department organizes at least one exercise a year and reports it to the Central
   Cyberspace Office.
 * Law art. 34(4) 制定网络安全事件应急预案，并定期进行演练; art. 39(2) the state organizes CII
@@ -24,8 +26,10 @@ Readings and choices where the documents are silent (each says so where it is us
   a plan evaluated thirteen months ago is overdue, eleven months ago is not.
 * *Due soon* means due within 30 days (the project's choice), so reminders go out in time.
 * The province's duty to exercise lies with its province-level office; departments at national
-  and province level carry their own. National offices coordinate exercises (Plan §6.2 中央网信办
-  协调有关部门定期组织演练) and carry no yearly duty of their own.
+  and province level carry their own. The Central Cyberspace Office (the body with that function)
+  carries the duty of ¶1 at its own interval, "regularly" being a setting
+  (``FENGHUO_CENTRAL_EXERCISE_INTERVAL_MONTHS``, twelve months unless set; the project's reading)
+  with nothing to report to itself; other national offices carry no exercise duty.
 * "Regularly" for CII operators (Law 34(4)) and their trainings (Law 34(2)) is read as every
   twelve months (the project's choice); a missing training is advisory only.
 * Reserves are checked every 180 days unless a reserve says otherwise (the project's choice);
@@ -52,6 +56,11 @@ PLAN_EVALUATION_MONTHS = 12
 EXERCISE_MONTHS = 12
 #: Law art. 34(4) 定期进行演练: "regularly" read as every twelve months (the project's choice)
 CII_EXERCISE_MONTHS = 12
+#: Plan §6.2 ¶1 中央网信办…定期组织演练: "regularly", unless the deployment sets
+#: FENGHUO_CENTRAL_EXERCISE_INTERVAL_MONTHS (the project's reading)
+CENTRAL_EXERCISE_MONTHS = 12
+#: ``Session.info`` key of the Central Cyberspace Office's exercise interval (the setting)
+CENTRAL_EXERCISE_INFO_KEY = "fenghuo.central_exercise_months"
 #: Law art. 38 每年至少进行一次检测评估
 CII_ASSESSMENT_MONTHS = 12
 #: Law art. 34(2) 定期…培训: "regularly" read as every twelve months (the project's choice)
@@ -178,6 +187,8 @@ class Holder:
     kind: BodyKind
     level: JurisdictionLevel
     cii: bool = False
+    #: the body is the Central Cyberspace Office (Plan §6.2 ¶1)
+    central: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", BodyKind(self.kind))
@@ -201,6 +212,11 @@ EXERCISE_BASIS = Reason(
     "各省（区、市）、各部门每年至少组织一次预案演练，并将演练情况报中央网信办",
     "every province and department organizes at least one exercise of its plan a year and "
     "reports it to the Central Cyberspace Office")
+CENTRAL_EXERCISE_BASIS = Reason(
+    "exercise.central", "Plan §6.2 ¶1",
+    "中央网信办协调有关部门定期组织演练，检验和完善预案，提高实战能力（间隔按本系统设置）",
+    "the Central Cyberspace Office organizes exercises with the departments regularly, to test "
+    "and improve the plans (at the interval this deployment sets)")
 CII_EXERCISE_BASIS = Reason(
     "exercise.cii", "Law arts. 34(4), 39(2)",
     "关键信息基础设施的运营者制定网络安全事件应急预案，并定期进行演练（间隔十二个月为本系统的取值）",
@@ -224,7 +240,8 @@ RESERVE_BASIS = Reason(
 
 #: the rules that set each duty: a check lists its basis after the reasons for its status
 DUTY_BASES = frozenset({PLAN_BASIS_OFFICE, PLAN_BASIS_OPERATOR, EXERCISE_BASIS,
-                        CII_EXERCISE_BASIS, ASSESSMENT_BASIS, TRAINING_BASIS, RESERVE_BASIS})
+                        CENTRAL_EXERCISE_BASIS, CII_EXERCISE_BASIS, ASSESSMENT_BASIS,
+                        TRAINING_BASIS, RESERVE_BASIS})
 
 
 def plan_duty(holder: Holder) -> Reason | None:
@@ -237,13 +254,18 @@ def plan_duty(holder: Holder) -> Reason | None:
     return None
 
 
-def exercise_duty(holder: Holder) -> tuple[Reason, int, bool] | None:
+def exercise_duty(holder: Holder, central_months: int = CENTRAL_EXERCISE_MONTHS
+                  ) -> tuple[Reason, int, bool] | None:
     """Whether a body must exercise: (basis, interval in months, must report to the Central
     Cyberspace Office), or None.
 
-    Plan §6.2: each province (its province-level office) and each department at national or
-    province level, yearly and reported. Law 34(4): CII operators, regularly (twelve months,
-    the project's reading), with no report to the Central Cyberspace Office."""
+    Plan §6.2 ¶1: the Central Cyberspace Office, regularly (every ``central_months``, the
+    setting), reporting to nobody. Plan §6.2 ¶2: each province (its province-level office) and
+    each department at national or province level, yearly and reported. Law 34(4): CII
+    operators, regularly (twelve months, the project's reading), with no report to the Central
+    Cyberspace Office."""
+    if holder.central:
+        return CENTRAL_EXERCISE_BASIS, central_months, False
     if holder.kind == BodyKind.OFFICE and holder.level == JurisdictionLevel.PROVINCE:
         return EXERCISE_BASIS, EXERCISE_MONTHS, True
     if holder.kind == BodyKind.DEPARTMENT and holder.level in (JurisdictionLevel.NATIONAL,
@@ -397,15 +419,28 @@ def recurring_check(duty: Duty, basis: Reason, months: int, last: date | None,
 
 
 def exercise_check(holder: Holder, last_held: date | None, last_reported_held: date | None,
-                   today: date) -> Check | None:
-    """Plan §6.2 (provinces and departments, reported) and Law 34(4) (CII operators) by
-    :func:`recurring_check`; None for a body without the duty."""
-    duty = exercise_duty(holder)
+                   today: date, central_months: int = CENTRAL_EXERCISE_MONTHS) -> Check | None:
+    """Plan §6.2 ¶1 (the Central Cyberspace Office, every ``central_months``), ¶2 (provinces
+    and departments, reported) and Law 34(4) (CII operators) by :func:`recurring_check`; None
+    for a body without the duty."""
+    duty = exercise_duty(holder, central_months)
     if duty is None:
         return None
     basis, months, must_report = duty
     return recurring_check(Duty.EXERCISE, basis, months, last_held, last_reported_held,
                            must_report, today)
+
+
+#: an exercise is reminded this many months before its interval runs out (the project's choice:
+#: eleven months into a yearly duty)
+EXERCISE_REMINDER_LEAD_MONTHS = 1
+
+
+def exercise_reminder_due(last_on: date | None, months: int, today: date) -> bool:
+    """Whether a body that must exercise every ``months`` is reminded on ``today``: none on
+    record, or the last one at least ``months`` − 1 months ago (the project's choice)."""
+    return last_on is None or last_on <= add_months(
+        today, -(months - EXERCISE_REMINDER_LEAD_MONTHS))
 
 
 def assessment_check(holder: Holder, last: date | None, last_reported: date | None,
@@ -582,3 +617,114 @@ def may_commend(giver_kind: BodyKind | str) -> Decision:
                           "只有领导小组、应急办、行业主管部门和CNCERT给予表彰",
                           "only leading groups, offices, departments and CNCERT give "
                           "commendations")])
+
+
+# --- responsible persons (Plan §7.10) ----------------------------------------------------------
+#
+# Plan §7.10 网络安全事件应急处置工作实行责任追究制 … 对有关责任人给予处分；构成犯罪的，
+# 依法追究刑事责任; and 对…作出突出贡献的先进集体和个人给予表彰和奖励: accountability and
+# commendation name persons as well as bodies. The decision is recorded by the body that made
+# it, which must have authority over the person's body: the body lies in its part of the tree
+# (its jurisdiction's subtree and, for a department, its sectors — the caller's scope, Law
+# art. 30), or is the body itself.
+
+
+class Conduct(StrEnum):
+    """What a person is held to account for: the failings Plan §7.10 names."""
+
+    NO_PLAN = "no_plan"
+    NO_EXERCISE = "no_exercise"
+    LATE_REPORT = "late_report"
+    FALSE_REPORT = "false_report"
+    CONCEALED_REPORT = "concealed_report"
+    OMITTED_REPORT = "omitted_report"
+    DERELICTION = "dereliction"
+
+
+CONDUCT_LABELS: Mapping[Conduct, tuple[str, str]] = MappingProxyType({
+    Conduct.NO_PLAN: ("不按照规定制定预案", "did not draw up a plan as required"),
+    Conduct.NO_EXERCISE: ("不按照规定组织开展演练", "did not organize exercises as required"),
+    Conduct.LATE_REPORT: ("迟报", "late report"),
+    Conduct.FALSE_REPORT: ("谎报", "false report"),
+    Conduct.CONCEALED_REPORT: ("瞒报", "concealed report"),
+    Conduct.OMITTED_REPORT: ("漏报", "omitted report"),
+    Conduct.DERELICTION: ("应急管理工作中其他失职、渎职行为",
+                          "other neglect or dereliction of duty in emergency work"),
+})
+
+
+class Sanction(StrEnum):
+    """The decision (处分): the usual sanctions of public-service discipline, referral for
+    criminal responsibility (构成犯罪的，依法追究刑事责任), or another measure said in words."""
+
+    WARNING = "warning"
+    DEMERIT = "demerit"
+    MAJOR_DEMERIT = "major_demerit"
+    DEMOTION = "demotion"
+    DISMISSAL = "dismissal"
+    EXPULSION = "expulsion"
+    CRIMINAL_REFERRAL = "criminal_referral"
+    OTHER = "other"
+
+
+SANCTION_LABELS: Mapping[Sanction, tuple[str, str]] = MappingProxyType({
+    Sanction.WARNING: ("警告", "warning"),
+    Sanction.DEMERIT: ("记过", "demerit"),
+    Sanction.MAJOR_DEMERIT: ("记大过", "major demerit"),
+    Sanction.DEMOTION: ("降级", "demotion"),
+    Sanction.DISMISSAL: ("撤职", "dismissal from post"),
+    Sanction.EXPULSION: ("开除", "expulsion"),
+    Sanction.CRIMINAL_REFERRAL: ("移送司法机关依法追究刑事责任",
+                                 "referred for criminal responsibility"),
+    Sanction.OTHER: ("其他", "other"),
+})
+
+#: bodies that decide on responsible persons: 中央网信办及有关地区和部门 (Plan §7.10) — the
+#: offices and leading groups of the regions, and the departments
+DECIDING_KINDS = frozenset({BodyKind.LEADING_GROUP, BodyKind.OFFICE, BodyKind.DEPARTMENT})
+
+_DECIDES = Reason("accountability.authority", "Plan §7.10",
+                  "中央网信办及有关地区和部门依照相关规定对有关责任人给予处分",
+                  "the Cyberspace Office and the regions and departments concerned decide on "
+                  "the persons responsible")
+
+
+def outside_authority(key: str) -> Reason:
+    """The refusal for a person's body outside the deciding body's part of the tree; one that
+    does not exist reads the same (Law art. 30)."""
+    return Reason("accountability.outside_authority", "Plan §7.10; Law art. 30",
+                  f"单位 {key} 不在本单位的管辖范围内（或不存在）",
+                  f"body {key!r} is not under your body's authority (or does not exist)")
+
+
+def outside(bodies: Mapping[str, bool]) -> list[Reason]:
+    """A refusal for each person's body (key → under the decider's authority) that is not."""
+    return [outside_authority(k) for k, within in bodies.items() if not within]
+
+
+def may_decide_on_person(decider_kind: BodyKind | str, *, bodies: Mapping[str, bool]
+                         ) -> Decision:
+    """Whether a body of ``decider_kind`` records a decision (处分) about persons of
+    ``bodies`` (key → under its authority), Plan §7.10."""
+    refusals = outside(bodies)
+    if BodyKind(decider_kind) not in DECIDING_KINDS:
+        refusals.insert(0, Reason("accountability.not_authority", "Plan §7.10",
+                                  "只有领导小组、网信办（应急办）和有关部门对责任人给予处分",
+                                  "only leading groups, offices and departments decide on "
+                                  "the persons responsible"))
+    return decide(refusals, _DECIDES)
+
+
+def persons_within(bodies: Mapping[str, bool]) -> Decision:
+    """The persons a commendation names serve in bodies under the giver's authority (key →
+    whether it is), Plan §7.10 先进集体和个人."""
+    return decide(outside(bodies), Reason(
+        "commend.persons_within", "Plan §7.10", "表彰的个人所在单位在本单位的管辖范围内",
+        "the persons commended serve in bodies under your body's authority"))
+
+
+def sanction_problem(sanction: Sanction, text: str | None) -> str | None:
+    """Another measure must be said in words; a named sanction may add words."""
+    if sanction == Sanction.OTHER and not (text and text.strip()):
+        return "say what the decision is (sanction_text) when the sanction is 'other'"
+    return None

@@ -1,20 +1,24 @@
-"""API shapes of emergency plans, exercises, CII risk assessments, trainings, reserves and the
-compliance view (Plan §6.2, §6.4, §7.8, §8.1; Law arts. 25, 34, 38)."""
+"""API shapes of emergency plans, exercises, CII risk assessments, trainings, reserves, the
+compliance view and the responsible persons of accountability and commendation (Plan §6.2,
+§6.4, §7.8, §7.10, §8.1; Law arts. 25, 34, 38)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fenghuo.common.schemas import ReasonOut  # noqa: F401 - re-exported
 from fenghuo.org.schemas import Label
 from fenghuo.preparedness.rules import (
     RESERVE_CHECK_DEFAULT_DAYS,
+    Conduct,
     EvaluationOutcome,
     ExerciseForm,
     ReserveKind,
+    Sanction,
+    sanction_problem,
 )
 
 #: days the records speak of: bounded, so arithmetic on them never overflows
@@ -262,3 +266,72 @@ class ComplianceRow(BaseModel):
     status_label: Label
     compliant: bool
     duties: list[DutyOut]
+
+
+# --- responsible persons (Plan §7.10) ----------------------------------------------------------
+
+_NAME = Field(min_length=1, max_length=200, description="The person's name")
+_POSITION = Field(min_length=1, max_length=200, description="The person's post (职务)")
+
+
+class PersonIn(_In):
+    """A person a commendation names (先进个人, Plan §7.10)."""
+
+    name: str = _NAME
+    position: str = _POSITION
+    body: str | None = Field(default=None, min_length=1, max_length=80,
+                             description="Key of the body the person serves in; default: the "
+                                         "body commended")
+
+
+class PersonOut(BaseModel):
+    name: str
+    position: str
+    body: str
+
+
+class DecisionIn(_In):
+    """A decision holding a responsible person to account (处分, Plan §7.10), about an incident
+    or another matter; your body is the deciding body and records it."""
+
+    name: str = _NAME
+    position: str = _POSITION
+    body: str = Field(min_length=1, max_length=80, description="Key of the body the person "
+                      "serves in; it must be under your body's authority")
+    incident: str | None = Field(default=None, min_length=1, max_length=24,
+                                 description="Reference of the incident it is about")
+    matter: str | None = Field(default=None, min_length=1, max_length=4000,
+                               description="The matter, when it is not (only) an incident")
+    conduct: Conduct = Field(description="What the person is held to account for (Plan §7.10)")
+    sanction: Sanction = Field(description="The decision (处分)")
+    sanction_text: str | None = Field(default=None, max_length=4000,
+                                      description="The decision in words; required for 'other'")
+    decided_on: Day | None = Field(default=None, description="Default: today")
+    reason: str = Field(min_length=4, max_length=4000)
+
+    @model_validator(mode="after")
+    def _what_and_which(self) -> DecisionIn:
+        if not (self.incident or (self.matter and self.matter.strip())):
+            raise ValueError("name the incident or the matter the decision is about")
+        problem = sanction_problem(self.sanction, self.sanction_text)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class DecisionOut(BaseModel):
+    id: int
+    name: str
+    position: str
+    body: str
+    incident: str | None
+    matter: str | None
+    conduct: str
+    conduct_label: Label
+    sanction: str
+    sanction_label: Label
+    sanction_text: str | None
+    decided_by_body: str
+    decided_on: date
+    reason: str
+    recorded_by: str

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from fenghuo.common.clock import Clock
 from fenghuo.common.pagination import Page, PageParams
-from fenghuo.common.periods import add_months
 from fenghuo.common.reasons import Reason
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
+from fenghuo.notify.compose import Words
 from fenghuo.org import scoping
 from fenghuo.org.models import Body
 from fenghuo.org.rules import BodyKind, Permission
@@ -116,6 +116,7 @@ def _checks(s: Session, bodies: list[Body], today: date) -> dict[int, list[rules
             Reserve.check_every_days).where(Reserve.body_id.in_(ids))):
         reserves[b].append((key, checked, created.date(), every))
     out: dict[int, list[rules.Check]] = {}
+    central = access.central_exercise_months(s)
     for body in bodies:
         h = access.holder(body)
         last, last_reported = organized.get(body.id, (None, None))
@@ -124,7 +125,7 @@ def _checks(s: Session, bodies: list[Body], today: date) -> dict[int, list[rules
             last = max(d for d in (last, joined) if d) if (last or joined) else None
         checks = [
             rules.plans_check(h, plans.get(body.id, []), today),
-            rules.exercise_check(h, last, last_reported, today),
+            rules.exercise_check(h, last, last_reported, today, central),
             rules.assessment_check(h, *assessed.get(body.id, (None, None)), today),
             rules.reserves_check(reserves.get(body.id, []), today),
             rules.training_check(h, trained.get(body.id, (None, None))[0], today),
@@ -218,18 +219,40 @@ def noncompliance(s: Session, *, body_ids: Collection[int] | None,
 
 # --- reminders (issue 7 item 7) ---------------------------------------------------------------
 
-#: a body that must exercise and has not in this many months is reminded (the project's choice)
-EXERCISE_REMINDER_MONTHS = 11
+
+def _page(key: str) -> str:
+    """The console page of a body's preparedness duties."""
+    return f"/web/preparedness/body/{key}"
+
+
+def _exercise_reminder(body: Body, c: rules.Check, central: int, today: date
+                       ) -> Reminder | None:
+    """The reminder of a body's exercise duty, when due (``rules.exercise_reminder_due``),
+    once per year of a yearly duty and per month of another interval."""
+    _, months, _ = rules.exercise_duty(access.holder(body), central)
+    if not rules.exercise_reminder_due(c.last_on, months, today):
+        return None
+    due = c.due_on or today
+    period = f"{due.year}" if months % 12 == 0 else f"{due:%Y-%m}"
+    source = c.reasons[-1].source
+    return Reminder(
+        f"exercise:{body.id}:{period}", body.id, f"应急演练到期 / exercise due: {body.key}",
+        f"{body.name_zh}最近一次演练：{c.last_on or '无'}；应于 {due} 前组织演练（{source}）。\n"
+        f"{body.name_en}: last exercise {c.last_on or 'none'}; one is due by {due} ({source}).",
+        asked=Words("组织应急演练并报送", "hold an exercise and report it"), due=due,
+        path=_page(body.key))
 
 
 def reminders_due(s: Session, today: date) -> list[Reminder]:
     """The preparedness reminders due on ``today``, each keyed by its duty and period so the
     sweep sends it once: plan evaluations due within 30 days or overdue (Plan §8.1), bodies
-    that must exercise with none in the last eleven months (Plan §6.2, Law 34(4)), CII
+    that must exercise with none in the last eleven months of a yearly duty — the Central
+    Cyberspace Office a month before its own interval runs out (Plan §6.2, Law 34(4)), CII
     assessments due within 30 days, overdue or missing (Law 38), reserve checks due (§7.8)."""
     out: list[Reminder] = []
-    for p in s.scalars(select(EmergencyPlan).join(Body, Body.id == EmergencyPlan.body_id)
-                       .where(Body.active.is_(True)).order_by(EmergencyPlan.id)):
+    for p, key in s.execute(select(EmergencyPlan, Body.key)
+                            .join(Body, Body.id == EmergencyPlan.body_id)
+                            .where(Body.active.is_(True)).order_by(EmergencyPlan.id)):
         status, due = rules.plan_check(p.adopted_on, p.last_evaluated_on, today)
         if status in (rules.Status.DUE_SOON, rules.Status.OVERDUE):
             out.append(Reminder(
@@ -238,20 +261,17 @@ def reminders_due(s: Session, today: date) -> list[Reminder]:
                 f"预案 {p.title}（{p.key}，版本 {p.version}）应于 {due} 前完成年度评估。"
                 f"本预案原则上每年评估一次（Plan §8.1）。\n"
                 f"The plan {p.title} ({p.key}, version {p.version}) is due for its yearly "
-                f"evaluation by {due} (Plan §8.1)."))
+                f"evaluation by {due} (Plan §8.1).",
+                asked=Words("完成预案年度评估", "evaluate the plan"), due=due,
+                path=_page(key)))
     bodies = _subjects(s, Body.id.is_not(None))
     checks = _checks(s, bodies, today)
-    soon = add_months(today, -EXERCISE_REMINDER_MONTHS)
+    central = access.central_exercise_months(s)
     for body in bodies:
         for c in checks.get(body.id, []):
-            if c.duty == rules.Duty.EXERCISE and (c.last_on is None or c.last_on <= soon):
-                due = c.due_on or today
-                out.append(Reminder(
-                    f"exercise:{body.id}:{due.year}", body.id,
-                    f"应急演练到期 / exercise due: {body.key}",
-                    f"{body.name_zh}最近一次演练：{c.last_on or '无'}；应于 {due} 前组织演练"
-                    f"（{c.reasons[-1].source}）。\n{body.name_en}: last exercise "
-                    f"{c.last_on or 'none'}; one is due by {due} ({c.reasons[-1].source})."))
+            if c.duty == rules.Duty.EXERCISE and (reminder := _exercise_reminder(
+                    body, c, central, today)):
+                out.append(reminder)
             elif c.duty == rules.Duty.CII_ASSESSMENT and c.status in (
                     rules.Status.DUE_SOON, rules.Status.OVERDUE, rules.Status.MISSING):
                 due = c.due_on or today
@@ -261,7 +281,10 @@ def reminders_due(s: Session, today: date) -> list[Reminder]:
                     f"{body.name_zh}最近一次检测评估：{c.last_on or '无'}；应于 {due} 前完成并"
                     f"报送（Law art. 38）。\n{body.name_en}: last assessment "
                     f"{c.last_on or 'none'}; the next is due by {due} and is reported to the "
-                    f"department in charge (Law art. 38)."))
+                    f"department in charge (Law art. 38).",
+                    asked=Words("完成检测评估并报送主管部门",
+                                "assess and report to the department in charge"),
+                    due=due, path=_page(body.key)))
     for r in s.scalars(select(Reserve).join(Body, Body.id == Reserve.body_id)
                        .where(Body.active.is_(True)).order_by(Reserve.id)):
         status, due = rules.reserve_status(r.last_checked_on, r.created_at.date(),
@@ -271,5 +294,6 @@ def reminders_due(s: Session, today: date) -> list[Reminder]:
                 f"reserve_check:{r.id}:{due.isoformat()}", r.body_id,
                 f"应急储备检查到期 / reserve check due: {r.key}",
                 f"储备 {r.name}（{r.key}）应于 {due} 前检查（Plan §7.8）。\n"
-                f"The reserve {r.name} ({r.key}) is due for a check by {due} (Plan §7.8)."))
+                f"The reserve {r.name} ({r.key}) is due for a check by {due} (Plan §7.8).",
+                asked=Words("检查应急储备", "check the reserve"), due=due))
     return out

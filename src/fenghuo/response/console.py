@@ -4,8 +4,9 @@ caller's body may activate for an incident; list rows with their next progress r
 
 Every decision is the one the use cases of :mod:`fenghuo.response.service` enforce, asked of the
 same pure rules with the same facts (``rules.may_activate``, ``rules.may_request``,
-``rules.may_coordinate``, ``ending.may_*``, ``investigation.can_transition_report``); nothing
-here is a rule of its own. Reads are scoped like the service's (Law art. 30).
+``rules.may_coordinate``, ``rules.may_set_up_command``, ``ending.may_*``,
+``investigation.can_transition_report``); nothing here is a rule of its own. Reads are scoped
+like the service's (Law art. 30).
 """
 
 from __future__ import annotations
@@ -25,13 +26,19 @@ from fenghuo.db.session import UnitOfWork
 from fenghuo.incident.models import Incident
 from fenghuo.incident.queries import visible_incident
 from fenghuo.org.models import Body
-from fenghuo.org.rules import Permission, has_permission
+from fenghuo.org.rules import BodyKind, Permission, has_permission
 from fenghuo.org.service import emergency_office, require
 from fenghuo.response import ending, investigation, rules
 from fenghuo.response.models import HeadquartersMember, Investigation, Response, ResponseBody
 from fenghuo.response.schemas import ResponseOut, ResponseSummary
-from fenghuo.response.service import actor_of
-from fenghuo.response.views import response_out, summary_out, visible_response, visible_responses
+from fenghuo.response.service import actor_of, may_set_up, subject_of
+from fenghuo.response.views import (
+    member_of,
+    response_out,
+    summary_out,
+    visible_response,
+    visible_responses,
+)
 
 ENDED = Reason("response.ended", "Plan §4.3", "应急响应已结束", "the response has ended")
 NOT_ENDED = Reason("investigation.not_open", "Plan §5 ¶2",
@@ -80,14 +87,13 @@ def activation_options(uow: UnitOfWork, *, principal: Principal, incident_ref: s
     with uow() as s:
         incident = visible_incident(s, principal.scope, incident_ref)
         actor = actor_of(s, principal.body_id)
-        subject = rules.Subject(incident.jurisdiction_path, incident.sector_code, incident.grade)
-        city = actor.level.value == "city"
+        subject = subject_of(incident)
         running = s.scalar(select(Response.ref).where(Response.incident_id == incident.id,
                                                       Response.running.is_(True)))
         levels = [LevelOption(
             level, _with_role(principal, Permission.RESPONSE_COMMAND,
                               rules.may_activate(actor, level, subject)),
-            rules.needs_headquarters(level, city_level=city),
+            rules.needs_headquarters(level),
             int(rules.DEFAULT_CADENCE[level].total_seconds() // 60))
             for level in rules.LEVELS_DESC]
         return ActivationOptions(incident.ref, incident.title, incident.grade, running, levels)
@@ -111,6 +117,12 @@ class Actions:
     approve_investigation: Decision
     #: the caller's body reports progress on the cadence (it has a clock)
     must_report: bool
+    #: set up the city's headquarters / a field command (City §3.3.3–3.3.4); refused once set up
+    city_headquarters: Decision = Decision()
+    field_command: Decision = Decision()
+    #: the city commands the caller is a named member of: key → (name_zh, name_en); it reports
+    #: progress and keeps the roster for them (City §3.3.3–3.3.4)
+    acts_for: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,8 @@ class Console:
     names: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: notices an ending sends (``ending.notify_on_end``)
     notify_on_end: list[str] = field(default_factory=list)
+    #: the incident happened in a city, which may set up its own commands (City §3.3.3–3.3.4)
+    city: bool = False
 
 
 def console(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) -> Console:
@@ -137,11 +151,14 @@ def console(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) ->
         out = response_out(s, r, now)
         own = s.get(Body, principal.body_id)
         return Console(out, incident.title, incident.grade, _actions(s, principal, r), own.key,
-                       _names(s, out), ending.notify_on_end(r.level))
+                       _names(s, out), ending.notify_on_end(r.level),
+                       rules.covers_city(r.jurisdiction_path))
 
 
 def _names(s: Session, out: ResponseOut) -> dict[str, tuple[str, str]]:
     keys = {out.activated_by, *(m.body for m in out.headquarters if m.body),
+            *(m.command for m in out.headquarters if m.command),
+            *(n.sent_by for n in out.end_notices),
             *(x.requesting_body for x in out.support),
             *(d.body for x in out.support for d in x.dispatches if d.body)}
     if out.investigation:
@@ -155,8 +172,10 @@ def _actions(s: Session, principal: Principal, r: Response) -> Actions:
     role = {b: role for b, role in s.execute(select(ResponseBody.body_id, ResponseBody.role)
                                              .where(ResponseBody.response_id == r.id))}
     ended = r.state == "ended"
+    commands = _command_actions(s, principal, r, role, ended)
     return Actions(
-        progress=_progress(principal, role, ended),
+        progress=_progress(principal, principal.body_id in role or bool(commands["acts_for"]),
+                           ended),
         support=_running(ended, _with_role(principal, Permission.RESPONSE_REPORT,
                                            rules.may_request(actor, set(role)))),
         dispatch=_running(ended, _with_role(principal, Permission.RESPONSE_COMMAND,
@@ -169,26 +188,49 @@ def _actions(s: Session, principal: Principal, r: Response) -> Actions:
             actor, r.level, r.activated_by_body_id, proposed=r.state == "end_proposed",
             approved=r.end_approved_at is not None))),
         **_investigation_actions(s, principal, r),
-        must_report=role.get(principal.body_id) in rules.REPORTING_ROLES and not ended)
+        must_report=role.get(principal.body_id) in rules.REPORTING_ROLES and not ended,
+        **commands)
+
+
+SET_UP = Reason("command.set_up", "City §3.3.3–3.3.4", "已成立", "already set up")
+
+
+def _command_actions(s: Session, principal: Principal, r: Response, role: dict[int, str],
+                     ended: bool) -> dict:
+    """``service.set_up_command`` for each kind (one of each per response), and the commands
+    the caller may act for (``service._acting_body``: a named member)."""
+    there = set(role.values())
+
+    def setting_up(kind: BodyKind) -> Decision:
+        if rules.COMMAND_ROLES[kind] in there:
+            return decide([SET_UP])
+        return _running(ended, _with_role(principal, Permission.RESPONSE_COMMAND,
+                                          may_set_up(s, principal, r, kind)))
+
+    commands = s.execute(select(Body.key, Body.name_zh, Body.name_en).join(
+        HeadquartersMember, HeadquartersMember.command_body_id == Body.id).where(
+        HeadquartersMember.response_id == r.id,
+        HeadquartersMember.user_id == principal.user_id).order_by(Body.id)).all()
+    return {"city_headquarters": setting_up(BodyKind.HEADQUARTERS),
+            "field_command": setting_up(BodyKind.FIELD_COMMAND),
+            "acts_for": {} if ended else {k: (zh, en) for k, zh, en in commands}}
 
 
 def _running(ended: bool, decision: Decision) -> Decision:
     return decide([ENDED]) if ended else decision
 
 
-def _progress(principal: Principal, role: dict[int, str], ended: bool) -> Decision:
-    """``service.report_progress``: a participant body, with the reporting role."""
-    taking_part = rules.may_report_progress(principal.body_id in role)
+def _progress(principal: Principal, participant: bool, ended: bool) -> Decision:
+    """``service.report_progress``: a participant body, or a member of a city command it
+    reports for (``Actions.acts_for``), with the reporting role."""
+    taking_part = rules.may_report_progress(participant)
     return _running(ended, _with_role(principal, Permission.RESPONSE_REPORT, taking_part))
 
 
 def _approval(s: Session, principal: Principal, r: Response) -> Decision:
     """``service.approve_end``: a headquarters member approves the Office's proposal, which
     ends a Level I response (Plan §4.3.1)."""
-    member = s.scalar(select(HeadquartersMember.id).where(
-        HeadquartersMember.response_id == r.id,
-        HeadquartersMember.user_id == principal.user_id)) is not None
-    decision = ending.may_approve_end(member, r.level)
+    decision = ending.may_approve_end(member_of(s, r.id, principal.user_id), r.level)
     office = emergency_office(s)
     if not decision.allowed or office is None:
         return decision

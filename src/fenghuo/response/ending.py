@@ -15,6 +15,14 @@ Readings and decisions where the documents are silent:
 * **Level II has no proposal or approval step**: the activator decides directly. "The province or
   department where it happened" is the body that activated the response (``response.rules``
   lets only that body activate Level II); the Emergency Office is told, and relays.
+* **Level II is relayed** (:func:`relays_end`, :func:`relay_to`): on being told, the Emergency
+  Office notifies "the provinces and departments concerned" (相关省（区、市）和部门). The Plan does
+  not list them; the reading is every body that took part in the response (participants, the
+  members of the city's headquarters and field command), that asked for or was sent support
+  (§4.2.2(3)), and the incident's province office and the departments regulating its sector at
+  national and province level (those told to strengthen prevention, §4.2.2(4)) — less the
+  Office itself and the activator, which decided. The system sends the Office's notice when the
+  end is recorded, and records who was told, by whom (``response_notices``).
 * **Levels III and IV**: Plan §4.3 says nothing; they run under the region's or department's own
   plan (Plan §4.2.3), so the activator decides, as for Level II. No notification is required by
   the Plan (``none_required``); the activator may tell whom its plan names.
@@ -22,7 +30,7 @@ Readings and decisions where the documents are silent:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from fenghuo.common.reasons import Decision, Reason, decide
@@ -77,6 +85,34 @@ def notify_on_end(level: ResponseLevel | str) -> list[str]:
     if level == ResponseLevel.II:
         return [NOTIFY_EMERGENCY_OFFICE]
     return [NOTIFY_NONE_REQUIRED]
+
+
+#: how a body was told of the end (``response_notices.kind``): the activator's report to the
+#: Emergency Office (Plan §4.3.2), the Office's relay of it (§4.3.2), the Office's notice of a
+#: Level I end (§4.3.1)
+NOTICE_KIND_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "report": ("报应急办", "reported to the Emergency Office"),
+    "relay": ("应急办通报", "relayed by the Emergency Office"),
+    "notice": ("通报结束", "notified of the end"),
+})
+RELAY_BASIS = Reason("end.office_relays", "Plan §4.3.2", "应急办通报相关省（区、市）和部门",
+                     "the Emergency Office notifies the other provinces and departments")
+
+
+def relays_end(level: ResponseLevel | str) -> bool:
+    """Whether the Emergency Office, told of the end, relays it to the provinces and
+    departments concerned: Level II (Plan §4.3.2). Level I it notifies them itself (§4.3.1)."""
+    return ResponseLevel(level) == ResponseLevel.II
+
+
+def relay_to(*, office: int, activator: int, taking_part: Iterable[int],
+             supporting: Iterable[int], regulators: Iterable[int]) -> list[int]:
+    """The provinces and departments the Office tells of a Level II end (Plan §4.3.2, reading
+    in the module docstring): those that took part, gave or asked for support, and the
+    incident's province office and sector regulators; not the Office nor the activator. In that
+    order, each once."""
+    return [b for b in dict.fromkeys([*taking_part, *supporting, *regulators])
+            if b not in (office, activator)]
 
 
 def may_propose_end(actor: Actor, level: ResponseLevel | str,

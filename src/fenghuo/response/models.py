@@ -64,7 +64,10 @@ class ResponseEvent(Base):
 
 
 class HeadquartersMember(Base):
-    """A named member of a response's headquarters (指挥部, Plan §4.2.1; City §3.3.3)."""
+    """A named member of a response's headquarters (指挥部, Plan §4.2.1), or of the city's
+    headquarters or field command set up inside it (City §3.3.3–3.3.4): ``command_body_id``
+    names that body; it is null for the response's own (Level I) headquarters, whose members
+    approve the end (Plan §4.3.1)."""
 
     __tablename__ = "headquarters_members"
     id: Mapped[int] = mapped_column(ID, primary_key=True)
@@ -74,6 +77,7 @@ class HeadquartersMember(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    command_body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"), index=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -92,6 +96,25 @@ class ResponseBody(Base):
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ResponseNotice(Base):
+    """A body told that a response ended, and by whom (Plan §4.3): ``report`` the activator's
+    report to the Emergency Office and ``relay`` the Office's notice of it to the provinces and
+    departments concerned (Level II, §4.3.2); ``notice`` the Office's notice of a Level I end
+    (§4.3.1). ``messages`` counts what the outbox took for the body's first contacts (0: none
+    could be reached)."""
+
+    __tablename__ = "response_notices"
+    __table_args__ = (UniqueConstraint("response_id", "body_id", "kind"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"),
+                                             index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    sent_by_body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    messages: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DutyShift(Base):

@@ -28,10 +28,19 @@ Readings and decisions where the documents are silent (each refusal names its ru
   where it happened (``activate.national_office``), the Emergency Office is told (Plan §4.2.2(2)).
 * **A department** acts for its own sector only (Plan §2.3): an incident naming no sector, or
   another one, is refused (``activate.not_sector``).
+* **Content security is out of scope** (Plan §1.3: 有关信息内容安全事件的应对，另行制定专项
+  预案): an incident of annex 1 category 4 (信息内容安全事件) is recorded and routed like any
+  other, but no Level I–IV response of this Plan is activated for it (``activate.special_plan``);
+  it is handled under the special plan.
 * **City level** (City §3.3.3–3.3.4): the city does not decide Levels I and II, but within such
-  a response its coordination group becomes the municipal headquarters (City §3.3.3 says "when
-  necessary"; the system plans one for every major or especially major incident) and the county
-  where it happened sets up a field command under it.
+  a response that covers the city (the incident happened in it) its coordination group becomes
+  the municipal headquarters and a field command is set up under it. City §3.3.3 says "when
+  necessary": the activation lists both as what it sets in motion, and the city sets them up by
+  its own action (:func:`may_set_up_command`): the city's office converts the coordination group
+  into the headquarters; the field command is set up by the county where it happened (its
+  office) or by the city's office (City §3.3.4 "市网络安全办也可组织…成立现场指挥部"), only once
+  the headquarters exists ("在应急指挥部统一领导下"). Both take part in the response: their named
+  members keep their duty rosters and report progress for them on the response's cadence.
 * **Progress cadences** are a project rule (the Plan says only "及时"): Level I every 2 hours,
   Level II every 4, III every 12, IV every 24; a response may set its own.
 * **Support** may be asked by any office or department in the response, whatever the level: the
@@ -164,10 +173,18 @@ class Subject:
     jurisdiction_path: str
     sector: str | None
     grade: Grade
+    #: the annex 1 category code (``rules/taxonomy.yaml``), e.g. ``network-attack``
+    category: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "grade", Grade(self.grade))
         _check_path(self.jurisdiction_path)
+
+
+def covers_city(jurisdiction_path: str) -> bool:
+    """Whether an incident at ``jurisdiction_path`` happened in a city: the city itself or one
+    of its counties (City §3)."""
+    return len(path_ids(jurisdiction_path)) > LEVEL_ORDER.index(JurisdictionLevel.CITY)
 
 
 # --- activation (Plan §4.2.1–4.2.3) -----------------------------------------------------------
@@ -251,12 +268,26 @@ def _actor_refusals(actor: Actor, level: ResponseLevel, subject: Subject) -> lis
     return refusals
 
 
+#: annex 1 categories whose response has its own special plan (Plan §1.3); the code is the
+#: taxonomy's (``rules/taxonomy.yaml``, category 4 信息内容安全事件)
+SPECIAL_PLAN_CATEGORIES = frozenset({"information-content-security"})
+SPECIAL_PLAN = Reason(
+    "activate.special_plan", "Plan §1.3",
+    "信息内容安全事件的应对另行制定专项预案，不启动本预案的Ⅰ—Ⅳ级应急响应；请按信息内容安全事件"
+    "专项预案处置",
+    "an information content security incident is handled under its own special plan, not by a "
+    "Level I–IV response of this Plan; follow the special plan for content security incidents")
+
+
 def may_activate(actor: Actor, level: ResponseLevel | str, subject: Subject) -> Decision:
     """Whether ``actor`` may activate a ``level`` response to the incident ``subject``
     (Plan §4.2.1–4.2.3). Returns every rule that refuses; a body that may activate nothing at
     all gets that reason (with a level mismatch, if any). When allowed, ``basis`` is the clause
-    that grants it."""
+    that grants it. A content security incident is refused by Plan §1.3 alone, whoever asks:
+    it has its own special plan."""
     level = ResponseLevel(level)
+    if subject.category in SPECIAL_PLAN_CATEGORIES:
+        return decide([SPECIAL_PLAN])
     refusals = _actor_refusals(actor, level, subject) + _mismatch(level, subject.grade)
     return decide(refusals, ACTIVATION_BASIS[level])
 
@@ -346,20 +377,104 @@ _CITY_EFFECTS = (
 
 def needs_headquarters(level: ResponseLevel | str, *, city_level: bool = False) -> bool:
     """Level I always (Plan §4.2.1); at city level also Level II, a major incident (City
-    §3.3.3); never Levels III and IV."""
+    §3.3.3); never Levels III and IV. The response's own headquarters (named at activation) is
+    the Level I one; the city's is set up inside the response (:func:`may_set_up_command`)."""
     level = ResponseLevel(level)
     return level == ResponseLevel.I or (city_level and level == ResponseLevel.II)
 
 
 def activation_effects(level: ResponseLevel | str, *, city_level: bool = False) -> list[Effect]:
-    """What a ``level`` response sets in motion (Plan §4.2.1–4.2.3); with ``city_level``, the
-    city's own bodies for Levels I and II follow (City §3.3.3–3.3.4)."""
+    """What a ``level`` response sets in motion (Plan §4.2.1–4.2.3); with ``city_level`` (the
+    incident happened in a city, :func:`covers_city`), the city's own bodies for Levels I and
+    II follow (City §3.3.3–3.3.4)."""
     level = ResponseLevel(level)
     effects = list({ResponseLevel.I: _LEVEL_I_EFFECTS, ResponseLevel.II: _LEVEL_II_EFFECTS}
                    .get(level, _LEVEL_III_IV_EFFECTS))
     if city_level and needs_headquarters(level, city_level=True):
         effects += _CITY_EFFECTS
     return effects
+
+
+# --- the city's headquarters and field command (City §3.3.3–3.3.4) ----------------------------
+
+#: the bodies a city sets up inside a Level I or II response, with the role each takes in it
+COMMAND_ROLES: Mapping[BodyKind, str] = MappingProxyType({
+    BodyKind.HEADQUARTERS: "city_headquarters", BodyKind.FIELD_COMMAND: "field_command"})
+_COMMAND_EFFECT = {BodyKind.HEADQUARTERS: _CITY_EFFECTS[0],
+                   BodyKind.FIELD_COMMAND: _CITY_EFFECTS[1]}
+#: who sets each up: the city's office (City §3.3.2–3.3.3); the county where it happened, or
+#: the city's office (City §3.3.4)
+_COMMAND_SETTERS: Mapping[BodyKind, frozenset[JurisdictionLevel]] = MappingProxyType({
+    BodyKind.HEADQUARTERS: frozenset({JurisdictionLevel.CITY}),
+    BodyKind.FIELD_COMMAND: frozenset({JurisdictionLevel.CITY, JurisdictionLevel.COUNTY}),
+})
+_COMMAND_SETTER_REASONS = {
+    BodyKind.HEADQUARTERS: Reason(
+        "command.not_city_office", "City §3.3.2–3.3.3",
+        "市应急处置指挥部由市网络安全协调小组转成，由其办公室（市网络安全办）组织",
+        "the municipal emergency headquarters is the city coordination group converted; its "
+        "office (the city network security office) sets it up"),
+    BodyKind.FIELD_COMMAND: Reason(
+        "command.not_county_or_city_office", "City §3.3.4",
+        "现场指挥部由事发地县（市、区）政府或市网络安全办组织成立",
+        "a field command is set up by the county government where it happened or by the city "
+        "network security office"),
+}
+
+
+def command_basis(kind: BodyKind | str) -> Reason:
+    """The clause that sets up a city headquarters or field command (City §3.3.3, §3.3.4)."""
+    effect = _COMMAND_EFFECT[BodyKind(kind)]
+    return Reason(effect.code, effect.source, effect.text_zh, effect.text_en)
+
+
+def may_set_up_command(actor: Actor, kind: BodyKind | str, level: ResponseLevel | str,
+                       jurisdiction_path: str, *, headquarters_set_up: bool) -> Decision:
+    """Whether ``actor`` may set up the city's headquarters or a field command (``kind``) in a
+    ``level`` response to an incident at ``jurisdiction_path`` (City §3.3.3–3.3.4): Levels I
+    and II only; by an office of the city (for the field command, also of the county) where it
+    happened; a field command only under the headquarters. Every refusing rule is returned."""
+    kind, level = BodyKind(kind), ResponseLevel(level)
+    if kind not in COMMAND_ROLES:
+        raise ValueError(f"not a command a city sets up: {kind.value}")
+    refusals = []
+    if not needs_headquarters(level, city_level=True):
+        refusals.append(Reason(
+            "command.level", "City §3.3.3; Plan §4.2.3",
+            f"只有发生重大、特别重大网络安全事件（Ⅰ级、Ⅱ级响应）时才成立市应急处置指挥部和现场"
+            f"指挥部；{level.label_zh}按本地区、本部门预案进行",
+            f"the city's headquarters and field command are set up for a major or especially "
+            f"major incident (a Level I or II response) only; a {level.label_en} runs under the "
+            f"region's or department's own plan"))
+    if actor.kind != BodyKind.OFFICE or actor.level not in _COMMAND_SETTERS[kind]:
+        refusals.append(_COMMAND_SETTER_REASONS[kind])
+    elif not (covers_city(jurisdiction_path) and actor.contains(jurisdiction_path)):
+        refusals.append(Reason(
+            "command.outside_city", "City §3.3.3–3.3.4",
+            "事件不是在本市（县）辖区内发生的，本机构不能为该响应成立指挥部",
+            "the incident did not happen in the body's own city or county, so it sets up no "
+            "command for this response"))
+    if kind == BodyKind.FIELD_COMMAND and not headquarters_set_up:
+        refusals.append(Reason(
+            "command.needs_headquarters", "City §3.3.4",
+            "现场指挥部在应急指挥部统一领导下负责现场应急处置：请先成立市应急处置指挥部",
+            "a field command works under the emergency headquarters: set up the city's "
+            "headquarters first"))
+    return decide(refusals, command_basis(kind))
+
+
+_COMMAND_MEMBER = Reason("command.member", "City §3.3.3–3.3.4",
+                         "指挥部成员以指挥部名义值班、报告事态发展和处置进展",
+                         "a member keeps the command's duty roster and reports its developments "
+                         "and progress")
+
+
+def may_act_for_command(member: bool) -> Decision:
+    """A named member of a city headquarters or field command keeps its duty roster and files
+    its progress reports (City §3.3.3–3.3.4; Plan §4.2.1 ¶3); nobody else acts for it."""
+    return decide([] if member else [Reason(
+        "command.not_member", "City §3.3.3–3.3.4", "您不是该指挥部的成员，不能以其名义值班或报告",
+        "you are not a member of that command, so you do not act for it")], _COMMAND_MEMBER)
 
 
 # --- progress reports (Plan §4.2.1 ¶3, §4.2.2(2)) ---------------------------------------------
@@ -375,9 +490,10 @@ PROGRESS_LABELS: Mapping[ProgressState, tuple[str, str]] = MappingProxyType({
     ProgressState.OVERDUE: ("逾期未报", "overdue"),
 })
 
-#: the participants that report progress: the body that activated the response and the
-#: provinces it put into an emergency state (Plan §4.2.1 ¶3, §4.2.2(2))
-REPORTING_ROLES: tuple[str, ...] = ("activator", "emergency_state")
+#: the participants that report progress: the body that activated the response, the
+#: provinces it put into an emergency state (Plan §4.2.1 ¶3, §4.2.2(2)), and the city's
+#: headquarters and field command (City §3.3.3–3.3.4)
+REPORTING_ROLES: tuple[str, ...] = ("activator", "emergency_state", *COMMAND_ROLES.values())
 
 _PARTICIPANT = Reason("progress.in_response", "Plan §4.2.1 ¶3; §4.2.2(2)",
                      "本机构参与该应急响应，报告事态发展和处置进展",
@@ -526,9 +642,12 @@ RESPONSE_STATE_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "active": ("响应中", "active"), "end_proposed": ("已建议结束", "end proposed"),
     "ended": ("已结束", "ended")})
 #: how a body takes part (Plan §4.2.1–4.2.2): it activated the response, commands it (the
-#: Emergency Office at Level I), is in emergency state, or is informed (Level II)
+#: Emergency Office at Level I), is in emergency state, or is informed (Level II); the city's
+#: headquarters and field command set up inside it (City §3.3.3–3.3.4)
 PARTICIPANT_ROLE_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "activator": ("启动响应", "activated the response"),
     "command": ("指挥协调（应急办）", "command (Emergency Office)"),
     "emergency_state": ("进入应急状态", "in emergency state"),
-    "informed": ("知悉", "informed")})
+    "informed": ("知悉", "informed"),
+    "city_headquarters": ("市应急处置指挥部", "municipal emergency headquarters"),
+    "field_command": ("现场指挥部", "field command")})

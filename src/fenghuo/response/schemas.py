@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,10 +31,32 @@ class ActivateIn(BaseModel):
     progress_every_minutes: int | None = Field(default=None, ge=15, le=7 * 24 * 60)
 
 
+def _command_field() -> Any:
+    """A city headquarters or field command the caller is a member of, to act for (City
+    §3.3.3–3.3.4)."""
+    return Field(default=None, max_length=80, description=(
+        "Key of a city headquarters or field command you are a member of, to act for it "
+        "instead of your own body (City §3.3.3–3.3.4)"))
+
+
+class CommandIn(BaseModel):
+    """Set up the city's headquarters or a field command inside a Level I or II response (City
+    §3.3.3–3.3.4)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str = Field(pattern="^(headquarters|field_command)$",
+                      description="headquarters (the city office) or field_command (the county "
+                                  "where it happened, or the city office)")
+    members: list[MemberIn] = Field(min_length=1, max_length=100,
+                                    description="Named members; those with a username keep its "
+                                                "duty roster and report its progress")
+
+
 class ProgressIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     developments: str = Field(min_length=1, max_length=20000)
     progress: str = Field(min_length=1, max_length=20000)
+    command: str | None = _command_field()
 
 
 class SupportIn(BaseModel):
@@ -61,6 +84,7 @@ class ShiftIn(BaseModel):
     starts_at: Timestamp
     ends_at: Timestamp
     handover_note: str = Field(default="", max_length=20000)
+    command: str | None = _command_field()
 
 
 class SectionsIn(BaseModel):
@@ -76,7 +100,22 @@ class MemberOut(BaseModel):
     title: str
     body: str | None
     username: str | None
+    #: the city headquarters or field command the member belongs to; None: the response's own
+    command: str | None = None
     added_at: datetime
+
+
+class EndNoticeOut(BaseModel):
+    """A body told of the end, by whom and how (Plan §4.3; ``ending.NOTICE_KIND_LABELS``)."""
+
+    body: str
+    body_name_zh: str
+    body_name_en: str
+    kind: str
+    sent_by: str
+    at: datetime
+    #: messages the outbox took for the body's first contacts (0: no contact to reach)
+    messages: int
 
 
 class ParticipantOut(BaseModel):
@@ -157,6 +196,7 @@ class ResponseOut(ResponseSummary):
     end_approved_by: str | None
     end_approved_at: datetime | None
     end_reason: str | None
+    end_notices: list[EndNoticeOut]
     investigation: InvestigationOut | None
     timeline: list[EventOut]
 

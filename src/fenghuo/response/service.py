@@ -1,6 +1,8 @@
 """Use cases of emergency response (Plan §4.2–§4.3) and investigation (Plan §5): activate a
-level with its headquarters and participants, report progress, request and coordinate
-support, end by the level's rule, and write the 30-day investigation report.
+level with its headquarters and participants, set up the city's headquarters and field command
+inside it (City §3.3.3–3.3.4), report progress, request and coordinate support, end by the
+level's rule (telling whom it names, and recording who was told), and write the 30-day
+investigation report.
 
 Every decision comes from the pure modules of this package (rules, ending, investigation); a
 refusal names each rule that refused, and nothing is stored.
@@ -24,6 +26,7 @@ from fenghuo.common.errors import (
     ValidationFailed,
 )
 from fenghuo.common.pagination import Page, PageParams, fetch_page
+from fenghuo.common.reasons import Decision
 from fenghuo.common.refs import new_ref
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
@@ -34,8 +37,18 @@ from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify import outbox
 from fenghuo.notify.compose import Notice, Words, compose
 from fenghuo.org import directory
-from fenghuo.org.models import Body, BodySector, Expert, User
-from fenghuo.org.rules import BodyFunction, BodyKind, Permission, contact_tier, path_ids
+from fenghuo.org.bodies import put_body
+from fenghuo.org.models import Body, BodySector, Expert, Jurisdiction, User
+from fenghuo.org.rules import (
+    LEVEL_ORDER,
+    BodyFunction,
+    BodyKind,
+    JurisdictionLevel,
+    Permission,
+    contact_tier,
+    path_ids,
+)
+from fenghuo.org.schemas import BodyIn
 from fenghuo.org.service import emergency_office, require, visible_body
 from fenghuo.response import ending, investigation, rules
 from fenghuo.response.models import (
@@ -46,13 +59,16 @@ from fenghuo.response.models import (
     Response,
     ResponseBody,
     ResponseEvent,
+    ResponseNotice,
     SupportDispatch,
     SupportRequest,
 )
 from fenghuo.response.schemas import (
     ActivateIn,
+    CommandIn,
     DispatchIn,
     EndIn,
+    MemberIn,
     ProgressIn,
     ResponseOut,
     ResponseSummary,
@@ -62,6 +78,7 @@ from fenghuo.response.schemas import (
     SupportIn,
 )
 from fenghuo.response.views import (
+    member_of,
     response_out,
     summary_out,
     visible_response,
@@ -74,6 +91,12 @@ def actor_of(s: Session, body_id: int) -> rules.Actor:
     return rules.Actor(body.id, BodyKind(body.kind), body.jurisdiction.path,
                        frozenset(body.sector_codes),
                        BodyFunction(body.function) if body.function else None)
+
+
+def subject_of(incident: Incident) -> rules.Subject:
+    """What the response rules know of an incident: where, its sector, grade and category."""
+    return rules.Subject(incident.jurisdiction_path, incident.sector_code, incident.grade,
+                         incident.category)
 
 
 def _event(s: Session, r: Response, now: datetime, kind: str, actor: str,
@@ -103,12 +126,19 @@ _EVENTS = {
     "response.end_proposed": (Words("建议结束", "END PROPOSED"),
                               Words("审议是否批准结束响应", "decide whether the response ends")),
     "response.ended": (Words("结束", "ENDED"), Words("停止应急响应措施", "end the measures")),
+    "response.end_relayed": (Words("结束（应急办通报）", "ENDED (EMERGENCY OFFICE NOTICE)"),
+                             Words("据此调整防范措施，停止相应应急措施",
+                                   "adjust your prevention and stand down your measures")),
+    "response.command_set_up": (Words("成立指挥部", "COMMAND SET UP"),
+                                Words("按指挥部部署参加现场应急处置",
+                                      "take part in the response as the command directs")),
 }
 
 
 def _notify(s: Session, r: Response, incident: Incident, body_ids: list[int], now: datetime,
-            event: str, note: str) -> None:
-    """Tell the bodies' first contacts, in words and Chinese first (issue 16 item 7)."""
+            event: str, note: str) -> dict[int, int]:
+    """Tell the bodies' first contacts, in words and Chinese first (issue 16 item 7); returns
+    how many messages each body was sent (0: no contact to reach)."""
     level = rules.ResponseLevel(r.level)
     tag, asked = _EVENTS[event]
     grade = GRADE_LABELS[Grade(incident.grade)]
@@ -122,12 +152,14 @@ def _notify(s: Session, r: Response, incident: Incident, body_ids: list[int], no
     payload = {"event": event, "ref": r.ref, "incident": incident.ref, "level": r.level,
                "state": r.state}
     contacts = directory.current(s).contacts
+    first = {body_id: contact_tier(contacts.get(body_id, ()), 0)
+             for body_id in dict.fromkeys(body_ids)}
     outbox.enqueue(s, now=now, messages=[
         outbox.Message(c, subject, text, payload,
                        incident_id=incident.id, priority=0 if level == rules.ResponseLevel.I
                        else 20)
-        for body_id in dict.fromkeys(body_ids)
-        for c in contact_tier(contacts.get(body_id, ()), 0)])
+        for tier in first.values() for c in tier])
+    return {body_id: len(tier) for body_id, tier in first.items()}
 
 
 # --- activation (Plan §4.2) -------------------------------------------------------------------
@@ -149,17 +181,16 @@ def _activate(uow: UnitOfWork, now: datetime, principal: Principal, data: Activa
         incident = visible_incident(s, principal.scope, data.incident)
         actor = actor_of(s, principal.body_id)
         level = rules.ResponseLevel(data.level)
-        subject = rules.Subject(incident.jurisdiction_path, incident.sector_code, incident.grade)
+        subject = subject_of(incident)
         decision = rules.may_activate(actor, level, subject)
         decision.enforce()
         if s.scalar(select(Response.id).where(Response.incident_id == incident.id,
                                               Response.running.is_(True))):
             raise Conflict(f"incident {incident.ref} already has a response running")
-        city = actor.level.value == "city"
-        if rules.needs_headquarters(level, city_level=city) and not data.headquarters:
+        if rules.needs_headquarters(level) and not data.headquarters:
             raise ValidationFailed([FieldError(
-                "headquarters", "a Level I response (and a city's response to a major incident) "
-                "sets up a headquarters with named members", source="Plan §4.2.1; City §3.3.3")])
+                "headquarters", "a Level I response sets up a headquarters with named members "
+                "(a city's own is set up inside the response)", source="Plan §4.2.1")])
         r = Response(
             ref=new_ref("ER", now), incident_id=incident.id, level=level.value, state="active",
             running=True,
@@ -169,9 +200,10 @@ def _activate(uow: UnitOfWork, now: datetime, principal: Principal, data: Activa
                 rules.DEFAULT_CADENCE[level].total_seconds() // 60), created_at=now)
         s.add(r)
         s.flush()
-        _add_members(s, r, data, now)
+        _add_members(s, r, data.headquarters, now, "headquarters")
         joined = _join_participants(s, r, actor, level, subject, now)
-        effects = rules.activation_effects(level, city_level=city)
+        effects = rules.activation_effects(level,
+                                           city_level=rules.covers_city(subject.jurisdiction_path))
         _event(s, r, now, "activated", principal.username, {
             "activation": [decision.basis.as_dict()], "effects": [e.as_dict() for e in effects]})
         _notify(s, r, incident, joined, now, "response.activated",
@@ -181,16 +213,23 @@ def _activate(uow: UnitOfWork, now: datetime, principal: Principal, data: Activa
         return response_out(s, r, now)
 
 
-def _add_members(s: Session, r: Response, data: ActivateIn, now: datetime) -> None:
-    for m in data.headquarters:
+def _add_members(s: Session, r: Response, members: list[MemberIn], now: datetime, field: str,
+                 command_body_id: int | None = None) -> list[int]:
+    """Named members of the response's headquarters, or of the city's command
+    ``command_body_id``; returns the ids of the bodies they name."""
+    bodies = []
+    for m in members:
         body = s.scalar(select(Body).where(Body.key == m.body)) if m.body else None
         user = s.scalar(select(User).where(User.username == m.username)) if m.username else None
         if (m.body and body is None) or (m.username and user is None):
-            raise ValidationFailed([FieldError("headquarters", f"unknown body or user in "
+            raise ValidationFailed([FieldError(field, f"unknown body or user in "
                                                f"member {m.name!r}")])
         s.add(HeadquartersMember(response_id=r.id, name=m.name, title=m.title,
                                  body_id=body.id if body else None,
-                                 user_id=user.id if user else None, added_at=now))
+                                 user_id=user.id if user else None,
+                                 command_body_id=command_body_id, added_at=now))
+        bodies += [body.id] if body else []
+    return bodies
 
 
 def _join_participants(s: Session, r: Response, actor: rules.Actor, level: rules.ResponseLevel,
@@ -204,13 +243,7 @@ def _join_participants(s: Session, r: Response, actor: rules.Actor, level: rules
     office = _emergency_office(s)
     if level == rules.ResponseLevel.I:
         members.setdefault(office, ("command", True))
-        province_offices = (Body.kind == BodyKind.OFFICE.value) & (
-            Body.jurisdiction_id == (chain[1] if len(chain) > 1 else -1))
-        sector_departments = (Body.kind == BodyKind.DEPARTMENT.value) & (
-            Body.jurisdiction_id == chain[0]) & Body.id.in_(select(BodySector.body_id).where(
-                BodySector.sector_code == subject.sector))
-        for body_id in s.scalars(select(Body.id).where(
-                Body.active.is_(True), province_offices | sector_departments)):
+        for body_id in _province_office_and_regulators(s, chain, subject.sector, chain[:1]):
             members.setdefault(body_id, ("emergency_state", True))
     elif level == rules.ResponseLevel.II:
         members.setdefault(office, ("informed", False))
@@ -218,6 +251,119 @@ def _join_participants(s: Session, r: Response, actor: rules.Actor, level: rules
         s.add(ResponseBody(response_id=r.id, body_id=body_id, role=role, duty_24h=on_duty,
                            joined_at=now))
     return list(members)
+
+
+def _province_office_and_regulators(s: Session, chain: list[int], sector: str | None,
+                                    department_levels: list[int]) -> list[int]:
+    """The active office of the incident's province (``chain``: its jurisdiction path's ids)
+    and the departments regulating its sector in the jurisdictions ``department_levels``."""
+    province_offices = (Body.kind == BodyKind.OFFICE.value) & (
+        Body.jurisdiction_id == (chain[1] if len(chain) > 1 else -1))
+    sector_departments = (Body.kind == BodyKind.DEPARTMENT.value) & (
+        Body.jurisdiction_id.in_(department_levels)) & Body.id.in_(
+            select(BodySector.body_id).where(BodySector.sector_code == sector))
+    return list(s.scalars(select(Body.id).where(
+        Body.active.is_(True), province_offices | sector_departments).order_by(Body.id)))
+
+
+# --- the city's headquarters and field command (City §3.3.3–3.3.4) ----------------------------
+
+
+def _commands(s: Session, r: Response) -> dict[BodyKind, Body]:
+    """The city's headquarters and field command set up in the response, by kind."""
+    found = s.scalars(select(Body).join(ResponseBody, ResponseBody.body_id == Body.id).where(
+        ResponseBody.response_id == r.id,
+        ResponseBody.role.in_(rules.COMMAND_ROLES.values()))).all()
+    return {BodyKind(b.kind): b for b in found}
+
+
+def may_set_up(s: Session, principal: Principal, r: Response, kind: BodyKind) -> Decision:
+    """``rules.may_set_up_command`` with the response's facts (the console asks the same)."""
+    return rules.may_set_up_command(actor_of(s, principal.body_id), kind, r.level,
+                                    r.jurisdiction_path,
+                                    headquarters_set_up=BodyKind.HEADQUARTERS in _commands(s, r))
+
+
+def set_up_command(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
+                   data: CommandIn) -> ResponseOut:
+    """The city's office converts its coordination group into the city's emergency
+    headquarters (City §3.3.3), or the county where it happened (or the city's office) sets up
+    a field command under it (§3.3.4), inside a running Level I or II response: a body of that
+    kind that takes part in the response, with named members who keep its duty roster and
+    report its progress. One of each per response; refusals name the rule."""
+    require(principal, Permission.RESPONSE_COMMAND)
+    try:
+        return _set_up_command(uow, clock.now(), principal, ref, data)
+    except IntegrityError as exc:  # a concurrent set-up of the same kind won (the body's key)
+        raise Conflict(f"the response already has its {data.kind}") from exc
+
+
+def _set_up_command(uow: UnitOfWork, now: datetime, principal: Principal, ref: str,
+                    data: CommandIn) -> ResponseOut:
+    kind = BodyKind(data.kind)
+    with uow() as s:
+        r = _active(s, principal, ref)
+        may_set_up(s, principal, r, kind).enforce()
+        commands = _commands(s, r)
+        if kind in commands:
+            raise Conflict(f"the response already has its {kind.value}: {commands[kind].key}")
+        body = _command_body(s, principal, r, kind, commands, now)
+        role = rules.COMMAND_ROLES[kind]
+        s.add(ResponseBody(response_id=r.id, body_id=body.id, role=role, duty_24h=True,
+                           joined_at=now))
+        named = _add_members(s, r, data.members, now, "members", command_body_id=body.id)
+        basis = rules.command_basis(kind)
+        _event(s, r, now, role, principal.username,
+               {"body": body.key, "parent": body.parent_body.key, "basis": basis.as_dict()})
+        _notify(s, r, s.get(Incident, r.incident_id), [r.activated_by_body_id, *named], now,
+                "response.command_set_up", f"{body.name_zh} / {body.name_en}: "
+                f"{basis.text_zh} / {basis.text_en}")
+        _audit(s, principal, r, f"response.{role}", now,
+               {"body": body.key, "parent": body.parent_body.key, "members": len(data.members)})
+        return response_out(s, r, now)
+
+
+def _command_body(s: Session, principal: Principal, r: Response, kind: BodyKind,
+                  commands: dict[BodyKind, Body], now: datetime) -> Body:
+    """The new body: the headquarters in the city, under the coordination group it was
+    converted from (else the office that set it up; City §3.3.3); the field command where it
+    happened, under the headquarters (City §3.3.4)."""
+    chain = path_ids(r.jurisdiction_path)
+    if kind == BodyKind.HEADQUARTERS:
+        place = s.get(Jurisdiction, chain[LEVEL_ORDER.index(JurisdictionLevel.CITY)])
+        parent = s.scalar(select(Body).where(
+            Body.jurisdiction_id == place.id, Body.kind == BodyKind.LEADING_GROUP.value,
+            Body.active.is_(True)).order_by(Body.id)) or s.get(Body, principal.body_id)
+        zh, en, key = "网络安全事件应急处置指挥部", "Network Security Incident Emergency " \
+            "Headquarters", "hq"
+    else:
+        place, parent = s.get(Jurisdiction, chain[-1]), commands[BodyKind.HEADQUARTERS]
+        zh, en, key = "网络安全事件现场指挥部", "Network Security Incident Field Command", "fc"
+    body, _ = put_body(s, principal=principal, now=now, data=BodyIn(
+        key=f"{key}.{r.ref.lower()}", kind=kind, jurisdiction=place.code,
+        name_zh=f"{place.name_zh}{zh}（{r.ref}）", name_en=f"{place.name_en} {en} ({r.ref})",
+        notes=f"{rules.command_basis(kind).source}; response {r.ref}"))
+    body.parent_body = parent  # the headquarters may lie outside a county's scope
+    s.flush()
+    return body
+
+
+def _acting_body(s: Session, principal: Principal, command: str | None) -> int:
+    """The caller's own body, or the city headquarters or field command ``command`` it is a
+    named member of (City §3.3.3–3.3.4), whose roster it keeps and whose progress it reports."""
+    if command is None:
+        return principal.body_id
+    found = s.execute(select(Body.id, ResponseBody.response_id).join(
+        ResponseBody, ResponseBody.body_id == Body.id).where(
+        Body.key == command, Body.active.is_(True),
+        ResponseBody.role.in_(rules.COMMAND_ROLES.values()))).first()
+    if found is None:  # none such, or it stood down when its response ended
+        raise ValidationFailed([FieldError("command", f"no city headquarters or field command "
+                                           f"{command!r} in a running response",
+                                           source="City §3.3.3–3.3.4")])
+    body_id, response_id = found
+    rules.may_act_for_command(member_of(s, response_id, principal.user_id, body_id)).enforce()
+    return body_id
 
 
 # --- progress and support (Plan §4.2.1–4.2.2) -------------------------------------------------
@@ -236,7 +382,7 @@ def report_progress(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref:
     now = clock.now()
     with uow() as s:
         r = _active(s, principal, ref)
-        p = _participant(s, r, principal.body_id)
+        p = _participant(s, r, _acting_body(s, principal, data.command))
         s.add(ProgressReport(response_id=r.id, body_id=p.body_id, reported_by=principal.username,
                              at=now, developments=data.developments, progress=data.progress))
         p.last_progress_at, p.flagged_at = now, None
@@ -352,7 +498,8 @@ def propose_end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
         r.state, r.end_proposed_by, r.end_proposed_at, r.end_reason = (
             "end_proposed", principal.username, now, data.reason)
         members = [b for b in s.scalars(select(HeadquartersMember.body_id).where(
-            HeadquartersMember.response_id == r.id)) if b]
+            HeadquartersMember.response_id == r.id,
+            HeadquartersMember.command_body_id.is_(None))) if b]
         _notify(s, r, s.get(Incident, r.incident_id), [r.activated_by_body_id, *members], now,
                 "response.end_proposed", f"Ending proposed, approval awaited / 建议结束，待指挥部"
                 f"批准: {data.reason}")
@@ -369,10 +516,7 @@ def approve_end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
     now = clock.now()
     with uow() as s:
         r = _active(s, principal, ref)
-        member = s.scalar(select(HeadquartersMember.id).where(
-            HeadquartersMember.response_id == r.id,
-            HeadquartersMember.user_id == principal.user_id)) is not None
-        ending.may_approve_end(member, r.level).enforce()
+        ending.may_approve_end(member_of(s, r.id, principal.user_id), r.level).enforce()
         office = _emergency_office(s)
         ending.may_end(actor_of(s, office), r.level, r.activated_by_body_id,
                                       proposed=r.state == "end_proposed", approved=True).enforce()
@@ -398,18 +542,71 @@ def end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: 
 
 
 def _finish(s: Session, principal: Principal, r: Response, now: datetime) -> ResponseOut:
-    """Ended: the bodies the level's rule names are notified and the investigation report
-    falls due 30 days later (Plan §4.3, §5)."""
+    """Ended: the bodies the level's rule names are notified, and for Level II the Emergency
+    Office relays the end to the provinces and departments concerned, each recorded (Plan
+    §4.3); the city's commands stand down; the investigation report falls due 30 days later
+    (Plan §5)."""
     level = rules.ResponseLevel(r.level)
     r.state, r.ended_at, r.running = "ended", now, None
     incident = s.get(Incident, r.incident_id)
     _open_investigation(s, r, incident, now)
-    _notify(s, r, incident, _to_notify(s, r, level), now, "response.ended",
-            f"The response has ended / 应急响应结束: {r.end_reason or ''}")
+    told = _to_notify(s, r, level)
+    kind = "report" if ending.NOTIFY_EMERGENCY_OFFICE in ending.notify_on_end(level) else "notice"
+    _record_notices(s, r, kind, r.activated_by_body_id if kind == "report"
+                    else _emergency_office(s), now, _notify(
+                        s, r, incident, told, now, "response.ended",
+                        f"The response has ended / 应急响应结束: {r.end_reason or ''}"))
+    relayed = _relay_end(s, r, incident, now) if ending.relays_end(level) else []
+    stood_down = _stand_down(s, r, now)
     _event(s, r, now, "ended", principal.username,
-           {"notify": ending.notify_on_end(level), "why": r.end_reason})
-    _audit(s, principal, r, "response.end", now)
+           {"notify": ending.notify_on_end(level), "why": r.end_reason, "relayed": relayed})
+    _audit(s, principal, r, "response.end", now, {"level": r.level, "state": r.state,
+                                                   "relayed": relayed, "stood_down": stood_down})
     return response_out(s, r, now)
+
+
+def _record_notices(s: Session, r: Response, kind: str, sent_by: int, now: datetime,
+                    messages: dict[int, int]) -> None:
+    for body_id, count in messages.items():
+        s.add(ResponseNotice(response_id=r.id, body_id=body_id, kind=kind,
+                             sent_by_body_id=sent_by, at=now, messages=count))
+
+
+def _relay_end(s: Session, r: Response, incident: Incident, now: datetime) -> list[str]:
+    """Level II: the Emergency Office, told of the end, notifies the provinces and departments
+    concerned (Plan §4.3.2; ``ending.relay_to``); returns their keys."""
+    office, chain = _emergency_office(s), path_ids(incident.jurisdiction_path)
+    participants = s.scalars(select(ResponseBody.body_id).where(
+        ResponseBody.response_id == r.id).order_by(ResponseBody.id))
+    members = s.execute(select(HeadquartersMember.body_id, User.body_id).outerjoin(
+        User, User.id == HeadquartersMember.user_id).where(
+        HeadquartersMember.response_id == r.id).order_by(HeadquartersMember.id))
+    requests = select(SupportRequest.id).where(SupportRequest.response_id == r.id)
+    supporting = s.scalars(select(SupportRequest.requesting_body_id).where(
+        SupportRequest.id.in_(requests)).order_by(SupportRequest.id)).all() + s.scalars(
+        select(SupportDispatch.body_id).where(SupportDispatch.request_id.in_(requests),
+                                              SupportDispatch.body_id.is_not(None))
+        .order_by(SupportDispatch.id)).all()
+    to = ending.relay_to(
+        office=office, activator=r.activated_by_body_id,
+        taking_part=[*participants, *(b for pair in members for b in pair if b)],
+        supporting=supporting,
+        regulators=_province_office_and_regulators(s, chain, incident.sector_code, chain[:2]))
+    basis = ending.RELAY_BASIS
+    _record_notices(s, r, "relay", office, now, _notify(
+        s, r, incident, to, now, "response.end_relayed",
+        f"{basis.text_zh}（{basis.source}）：{r.end_reason or ''} / {basis.text_en} "
+        f"({basis.source})"))
+    return list(s.scalars(select(Body.key).where(Body.id.in_(to)).order_by(Body.key)))
+
+
+def _stand_down(s: Session, r: Response, now: datetime) -> list[str]:
+    """The city's headquarters and field command exist only while the response runs (org.rules
+    RESPONSE_BODY_KINDS; City §3.3.3–3.3.4)."""
+    commands = list(_commands(s, r).values())
+    for body in commands:
+        body.active, body.updated_at = False, now
+    return sorted(b.key for b in commands)
 
 
 def _emergency_office(s: Session) -> int:
@@ -516,24 +713,26 @@ def list_responses(uow: UnitOfWork, *, principal: Principal, page: PageParams,
 
 def add_shift(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: ShiftIn
               ) -> ShiftOut:
-    """A shift of the caller's body's duty roster. Several officers may be on duty at once;
-    one officer's shifts do not overlap."""
+    """A shift of the caller's body's duty roster, or of the city headquarters or field command
+    the caller is a member of (``data.command``, City §3.3.3–3.3.4). Several officers may be on
+    duty at once; one officer's shifts do not overlap."""
     require(principal, Permission.RESPONSE_REPORT)
     now = clock.now()
     if data.ends_at <= data.starts_at:
         raise ValidationFailed([FieldError("ends_at", "a shift ends after it starts")])
     with uow() as s:
+        body_id = _acting_body(s, principal, data.command)
         overlap = s.scalar(select(DutyShift.officer).where(
-            DutyShift.body_id == principal.body_id, DutyShift.starts_at < data.ends_at,
+            DutyShift.body_id == body_id, DutyShift.starts_at < data.ends_at,
             DutyShift.ends_at > data.starts_at, DutyShift.officer == data.officer))
         if overlap:
             raise Conflict(f"{data.officer} already has a shift at that time")
-        shift = DutyShift(body_id=principal.body_id, officer=data.officer, contact=data.contact,
+        shift = DutyShift(body_id=body_id, officer=data.officer, contact=data.contact,
                           starts_at=data.starts_at, ends_at=data.ends_at,
                           handover_note=data.handover_note, created_at=now)
         s.add(shift)
         s.flush()
-        body = s.get(Body, principal.body_id)
+        body = s.get(Body, body_id)
         audit.record(s, at=now, actor=audit.Actor.of(principal), action="duty.shift",
                      entity_type="duty", entity_key=f"{body.key}#{shift.id}",
                      scope_path=body.jurisdiction.path,

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from fenghuo.common.clock import Clock
 from fenghuo.common.errors import NotFound
@@ -27,11 +27,13 @@ from fenghuo.response.models import (
     Response,
     ResponseBody,
     ResponseEvent,
+    ResponseNotice,
     SupportDispatch,
     SupportRequest,
 )
 from fenghuo.response.schemas import (
     DispatchOut,
+    EndNoticeOut,
     InvestigationOut,
     MemberOut,
     ParticipantOut,
@@ -60,6 +62,18 @@ def visible_response(s: Session, principal: Principal, ref: str) -> Response:
     if r is None:
         raise NotFound(f"no response {ref!r}")
     return r
+
+
+def member_of(s: Session, response_id: int, user_id: int, command_body_id: int | None = None
+              ) -> bool:
+    """Whether the user is a named member of the response's own headquarters (``command_body_id``
+    None: Plan §4.2.1, whose members approve a Level I end, §4.3.1) or of the city headquarters
+    or field command ``command_body_id`` set up inside it (City §3.3.3–3.3.4)."""
+    where = HeadquartersMember.command_body_id.is_(None) if command_body_id is None \
+        else HeadquartersMember.command_body_id == command_body_id
+    return s.scalar(select(HeadquartersMember.id).where(
+        HeadquartersMember.response_id == response_id, HeadquartersMember.user_id == user_id,
+        where).limit(1)) is not None
 
 
 def on_duty(s: Session, body_id: int, now: datetime) -> list[str]:
@@ -116,6 +130,18 @@ def _investigation(s: Session, r: Response, now: datetime) -> InvestigationOut |
         submitted_at=inv.submitted_at, approved_at=inv.approved_at, approved_by=inv.approved_by)
 
 
+def _end_notices(s: Session, r: Response) -> list[EndNoticeOut]:
+    """Who was told of the end, by whom (Plan §4.3.1–4.3.2)."""
+    sender = aliased(Body)
+    rows = s.execute(select(ResponseNotice, Body, sender.key)
+                     .join(Body, Body.id == ResponseNotice.body_id)
+                     .join(sender, sender.id == ResponseNotice.sent_by_body_id)
+                     .where(ResponseNotice.response_id == r.id).order_by(ResponseNotice.id))
+    return [EndNoticeOut(body=b.key, body_name_zh=b.name_zh, body_name_en=b.name_en,
+                         kind=n.kind, sent_by=by, at=n.at, messages=n.messages)
+            for n, b, by in rows]
+
+
 def summary_out(s: Session, r: Response) -> ResponseSummary:
     level = rules.ResponseLevel(r.level)
     return ResponseSummary(
@@ -129,9 +155,11 @@ def response_out(s: Session, r: Response, now: datetime) -> ResponseOut:
     events = s.scalars(select(ResponseEvent).where(ResponseEvent.response_id == r.id)
                        .order_by(ResponseEvent.id)).all()
     activated = json.loads(next((e.detail for e in events if e.kind == "activated"), "{}"))
-    members = s.execute(select(HeadquartersMember, Body.key, User.username)
+    command = aliased(Body)
+    members = s.execute(select(HeadquartersMember, Body.key, User.username, command.key)
                         .outerjoin(Body, Body.id == HeadquartersMember.body_id)
                         .outerjoin(User, User.id == HeadquartersMember.user_id)
+                        .outerjoin(command, command.id == HeadquartersMember.command_body_id)
                         .where(HeadquartersMember.response_id == r.id)
                         .order_by(HeadquartersMember.id)).all()
     progress = s.execute(select(ProgressReport, Body.key).join(
@@ -143,7 +171,8 @@ def response_out(s: Session, r: Response, now: datetime) -> ResponseOut:
         effects=[ReasonOut(code=x["code"], source=x["source"], text_zh=x["text_zh"],
                            text_en=x["text_en"]) for x in activated.get("effects", [])],
         headquarters=[MemberOut(name=m.name, title=m.title, body=key, username=username,
-                                added_at=m.added_at) for m, key, username in members],
+                                command=command_key, added_at=m.added_at)
+                      for m, key, username, command_key in members],
         participants=_participants(s, r, now),
         progress=[ProgressOut(body=key, reported_by=p.reported_by, at=p.at,
                               developments=p.developments, progress=p.progress)
@@ -151,7 +180,7 @@ def response_out(s: Session, r: Response, now: datetime) -> ResponseOut:
         support=_support(s, r), end_proposed_by=r.end_proposed_by,
         end_proposed_at=r.end_proposed_at, end_approved_by=r.end_approved_by,
         end_approved_at=r.end_approved_at, end_reason=r.end_reason,
-        investigation=_investigation(s, r, now),
+        end_notices=_end_notices(s, r), investigation=_investigation(s, r, now),
         timeline=[EventOut(at=e.at, kind=e.kind, actor=e.actor, detail=json.loads(e.detail))
                   for e in events])
 

@@ -94,6 +94,18 @@ def may_issue(body_kind: str) -> Decision:
                           "only an office or CNCERT (or a branch) issues bulletins")])
 
 
+def scope_words(body_kind: str, jurisdiction_zh: str, jurisdiction_en: str,
+                issuer_zh: str, issuer_en: str) -> dict:
+    """What a bulletin's figures cover, in words. An office's scope is its jurisdiction (管辖
+    范围, Plan §2.2); CNCERT and its branches have none: they work over the public internet of
+    their region (Plan §2.3, §3.2), so their scope is named by the region (全国, 北京市)."""
+    if body_kind == "office":
+        return {"zh": f"{issuer_zh}管辖范围内", "en": f"within the jurisdiction of {issuer_en}"}
+    national = jurisdiction_en.lower() == "national"
+    return {"zh": f"{jurisdiction_zh}范围内",
+            "en": "nationwide" if national else f"in {jurisdiction_en}"}
+
+
 def listable(tlp: Tlp | str) -> bool:
     """Whether an item may be listed individually in a bulletin for its readers (TLP 2.0)."""
     return may_receive(tlp, AUDIENCE).allowed

@@ -36,6 +36,7 @@ from fenghuo.incident.scoping import visible_incidents
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.monitoring import statistics as monitoring_statistics
 from fenghuo.notify import outbox
+from fenghuo.notify.compose import Notice, Words, compose
 from fenghuo.org import directory, scoping
 from fenghuo.org.models import Body, Jurisdiction, Sector
 from fenghuo.org.rules import Permission, contact_tier, path_ids, scope_for
@@ -291,6 +292,8 @@ def assemble(s: Session, *, issuer: Body, kind: Kind | str, period: Week | Month
         "kind": kind.value, "period": str(period), "previous_period": str(previous),
         "title": {"zh": title_zh, "en": title_en},
         "issuer": {"key": issuer.key, "zh": issuer.name_zh, "en": issuer.name_en},
+        "scope": rules.scope_words(issuer.kind, issuer.jurisdiction.name_zh,
+                                   issuer.jurisdiction.name_en, issuer.name_zh, issuer.name_en),
         "days": {"first": period.start.isoformat(),
                  "last": (period.end - timedelta(days=1)).isoformat(),
                  "previous_first": previous.start.isoformat(),
@@ -434,13 +437,38 @@ def generate(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: Bulle
     require(principal, Permission.WARNING_ISSUE)
     period = _period(data.kind, data.period)
     now = clock.now()
-    if period.start >= day_of(now):
+    if period.start > day_of(now):  # today's period runs from its first day
         raise ValidationFailed([FieldError("period", f"{period} has not started yet")])
     with uow() as s:
         issuer = _issuer(s, principal)
         b = _generate(s, issuer=issuer, principal=principal, kind=data.kind, period=period,
                       now=now, timezone=timezone, progress=progress)
         return _out(s, b)
+
+
+def _message(b: Bulletin, data: dict) -> tuple[str, str]:
+    """A bulletin's notification, Chinese first (issue 16 item 7): its title, period and issuer,
+    the headline figures, and where to read it in full."""
+    figures, w, r = data["figures"], data["warnings"], data["responses"]
+    marking = Tlp(b.tlp).marking
+    summary = Words(
+        f"{data['days']['first']} 至 {data['days']['last']}：网络安全事件 "
+        f"{figures['incidents']['count']} 起（上期 {figures['incidents']['previous']} 起），"
+        f"较大及以上 {figures['notable']['count']} 起，发布预警 {w['issued']['count']} 项，"
+        f"解除预警 {w['lifted']['count']} 项，启动应急响应 {r['activated']['count']} 次",
+        f"{data['days']['first']} to {data['days']['last']}: {figures['incidents']['count']} "
+        f"incidents (previously {figures['incidents']['previous']}), "
+        f"{figures['notable']['count']} relatively major or above, {w['issued']['count']} "
+        f"warnings issued, {w['lifted']['count']} lifted, {r['activated']['count']} responses "
+        "activated")
+    return compose(Notice(
+        what=Words(data["title"]["zh"], data["title"]["en"]),
+        tag=Words(f"通报 {marking}", "BULLETIN"), ref=b.ref,
+        unit=Words(data["issuer"]["zh"], data["issuer"]["en"]),
+        asked=Words(f"阅读并按 {marking} 规则使用", f"read it and use it under {marking}"),
+        notes=(summary, Words(f"全文 /api/v1/bulletins/{b.ref}.pdf（HTML：/api/v1/bulletins/"
+                              f"{b.ref}.html）", f"full text /api/v1/bulletins/{b.ref}.pdf")),
+        link=f"/api/v1/bulletins/{b.ref}.html"))
 
 
 def _visible(scope: Scope) -> Any:
@@ -522,30 +550,16 @@ def _send(s: Session, b: Bulletin, *, principal: Principal | None, recipients: l
     new = sorted((i for i in reasons if i not in done), key=lambda i: bodies[i].key)
     contacts = _first_contacts(s, new)
     data = json.loads(b.data)
-    figures = data["figures"]
-    marking = Tlp(b.tlp).marking
-    subject = f"[{marking}] {data['title']['zh']} / {data['title']['en']}"
-    text = (f"{marking}\n{data['title']['zh']}\n{data['issuer']['zh']} 发布，"
-            f"{data['days']['first']} 至 {data['days']['last']}：网络安全事件 "
-            f"{figures['incidents']['count']} 起（上期 {figures['incidents']['previous']} 起），"
-            f"较大及以上 {figures['notable']['count']} 起，发布预警 "
-            f"{data['warnings']['issued']['count']} 项，解除预警 "
-            f"{data['warnings']['lifted']['count']} 项，启动应急响应 "
-            f"{data['responses']['activated']['count']} 次。\n"
-            f"{data['title']['en']} by {data['issuer']['en']}, {data['days']['first']} to "
-            f"{data['days']['last']}: {figures['incidents']['count']} incidents (previously "
-            f"{figures['incidents']['previous']}), {figures['notable']['count']} relatively "
-            f"major or above, {data['warnings']['issued']['count']} warnings issued, "
-            f"{data['warnings']['lifted']['count']} lifted, "
-            f"{data['responses']['activated']['count']} responses activated.\n"
-            f"全文 Full text: /api/v1/bulletins/{b.ref}.pdf (HTML: /api/v1/bulletins/{b.ref}.html)")
+    subject, text = _message(b, data)
     messages = 0
     for body_id in new:
         s.add(BulletinDelivery(bulletin_id=b.id, body_id=body_id, reason=reasons[body_id],
                                sent_at=now))
         batch = [outbox.Message(c, subject, text, {"event": "bulletin", "ref": b.ref,
                                                    "kind": b.kind, "period": b.period,
-                                                   "tlp": b.tlp}, priority=150)
+                                                   "tlp": b.tlp,
+                                                   "path": f"/api/v1/bulletins/{b.ref}.html"},
+                                  priority=150)
                  for c in contacts[body_id]]
         outbox.enqueue(s, now=now, messages=batch)
         messages += len(batch)

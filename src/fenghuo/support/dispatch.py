@@ -25,7 +25,7 @@ from fenghuo.org.service import require, visible_body
 from fenghuo.response.models import Response
 from fenghuo.response.views import visible_response
 from fenghuo.support import rules
-from fenghuo.support.facts import label, reason_out
+from fenghuo.support.facts import label, reason_out, status_ended
 from fenghuo.support.models import Assignment, ExpertProfile, TeamProfile, WorkEntry
 from fenghuo.support.schemas import (
     AssignmentIn,
@@ -336,14 +336,16 @@ def dispatch(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: Assig
             p = s.get(TeamProfile, body.id)
             available = body.active and (p is None or p.availability != "unavailable")
             kind: BodyKind | None = BodyKind(body.kind)
+            ended = kind == BodyKind.SUPPORT_UNIT and status_ended(s, body.id)
             who: dict = {"body_id": body.id}
             name = body.key
         else:
             e, body = _expert(s, principal.scope, data.expert)
             available = expert_out(s, e, body, s.get(ExpertProfile, e.id), red).availability \
                 != rules.Availability.UNAVAILABLE.value
-            kind, who, name = None, {"expert_id": e.id}, e.key
-        rules.may_dispatch(rules.DispatchFacts(BodyKind(me.kind), kind, available)).enforce()
+            kind, who, name, ended = None, {"expert_id": e.id}, e.key, False
+        rules.may_dispatch(rules.DispatchFacts(BodyKind(me.kind), kind, available,
+                                               ended)).enforce()
         already = s.scalar(select(Assignment.ref).filter_by(
             **who, **target, state=rules.AssignmentState.DISPATCHED.value).limit(1))
         if already:

@@ -13,12 +13,18 @@ from sqlalchemy.orm import Session
 from fenghuo.common.periods import Half, Month
 from fenghuo.common.reasons import Reason
 from fenghuo.incident.models import Incident
-from fenghuo.org.models import Contact
+from fenghuo.org.models import Body, Contact
 from fenghuo.org.rules import DELIVERABLE_CHANNELS
 from fenghuo.response.models import Response
 from fenghuo.support import rules
-from fenghuo.support.models import ContactCheck, SupportMembership, WorkEntry, WorkReport
-from fenghuo.support.schemas import Label, ObligationOut, ReasonOut
+from fenghuo.support.models import (
+    ContactCheck,
+    SupportDecision,
+    SupportMembership,
+    WorkEntry,
+    WorkReport,
+)
+from fenghuo.support.schemas import DecisionOut, Label, ObligationOut, ReasonOut
 from fenghuo.warning.models import MonitoringItem
 
 
@@ -81,23 +87,39 @@ def report_submitted_on(s: Session, body_id: int, half: Half):  # noqa: ANN201 -
 
 
 def owed_months(s: Session, body_id: int, months: Sequence[Month]) -> list[Month]:
-    """The months among ``months`` the unit owed its obligations: from the first whole month of
-    its latest membership (``rules.first_obligated_month``); all of them when it has none."""
-    admitted = s.scalar(select(SupportMembership.admitted_on).where(
+    """The months among ``months`` the unit owed its obligations under its latest membership
+    (``rules.owed``: its whole months); all of them when it has none."""
+    latest = s.execute(select(SupportMembership.admitted_on, SupportMembership.ended_on).where(
         SupportMembership.body_id == body_id).order_by(SupportMembership.admitted_on.desc())
-        .limit(1))
-    if admitted is None:
-        return list(months)
-    first = rules.first_obligated_month(admitted)
-    return [m for m in months if m >= first]
+        .limit(1)).first()
+    return list(months) if latest is None else rules.owed(months, *latest)
+
+
+def owed_facts(s: Session, body_id: int, half: Half) -> list[rules.MonthFacts]:
+    return month_facts(s, body_id, owed_months(s, body_id, half.months()))
+
+
+def period(s: Session, body_id: int, half: Half, now: datetime) -> rules.PeriodAssessment:
+    """The unit's evaluation period: its owed months of ``half`` and the half's average of
+    Support obligations 4–5."""
+    return rules.assess_period(half, owed_facts(s, body_id, half), now)
+
+
+def month_assessment(s: Session, body_id: int, month: Month, now: datetime
+                     ) -> tuple[rules.MonthAssessment, rules.PeriodAssessment]:
+    """One month with the half it belongs to (obligations 4–5 are judged on the half); a month
+    the unit did not owe is assessed without the half's average."""
+    p = period(s, body_id, Half.of(month.start), now)
+    return p.month(month) or rules.assess_month(month_facts(s, body_id, [month])[0], now,
+                                                None), p
 
 
 def half_facts(s: Session, body_id: int, half: Half, now: datetime) -> rules.HalfFacts:
-    facts = month_facts(s, body_id, owed_months(s, body_id, half.months()))
-    months = tuple(rules.assess_month(f, now) for f in facts)
+    facts = owed_facts(s, body_id, half)
     states = [rules.check_state(c, now) for f in facts for c in f.checks]
     return rules.HalfFacts(
-        half=half, months=months, discovered=sum(f.discovered for f in facts),
+        half=half, averages=rules.assess_period(half, facts, now).averages,
+        discovered=sum(f.discovered for f in facts),
         checks_passed=states.count(rules.CheckState.PASSED),
         checks_failed=sum(x in (rules.CheckState.LATE, rules.CheckState.UNANSWERED)
                           for x in states),
@@ -111,6 +133,15 @@ def active_membership(s: Session, body_id: int) -> SupportMembership | None:
         SupportMembership.body_id == body_id,
         SupportMembership.status == rules.MembershipStatus.ACTIVE.value)
         .order_by(SupportMembership.admitted_on.desc()).limit(1))
+
+
+def status_ended(s: Session, body_id: int) -> bool:
+    """The unit's latest membership ended (an evaluation or CNCERT's decision): it is no longer
+    a support unit (Support obligation 9, 五). A unit never admitted has not lost a status."""
+    status = s.scalar(select(SupportMembership.status).where(
+        SupportMembership.body_id == body_id).order_by(SupportMembership.admitted_on.desc())
+        .limit(1))
+    return status is not None and status != rules.MembershipStatus.ACTIVE.value
 
 
 def active_memberships(s: Session, body_ids=None, *, since=None,  # noqa: ANN001
@@ -152,3 +183,13 @@ def obligation_out(r: rules.Result) -> ObligationOut:
                          value=r.value, required=r.required,
                          reasons=[reason_out(x) for x in r.reasons])
 
+
+
+def decision_out(s: Session, d: SupportDecision, round_number: int, body: Body) -> DecisionOut:
+    source, zh, en = rules.DECISION_GROUNDS.get(d.ground, (rules.AUTHORIZATION, d.ground,
+                                                           d.ground))
+    return DecisionOut(round=round_number, unit=body.key, ground=d.ground,
+                       ground_label=Label(zh=zh, en=en), source=source, reason=d.reason,
+                       decided_on=d.decided_on, decided_by=d.decided_by,
+                       decided_by_body=s.get(Body, d.decided_by_body_id).key,
+                       decided_at=d.decided_at)

@@ -1,6 +1,7 @@
 """ORM models of the support network: CNCERT support-unit rounds and membership, their work log,
-7×24 contact checks, six-monthly work reports and evaluations (Support), the profiles of
-technical support teams (Plan §7.2) and the dispatch of teams and experts (Plan §7.2, §7.3)."""
+7×24 contact checks, six-monthly work reports, evaluations and CNCERT's decisions ending a
+status (Support), the profiles of technical support teams (Plan §7.2) and the dispatch of teams
+and experts (Plan §7.2, §7.3)."""
 
 from __future__ import annotations
 
@@ -177,3 +178,22 @@ class Evaluation(Base):
     evaluated_by: Mapped[str] = mapped_column(String(120))
     evaluated_by_body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SupportDecision(Base):
+    """CNCERT's decision ending a support unit's status at any time (Support 五, 授权约定: 有权随时
+    终止授权，并取消其应急服务支撑单位的资格; obligation 9), on a ground the rubric does not
+    compute, with its reason; one per membership (a status ends once)."""
+
+    __tablename__ = "support_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("support_memberships.id"),
+                                               unique=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    #: the obligation or ground cited (``support.rules.DECISION_GROUNDS``), e.g. obligation_2
+    ground: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_on: Mapped[date] = mapped_column(Date)
+    decided_by: Mapped[str] = mapped_column(String(120))
+    decided_by_body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -9,12 +9,15 @@ service support units, "应急服务支撑单位需履行的义务" items 1–9 
 
 Readings and choices where the documents are silent (each is the project's, and says so):
 
-* **Monthly, not averaged.** Obligations 4 and 5 say "平均每月" (on average per month); issue 7
-  asks for them per month, so each month is judged on its own and the half-year view also gives
-  the six-month average (:func:`averages`).
+* **Averaged over the evaluation period.** Obligations 4 and 5 say "平均每月" (on average per
+  month), so they are judged on the half-year of the six-monthly evaluation (obligation 9),
+  counting only the months the unit owed (:func:`owed`): met once the half's total reaches
+  months × 1 response (× 40 h); unmet only when every owed month is over short of it; otherwise
+  in progress, with what the remaining months must bring (:class:`Progress`). A month is shown
+  as its share and the half's progress, never judged on its own (issue 17 item 1).
 * **Days are China Standard Time** (UTC+8, no daylight saving): a day of work, the month it
   falls in and "today" are read on the documents' clock (:func:`day_of`).
-* **A month that is not over is "in progress"**, never "unmet": it shows the shortfall so far.
+* **A month that is not over is "in progress"**, never "unmet" (obligation 6).
 * **Contact checks** (obligation 6): a check is passed when the unit answers with its token
   within :data:`CHECK_ANSWER_LIMIT` (30 minutes, the project's threshold); a month with no check
   is "untested", not unmet; one failed check makes the month's channel unmet.
@@ -22,7 +25,12 @@ Readings and choices where the documents are silent (each is the project's, and 
 * **Work reports** (obligation 8) are due :data:`REPORT_DUE_DAYS` (15, the project's deadline)
   days after the half ends, i.e. by 15 January and 15 July; missing after that is flagged.
 * **Obligations start** with the first whole month of membership (a unit admitted on the 1st
-  owes that month; otherwise the next).
+  owes that month; otherwise the next) and stop with the last whole month before its status
+  ended.
+* **CNCERT may end a unit's status at any time** (Support 五, 授权约定: 有权随时终止授权，并取消
+  其应急服务支撑单位的资格) on a ground the rubric does not compute, such as a breach of
+  confidentiality (obligation 2): a decision with its reason and the obligation or ground it
+  cites (:data:`DECISION_GROUNDS`); it ends the status as a rubric disqualification does.
 * **The evaluation rubric** (:data:`RUBRIC`) is the project's, built from obligations 1–9.
 """
 
@@ -58,13 +66,11 @@ CHECK_ANSWER_LIMIT = timedelta(minutes=30)
 REPORT_DUE_DAYS = 15
 #: a day holds at most 24 hours of one unit's or expert's work
 MAX_MINUTES_PER_DAY = 24 * 60
-#: reminders of the month's obligations 4–5 start on this day of the month (project's)
+#: reminders of the half's obligations 4–5 (behind the average) start on this day of the month
+#: (project's)
 MONTH_REMINDER_DAY = 20
 #: reminders of a work report start this many days before it is due (project's)
 REPORT_REMINDER_DAYS = 15
-#: unmet in this many months of a half is "长期配合不力" (obligation 9), ground for
-#: disqualification (project's reading of 长期)
-DISQUALIFY_UNMET_MONTHS = 3
 
 
 # --- labels -------------------------------------------------------------------------------------
@@ -126,10 +132,11 @@ class Code(StrEnum):
 
 
 OBLIGATIONS: Mapping[Code, tuple[int, str, str]] = MappingProxyType({
-    Code.RESPONSES: (4, "每月参与不少于1次的网络安全事件应急服务",
-                     "at least one incident response a month with the center or a branch"),
-    Code.HOURS: (5, "每月提供不少于5×8工时的网络安全技术支持",
-                 "at least 5×8 hours of technical support a month"),
+    Code.RESPONSES: (4, "平均每月参与不少于1次的网络安全事件应急服务",
+                     "on average at least one incident response a month with the center or a "
+                     "branch"),
+    Code.HOURS: (5, "平均每月提供不少于5×8工时的网络安全技术支持",
+                 "on average at least 5×8 hours of technical support a month"),
     Code.CONTACT: (6, "固定联系人及7×24小时联系机制", "a fixed contact with a tested 7×24 channel"),
     Code.DISCOVERED: (7, "自主发现的重要网络安全事件第一时间报告",
                       "incidents it discovers reported at once"),
@@ -388,7 +395,10 @@ class MonthAssessment:
         return next(r for r in self.results if r.code == code)
 
     def unmet(self) -> list[Reason]:
-        return [x for r in self.results if r.status == Status.UNMET for x in r.reasons]
+        """The month's own unmet obligations (6). Obligations 4–5 are judged on the half
+        (:meth:`PeriodAssessment.unmet`), so a month never makes them unmet by itself."""
+        return [x for r in self.results if r.status == Status.UNMET and r.code not in AVERAGED
+                for x in r.reasons]
 
 
 def _hours(minutes: int) -> str:
@@ -396,53 +406,196 @@ def _hours(minutes: int) -> str:
     return f"{h}h{m:02d}" if m else f"{h}h"
 
 
-def assess_month(f: MonthFacts, now: datetime) -> MonthAssessment:
-    """Each obligation of the month with its status and Reason (Support obligations 4–7): met,
-    unmet (a month that is over), in progress (the current month, with the shortfall so far) or
-    not due (a month not begun)."""
+# --- obligations 4–5: the average over the evaluation period ------------------------------------
+
+#: Support obligations 4–5 (平均每月): what a month brings on average (responses; minutes)
+AVERAGED: Mapping[Code, int] = MappingProxyType({
+    Code.RESPONSES: MIN_RESPONSES_PER_MONTH, Code.HOURS: MIN_SUPPORT_MINUTES_PER_MONTH})
+
+
+def owed(months: Iterable[Month], admitted_on: date, ended_on: date | None) -> list[Month]:
+    """The months among ``months`` a member owes obligations 4–6: from its first whole month
+    (:func:`first_obligated_month`) to the last whole month before its status ended."""
+    first = first_obligated_month(admitted_on)
+    return [m for m in months if m >= first and (ended_on is None or m.end <= ended_on)]
+
+
+#: obligation 4 is counted in responses, 5 in minutes shown as hours
+DISPLAY_UNIT: Mapping[Code, int] = MappingProxyType({Code.RESPONSES: 1, Code.HOURS: 60})
+
+
+def _amount(f: MonthFacts, code: Code) -> int:
+    return f.responses if code == Code.RESPONSES else f.support_minutes
+
+
+def _figure(code: Code, amount: int) -> str:
+    """An amount of obligation 4 (responses) or 5 (minutes, shown as hours)."""
+    return str(amount) if code == Code.RESPONSES else _hours(amount)
+
+
+def _words(code: Code, amount: int) -> tuple[str, str]:
+    """An amount of obligation 4 or 5 in words, zh and en."""
+    if code == Code.RESPONSES:
+        return f"事件应急服务{amount}次", f"{amount} incident response(s)"
+    return f"技术支持{_hours(amount)}", f"{_hours(amount)} of technical support"
+
+
+#: the average each obligation asks, in words
+AVERAGE_WORDS: Mapping[Code, tuple[str, str]] = MappingProxyType({
+    Code.RESPONSES: ("平均每月不少于1次", "at least 1 a month on average"),
+    Code.HOURS: ("平均每月不少于5×8工时", "at least 5×8 = 40h a month on average"),
+})
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Support obligation 4 or 5 over its evaluation period — the owed months of a half —
+    judged on the average (平均每月), never month by month."""
+
+    code: Code
+    half: Half
+    months: int  # owed months of the half
+    begun: int  # owed months begun
+    remaining: int  # owed months not over (the current one included)
+    total: int  # responses, or minutes, in the owed months so far
+
+    @property
+    def per_month(self) -> int:
+        return AVERAGED[self.code]
+
+    @property
+    def required(self) -> int:
+        return self.months * self.per_month
+
+    @property
+    def need(self) -> int:
+        """What the remaining months must still bring."""
+        return max(0, self.required - self.total)
+
+    @property
+    def average(self) -> float:
+        """The average per begun month so far (responses, or hours)."""
+        unit = DISPLAY_UNIT[self.code]
+        return round(self.total / self.begun / unit, 2) if self.begun else 0.0
+
+    @property
+    def behind(self) -> bool:
+        """Below the average so far: less than the begun months owe."""
+        return self.total < self.begun * self.per_month
+
+    @property
+    def status(self) -> Status:
+        """Met as soon as the total reaches months × the average (a total only grows); unmet
+        when every owed month is over short of it; in progress in between."""
+        if not self.begun:
+            return Status.NOT_DUE
+        if not self.need:
+            return Status.MET
+        return Status.UNMET if not self.remaining else Status.IN_PROGRESS
+
+    def reason(self) -> Reason:
+        n, h, code = OBLIGATIONS[self.code][0], str(self.half), self.code.value
+        (got_zh, got_en), (all_zh, all_en) = (_words(self.code, self.total),
+                                              _words(self.code, self.required))
+        rule_zh, rule_en = AVERAGE_WORDS[self.code]
+        need_zh, need_en = _words(self.code, self.need)
+        if self.status == Status.NOT_DUE:
+            return Reason(f"{code}.not_due", obligation(n), f"{h}尚无应履行的月份",
+                          f"{h}: no owed month has begun")
+        if self.status == Status.MET:
+            return Reason(f"{code}.met", obligation(n),
+                          f"{h}已有{got_zh}，达到{self.months}个月{rule_zh}（共需{all_zh}）",
+                          f"{h}: {got_en}, reaching {rule_en} over {self.months} month(s) "
+                          f"({all_en} in all)")
+        if self.status == Status.UNMET:
+            return Reason(f"{code}.unmet", obligation(n),
+                          f"{h}共{got_zh}，{self.months}个月共需{all_zh}（{rule_zh}），差{need_zh}",
+                          f"{h}: {got_en} over {self.months} month(s), {all_en} needed "
+                          f"({rule_en}); {need_en} short")
+        return Reason(f"{code}.short", obligation(n),
+                      f"{h}已有{got_zh}，{self.months}个月共需{all_zh}（{rule_zh}）；"
+                      f"余下{self.remaining}个月还需{need_zh}",
+                      f"{h}: {got_en} so far, {all_en} needed over {self.months} month(s) "
+                      f"({rule_en}); needs another {need_en} in the remaining {self.remaining} "
+                      "month(s)")
+
+    def result(self) -> Result:
+        unit = DISPLAY_UNIT[self.code]
+        return Result(self.code, self.status, self.total / unit, self.required / unit,
+                      (self.reason(),))
+
+
+def progress(code: Code, half: Half, owed_facts: Sequence[MonthFacts], now: datetime
+             ) -> Progress:
+    """Obligation 4 or 5 over ``half`` from the facts of the months the unit owed in it."""
+    today = day_of(now)
+    return Progress(code, half, len(owed_facts),
+                    sum(f.month.start <= today for f in owed_facts),
+                    sum(today < f.month.end for f in owed_facts),
+                    sum(_amount(f, code) for f in owed_facts))
+
+
+def _share(f: MonthFacts, code: Code, p: Progress | None, started: bool) -> Result:
+    """A month's part of obligation 4 or 5: its own amount, with the status and reason of the
+    half's average ``p``; not due when the month has not begun or is not owed (``p`` None)."""
+    n, m = OBLIGATIONS[code][0], str(f.month)
+    unit, amount = DISPLAY_UNIT[code], _amount(f, code)
+    zh, en = _words(code, amount)
+    if p is None:
+        return Result(code, Status.NOT_DUE, amount / unit, AVERAGED[code] / unit, (
+            Reason(f"{code.value}.not_owed", obligation(n), f"{m}不在应履行义务的会员月份内",
+                   f"{m} is not a month of membership that owes the obligation"),))
+    share = Reason(f"{code.value}.month", obligation(n), f"{m}：{zh}（计入{p.half}平均）",
+                   f"{m}: {en} (counts toward the {p.half} average)")
+    return Result(code, p.status if started else Status.NOT_DUE, amount / unit,
+                  AVERAGED[code] / unit, (share, p.reason()))
+
+
+def assess_month(f: MonthFacts, now: datetime,
+                 averages: Mapping[Code, Progress] | None) -> MonthAssessment:
+    """Each obligation of the month with its status and Reason (Support obligations 4–7).
+    Obligations 4–5 show the month's amount with the status of the half's average
+    (``averages``, from :func:`assess_period`; None when the month is not owed); obligation 6
+    is the month's own: met, unmet (a month that is over), in progress or not due."""
     today = day_of(now)
     complete = today >= f.month.end
     started = today >= f.month.start
-    short_status = Status.UNMET if complete else (Status.IN_PROGRESS if started
-                                                  else Status.NOT_DUE)
-    m = str(f.month)
-    results = []
-
-    src = obligation(4)
-    if f.responses >= MIN_RESPONSES_PER_MONTH:
-        results.append(Result(Code.RESPONSES, Status.MET, f.responses, MIN_RESPONSES_PER_MONTH, (
-            Reason("responses.met", src, f"{m}参与事件应急服务{f.responses}次（不少于1次）",
-                   f"{m}: {f.responses} incident response(s) with the center or a branch "
-                   "(at least 1)"),)))
-    else:
-        results.append(Result(Code.RESPONSES, short_status, 0, MIN_RESPONSES_PER_MONTH, (
-            Reason("responses.unmet" if complete else "responses.short", src,
-                   f"{m}未参与CNCERT国家中心或分中心的事件应急服务（每月不少于1次）",
-                   f"{m}: no incident response with the center or a branch (at least 1 a "
-                   "month)" + ("" if complete else " — so far")),)))
-
-    src = obligation(5)
-    need = MIN_SUPPORT_MINUTES_PER_MONTH
-    got = f.support_minutes
-    if got >= need:
-        results.append(Result(Code.HOURS, Status.MET, got / 60, need / 60, (
-            Reason("hours.met", src, f"{m}技术支持{_hours(got)}（不少于5×8工时）",
-                   f"{m}: {_hours(got)} of technical support (at least 5×8 = 40h)"),)))
-    else:
-        results.append(Result(Code.HOURS, short_status, got / 60, need / 60, (
-            Reason("hours.unmet" if complete else "hours.short", src,
-                   f"{m}技术支持{_hours(got)}，不足5×8工时，差{_hours(need - got)}",
-                   f"{m}: {_hours(got)} of technical support, {_hours(need - got)} short of "
-                   "5×8 = 40h" + ("" if complete else " so far")),)))
-
-    results.append(_contact(f, now, complete, started, m))
-
+    results = [_share(f, code, averages[code] if averages else None, started)
+               for code in AVERAGED]
+    results.append(_contact(f, now, complete, started, str(f.month)))
     results.append(Result(Code.DISCOVERED, Status.COUNTED if started else Status.NOT_DUE,
                           f.discovered, None, (
         Reason("discovered.counted", obligation(7),
-               f"{m}自主发现并报告事件{f.discovered}起",
-               f"{m}: {f.discovered} incident(s) discovered and reported through the intake"),)))
+               f"{f.month}自主发现并报告事件{f.discovered}起",
+               f"{f.month}: {f.discovered} incident(s) discovered and reported through the "
+               "intake"),)))
     return MonthAssessment(f.month, complete, started, tuple(results))
+
+
+@dataclass(frozen=True)
+class PeriodAssessment:
+    """A unit's evaluation period: the owed months of a half, each assessed, and the half's
+    average of obligations 4–5."""
+
+    half: Half
+    months: tuple[MonthAssessment, ...]
+    averages: Mapping[Code, Progress]
+
+    def month(self, m: Month) -> MonthAssessment | None:
+        return next((a for a in self.months if a.month == m), None)
+
+    def unmet(self) -> list[Reason]:
+        """Obligations 4–5 when the half's average is unmet, and each month's unmet 6."""
+        return [p.reason() for p in self.averages.values() if p.status == Status.UNMET] + [
+            r for a in self.months for r in a.unmet()]
+
+
+def assess_period(half: Half, owed_facts: Sequence[MonthFacts], now: datetime
+                  ) -> PeriodAssessment:
+    """Support obligations 4–7 over ``half`` from the facts of the months the unit owed."""
+    averages = MappingProxyType({c: progress(c, half, owed_facts, now) for c in AVERAGED})
+    return PeriodAssessment(half, tuple(assess_month(f, now, averages) for f in owed_facts),
+                            averages)
 
 
 def _contact(f: MonthFacts, now: datetime, complete: bool, started: bool, m: str) -> Result:
@@ -472,23 +625,6 @@ def _contact(f: MonthFacts, now: datetime, complete: bool, started: bool, m: str
     return Result(Code.CONTACT, Status.UNTESTED if started else Status.NOT_DUE, 0, 0, (
         Reason("contact.untested", src, f"{m}未进行联络检测（不视为未履行）",
                f"{m}: the 7×24 channel was not tested (untested is not unmet)"),))
-
-
-@dataclass(frozen=True)
-class Averages:
-    """Support obligations 4–5 say "平均每月" (on average per month): the months' mean."""
-
-    months: int
-    responses_per_month: float
-    hours_per_month: float
-
-
-def averages(facts: Sequence[MonthFacts]) -> Averages:
-    n = len(facts)
-    if not n:
-        return Averages(0, 0.0, 0.0)
-    return Averages(n, round(sum(f.responses for f in facts) / n, 2),
-                    round(sum(f.support_minutes for f in facts) / n / 60, 2))
 
 
 # --- six-monthly work report (Support obligation 8) ---------------------------------------------
@@ -535,10 +671,11 @@ class Criterion:
 
 #: The rubric (project's, built from the obligations): 100 points.
 RUBRIC: tuple[Criterion, ...] = (
-    Criterion("responses", "每月事件应急服务（按达标月数）", "monthly incident response "
-              "(months met)", 25, obligation(4)),
-    Criterion("hours", "每月5×8工时技术支持（按达标月数）", "monthly 5×8 h of technical support "
-              "(months met)", 25, obligation(5)),
+    Criterion("responses", "平均每月事件应急服务（按半年总数达成比例）", "incident responses on "
+              "average per month (share of the half's total reached)", 25, obligation(4)),
+    Criterion("hours", "平均每月5×8工时技术支持（按半年总数达成比例）", "5×8 h of technical "
+              "support on average per month (share of the half's total reached)", 25,
+              obligation(5)),
     Criterion("contact", "7×24小时联络检测通过率", "7×24 contact checks passed", 15,
               obligation(6)),
     Criterion("discovered", "自主发现并报告事件（每起2分）", "incidents discovered and reported "
@@ -558,7 +695,8 @@ COMMEND_AT, SATISFACTORY_AT, DISQUALIFY_BELOW = 90, 70, 60
 @dataclass(frozen=True)
 class HalfFacts:
     half: Half
-    months: tuple[MonthAssessment, ...]
+    #: obligations 4–5 over the half's owed months (:func:`assess_period`)
+    averages: Mapping[Code, Progress]
     discovered: int
     checks_passed: int
     checks_failed: int
@@ -581,27 +719,28 @@ class Rubric:
     proposed: Outcome
 
 
-def _months_met(h: HalfFacts, code: Code) -> tuple[int, int]:
-    counted = [m for m in h.months if m.complete]
-    return sum(m.result(code).status == Status.MET for m in counted), len(counted)
-
-
 def disqualification_grounds(h: HalfFacts) -> list[Reason]:
-    """Support obligation 9 (未按要求履行义务、长期配合不力): grounds for loss of status are a
-    missing work report (obligation 8), or the response or hours obligation unmet in
-    :data:`DISQUALIFY_UNMET_MONTHS` or more months of the half (obligations 4, 5)."""
+    """Support obligation 9 (未按要求履行义务): grounds for loss of status are a missing work
+    report (obligation 8), or the response or hours obligation unmet on the half's average
+    (obligations 4, 5: 平均每月), never a single short month."""
     out = []
     if h.report.status == Status.UNMET:
         out.append(Reason("grounds.no_report", obligation(8) + "; " + obligation(9),
                           f"{h.half}工作报告未提交", f"no work report for {h.half}"))
-    for code, n in ((Code.RESPONSES, 4), (Code.HOURS, 5)):
-        met, counted = _months_met(h, code)
-        unmet = counted - met
-        if unmet >= DISQUALIFY_UNMET_MONTHS:
-            out.append(Reason(f"grounds.{code.value}", obligation(n) + "; " + obligation(9),
-                              f"{h.half}有{unmet}个月未履行：{OBLIGATIONS[code][1]}",
-                              f"{h.half}: {unmet} month(s) unmet: {OBLIGATIONS[code][2]}"))
+    for code, p in h.averages.items():
+        if p.status == Status.UNMET:
+            r = p.reason()
+            out.append(Reason(f"grounds.{code.value}", r.source + "; " + obligation(9),
+                              r.text_zh, r.text_en))
     return out
+
+
+def _average_score(c: Criterion, p: Progress) -> tuple[int, str]:
+    """Obligations 4–5: the share of the half's total (months × the average) reached."""
+    basis = f"{_figure(p.code, p.total)}/{_figure(p.code, p.required)}"
+    if not p.required:
+        return c.max, basis
+    return round(c.max * min(p.total, p.required) / p.required), basis
 
 
 def score(h: HalfFacts, cooperation: int) -> Rubric:
@@ -613,9 +752,7 @@ def score(h: HalfFacts, cooperation: int) -> Rubric:
     out = []
     for c in RUBRIC:
         if c.code in ("responses", "hours"):
-            met, counted = _months_met(h, Code(c.code))
-            value = round(c.max * met / counted) if counted else c.max
-            basis = f"{met}/{counted}"
+            value, basis = _average_score(c, h.averages[Code(c.code)])
         elif c.code == "contact":
             tested = h.checks_passed + h.checks_failed
             value = 0 if not h.has_24x7_contact else (
@@ -664,6 +801,51 @@ def may_disqualify(grounds: Sequence[Reason], confirmed: bool) -> Decision:
     return decide(refusals, Reason("disqualify.grounds", obligation(9),
                                    "未按要求履行义务，取消资格并停止下一届申请资格",
                                    "obligations unmet: status lost, and the next round"))
+
+
+# --- CNCERT's decision ending a unit's status (Support 五; obligation 9) ------------------------
+
+#: Support 五 (授权约定): CNCERT有权随时终止授权，并取消其应急服务支撑单位的资格
+AUTHORIZATION = f"{SUPPORT} 五 (授权约定)"
+
+#: what a decision cites (code → source, zh, en): an obligation the rubric does not compute, or
+#: the authorization agreement; obligations 4–6 and 8 are judged by the six-monthly evaluation
+DECISION_GROUNDS: Mapping[str, tuple[str, str, str]] = MappingProxyType({
+    "obligation_1": (obligation(1), "未遵守CNCERT的有关规定和规范",
+                     "CNCERT's rules and norms not followed"),
+    "obligation_2": (obligation(2), "违反保密规定，泄露合作和服务过程中接触到的秘密信息",
+                     "confidentiality breached: secret information met in the cooperation or "
+                     "service disclosed"),
+    "obligation_3": (obligation(3), "重大突发网络安全事件时未接受CNCERT协调与指导、未提供公益性"
+                     "应急处理服务", "no coordination or public-interest emergency service in "
+                     "a major incident"),
+    "obligation_7": (obligation(7), "自主发现重要网络安全事件后未第一时间向CNCERT报告",
+                     "an important incident it discovered not reported at once"),
+    "obligation_9": (obligation(9), "未接受CNCERT的业务管理、长期配合不力、工作表现差",
+                     "CNCERT's business management not accepted, long poor cooperation, poor "
+                     "work"),
+    "authorization": (AUTHORIZATION, "违反委托协议条款", "the terms of the entrustment "
+                      "agreement breached"),
+})
+
+
+def decision_problems(ground: str, reason: str) -> list[FieldError]:
+    """What is wrong with a decision ending a unit's status: it cites one of
+    :data:`DECISION_GROUNDS` and gives its reason."""
+    errors = []
+    if ground not in DECISION_GROUNDS:
+        errors.append(FieldError("ground", f"{ground!r} is not a ground: one of "
+                                 f"{', '.join(DECISION_GROUNDS)} (obligations 4–6 and 8 are "
+                                 "judged by the six-monthly evaluation)", source=AUTHORIZATION))
+    if not reason.strip():
+        errors.append(FieldError("reason", "say why the status ends", source=AUTHORIZATION))
+    return errors
+
+
+def ended_reason(ground: str, reason: str) -> str:
+    """The membership's ended reason for a decision: the ground with its clause, and why."""
+    source, _, en = DECISION_GROUNDS[ground]
+    return f"{en} ({source}): {reason.strip()}"
 
 
 def may_evaluate(half: Half, today: date, already: bool) -> Decision:
@@ -715,6 +897,8 @@ class DispatchFacts:
     dispatcher_kind: BodyKind
     target_kind: BodyKind | None  # None for an expert
     available: bool
+    #: a support unit whose latest membership ended (evaluation or CNCERT's decision)
+    status_ended: bool = False
 
 
 #: Plan §7.2–7.3, §2.2: the national center, its branches and the offices coordinate support
@@ -724,7 +908,8 @@ DISPATCHABLE_KINDS = frozenset({BodyKind.SUPPORT_TEAM, BodyKind.SUPPORT_UNIT})
 
 def may_dispatch(d: DispatchFacts) -> Decision:
     """Plan §7.2 (technical support teams), §7.3 (experts): a CERT or an office dispatches a team,
-    support unit or expert; an unavailable one is refused."""
+    support unit or expert; an unavailable one is refused, and so is a unit whose status as a
+    support unit ended (Support obligation 9, 五)."""
     refusals = []
     if BodyKind(d.dispatcher_kind) not in DISPATCHER_KINDS:
         refusals.append(Reason("dispatch.not_coordinator", "Plan §2.2, §7.2",
@@ -737,6 +922,10 @@ def may_dispatch(d: DispatchFacts) -> Decision:
     if not d.available:
         refusals.append(Reason("dispatch.unavailable", "Plan §7.2, §7.3",
                                "该队伍或专家当前不可调用", "the team or expert is unavailable"))
+    if d.status_ended:
+        refusals.append(Reason("dispatch.status_ended", f"{obligation(9)}; {AUTHORIZATION}",
+                               "该单位已被取消应急服务支撑单位资格",
+                               "the unit's status as a support unit has ended"))
     return decide(refusals, Reason("dispatch.ok", "Plan §7.2, §7.3", "可以调派",
                                    "may be dispatched"))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from fenghuo.common.schemas import Label, ReasonOut  # noqa: F401 - re-exported
 
@@ -88,8 +88,19 @@ class EvaluationIn(_In):
     half: str = Field(pattern=HALF)
     cooperation: int = Field(ge=0, le=15, description="Judgement criterion, 0–15")
     note: str = Field(default="", max_length=4000)
-    disqualify: bool = False
-    confirm: bool = False
+    disqualify: StrictBool = False
+    confirm: StrictBool = False
+
+
+class DecisionIn(_In):
+    """CNCERT ends a unit's status (Support 五 授权约定; obligation 9): the ground it cites
+    (obligation_1, obligation_2, obligation_3, obligation_7, obligation_9 or authorization)
+    and why."""
+
+    unit: str = Field(min_length=1, max_length=80)
+    ground: str = Field(min_length=1, max_length=30, description="e.g. obligation_2 "
+                        "(confidentiality)")
+    reason: str = Field(min_length=1, max_length=4000)
 
 
 class TeamProfileIn(_In):
@@ -137,6 +148,21 @@ class RoundOut(BaseModel):
     members: int
 
 
+class DecisionOut(BaseModel):
+    """CNCERT's decision ending a unit's status, with the ground's clause."""
+
+    round: int
+    unit: str
+    ground: str
+    ground_label: Label
+    source: str
+    reason: str
+    decided_on: date
+    decided_by: str
+    decided_by_body: str
+    decided_at: datetime
+
+
 class MembershipOut(BaseModel):
     round: int
     unit: str
@@ -148,6 +174,8 @@ class MembershipOut(BaseModel):
     ended_on: date | None
     ended_reason: str | None
     barred_from_next_round: bool
+    #: CNCERT's decision that ended the status, if one did (else an evaluation, or none)
+    decision: DecisionOut | None = None
 
 
 class WorkOut(BaseModel):
@@ -189,11 +217,17 @@ class MonthOut(BaseModel):
 
 
 class AveragesOut(BaseModel):
-    """Support obligations 4–5 say 平均每月 (on average per month)."""
+    """Support obligations 4–5 say 平均每月 (on average per month): judged on the half's owed
+    months, with the average so far and each obligation's verdict or progress."""
 
-    months: int
+    half: str
+    months: int = Field(description="Owed months of the half begun so far")
+    owed_months: int = Field(description="Months of the half the membership owes")
     responses_per_month: float
     hours_per_month: float
+    obligations: list[ObligationOut] = Field(
+        description="Obligations 4 and 5 over the half: met, unmet (the owed months are over) "
+        "or in progress with what the remaining months must bring")
 
 
 class ObligationsOut(BaseModel):

@@ -22,6 +22,7 @@ from fenghuo.db.session import UnitOfWork
 from fenghuo.incident.models import Incident
 from fenghuo.incident.queries import visible_incident
 from fenghuo.notify import outbox
+from fenghuo.notify.compose import Notice, Words, compose
 from fenghuo.org import scoping
 from fenghuo.org.models import Body, Contact, Expert
 from fenghuo.org.rules import BodyKind, Permission, has_permission, path_ids, scope_for
@@ -29,9 +30,10 @@ from fenghuo.org.service import facts, require, visible_body
 from fenghuo.preparedness.models import Commendation
 from fenghuo.response.models import Response
 from fenghuo.response.views import visible_response
-from fenghuo.support import rules
+from fenghuo.support import notices, rules
 from fenghuo.support.facts import (
     active_membership,
+    decision_out,
     deliverable_24x7,
     half_facts,
     label,
@@ -41,6 +43,7 @@ from fenghuo.support.models import (
     Assignment,
     ContactCheck,
     Evaluation,
+    SupportDecision,
     SupportMembership,
     SupportRound,
     WorkEntry,
@@ -51,6 +54,7 @@ from fenghuo.support.schemas import (
     AnswerIn,
     CheckIn,
     CheckOut,
+    DecisionOut,
     EvaluationIn,
     EvaluationOut,
     MembershipOut,
@@ -126,13 +130,33 @@ def _round_out(s: Session, r: SupportRound) -> RoundOut:
                     ends_on=r.ends_on, members=n)
 
 
-def membership_out(m: SupportMembership, round_number: int, body: Body) -> MembershipOut:
+def membership_out(m: SupportMembership, round_number: int, body: Body,
+                   decision: DecisionOut | None = None) -> MembershipOut:
     return MembershipOut(round=round_number, unit=body.key, name_zh=body.name_zh,
                          name_en=body.name_en, status=m.status,
                          status_label=label(rules.MEMBERSHIP_LABELS, m.status),
                          admitted_on=m.admitted_on, ended_on=m.ended_on,
                          ended_reason=m.ended_reason,
-                         barred_from_next_round=m.barred_from_next_round)
+                         barred_from_next_round=m.barred_from_next_round, decision=decision)
+
+
+def end_status(s: Session, principal: Principal, now: datetime, membership: SupportMembership,
+               body: Body, *, ground: Words, reason: str, ended_reason: str, detail: dict
+               ) -> None:
+    """End a unit's status (Support obligation 9: 取消其作为应急服务支撑单位的权利，并停止下一届
+    申请资格; 五: CNCERT有权随时…取消其资格): disqualified from today, so it no longer has an
+    active membership (the bulletins' support-unit right, dispatch), barred from the next
+    round, audited, and the unit told through the outbox on which ``ground`` and why
+    (``reason``); ``ended_reason`` is kept on the membership. The evaluation's disqualification
+    and CNCERT's decision both end it here."""
+    number = s.get(SupportRound, membership.round_id).number
+    membership.status = rules.MembershipStatus.DISQUALIFIED.value
+    membership.ended_on = rules.day_of(now)
+    membership.ended_reason = ended_reason
+    membership.barred_from_next_round = True
+    record(s, principal, now, "support.disqualify", "support_membership",
+           f"{number}/{body.key}", body, detail)
+    notices.status_ended(s, body, number, now, ground=ground, reason=reason)
 
 
 def create_round(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: RoundIn
@@ -202,17 +226,23 @@ def list_memberships(uow: UnitOfWork, *, principal: Principal, page: PageParams,
                      number: int | None = None, unit: str | None = None
                      ) -> Page[MembershipOut]:
     require(principal, Permission.PREPAREDNESS_READ)
-    stmt = (select(SupportMembership, SupportRound.number, Body)
+    stmt = (select(SupportMembership, SupportRound.number, Body, SupportDecision)
             .join(SupportRound, SupportRound.id == SupportMembership.round_id)
             .join(Body, Body.id == SupportMembership.body_id)
+            .outerjoin(SupportDecision, SupportDecision.membership_id == SupportMembership.id)
             .where(scoping.visible_bodies(principal.scope)))
     with uow() as s:
         if number is not None:
             stmt = stmt.where(SupportRound.number == number)
         if unit:
             stmt = stmt.where(Body.key == unit)
+        def convert(row) -> MembershipOut:  # noqa: ANN001
+            m, number, body, d = row
+            return membership_out(m, number, body,
+                                  decision_out(s, d, number, body) if d else None)
+
         return fetch_page(s, stmt, page, order_by=(SupportRound.number, Body.key),
-                          convert=lambda row: membership_out(*row))
+                          convert=convert)
 
 
 # --- the work log (Support obligations 4–5) ---------------------------------------------------
@@ -362,12 +392,18 @@ def start_check(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: Ch
                          sent_at=now)
         s.add(c)
         s.flush()
+        subject, text = compose(Notice(
+            what=Words(f"{caller.name_zh}检测贵单位的7×24小时联络渠道（支撑单位义务第6条）",
+                       f"{caller.name_en} is testing your 7×24 channel (Support obligation 6)"),
+            tag=Words("联络检测", "CONTACT CHECK"), ref=token,
+            unit=Words(body.name_zh, body.name_en),
+            asked=Words(f"请用应答码 {token} 应答：fenghuo support answer {token} --as 用户名，"
+                        f"或 POST /api/v1/support/contact-checks/{token}/answer",
+                        f"answer with the code {token}: fenghuo support answer {token} --as "
+                        f"USER, or POST /api/v1/support/contact-checks/{token}/answer"),
+            due=now + rules.CHECK_ANSWER_LIMIT))
         outbox.enqueue(s, now=now, messages=[outbox.Message(
-            contact, "7×24联络检测 / 7×24 contact check",
-            f"请在30分钟内应答 Please answer within 30 minutes: {token}\n"
-            f"fenghuo support answer {token} --as USER\n"
-            f"POST /api/v1/support/contact-checks/{token}/answer\n"
-            "(Support obligation 6)\n",
+            contact, subject, text,
             {"event": "support.contact_check", "unit": body.key, "token": token}, priority=10)])
         record(s, principal, now, "support.check.start", "contact_check", str(c.id), body,
                {"channel": c.channel, "value": c.value})
@@ -552,12 +588,12 @@ def evaluate(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: Evalu
                                given_by_body_id=me.id, given_by=principal.username,
                                created_at=now))
         if outcome == rules.Outcome.DISQUALIFIED:
-            membership.status = rules.MembershipStatus.DISQUALIFIED.value
-            membership.ended_on = day
-            membership.ended_reason = "; ".join(x.text_en for x in r.grounds)
-            membership.barred_from_next_round = True
-            record(s, principal, now, "support.disqualify", "support_membership",
-                   f"{membership.round_id}/{body.key}", body, {"grounds": grounds})
+            end_status(s, principal, now, membership, body,
+                       ground=Words(f"{half}综合评价（{rules.obligation(9)}）",
+                                    f"the {half} evaluation ({rules.obligation(9)})"),
+                       reason="; ".join(f"{x.text_zh} / {x.text_en}" for x in r.grounds),
+                       ended_reason="; ".join(x.text_en for x in r.grounds),
+                       detail={"grounds": grounds, "by": "evaluation", "half": str(half)})
         record(s, principal, now, "support.evaluate", "support_evaluation",
                f"{body.key}/{half}", body, {"total": r.total, "outcome": outcome.value})
         return evaluation_out(e, body)

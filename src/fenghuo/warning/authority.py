@@ -16,10 +16,15 @@ Readings and decisions where the documents are silent (each refusal names its ru
   departments; each issuer must also stay inside its own jurisdiction subtree.
 * **A department's warning names exactly one sector, its own.** Naming none (every sector) or
   several is "多行业" and the Emergency Office's, even when the department regulates both.
-* **City offices and city departments** may issue yellow and blue for their own city: City §3.3.3
-  lets the city "release the corresponding level of early warning information in this city", and
-  Plan §3.4.3 gives yellow/blue responses to "the relevant region and department"; orange stays
-  with provinces and departments as Plan §3.3 names them.
+* **A city's warnings are released by the city's network-security body** (City §3.3.3: it
+  "releases the corresponding level of … early warning information in this city"): the office
+  of the city's coordination group (市网络安全办, City §3.3.2) and, while a response runs, the
+  city's emergency headquarters the group becomes (City §3.3.3). They issue yellow and blue for
+  their own city (Plan §3.4.3 gives yellow/blue responses to "the relevant region and
+  department"; orange stays with provinces and departments as Plan §3.3 names them). **City
+  departments do not issue** ("other relevant units" organize handling in their own system,
+  City §3.3.3); they submit monitoring information and risk assessments, which the city office
+  sees and may turn into a warning.
 * **County bodies** issue no warnings: no clause grants it; City §3.3.3 gives warnings to the city
   and §3.3.4 gives the county the field command. They report monitoring information upward.
 * **Only offices and departments issue.** Groups, CERTs, operators and support units submit
@@ -50,10 +55,16 @@ from fenghuo.warning.rules import (
     WarningScope,
     WarningState,
     decide,
+    public_release_decision,
 )
 
 #: bodies that may issue at all (Plan §3.3 names provinces — their offices — and departments)
 ISSUING_KINDS = frozenset({BodyKind.OFFICE, BodyKind.DEPARTMENT})
+#: the city bodies that release the city's warnings: its network-security office and, during a
+#: response, its headquarters (City §3.3.2–3.3.3)
+CITY_ISSUING_KINDS = frozenset({BodyKind.OFFICE, BodyKind.HEADQUARTERS})
+#: bodies that warn a region (any sector of it), not a sector (Plan §3.3 ¶1 本地区)
+REGIONAL_KINDS = frozenset({BodyKind.OFFICE, BodyKind.HEADQUARTERS})
 
 #: the highest level each jurisdiction level may issue, below the Emergency Office (Plan §3.3 ¶1
 #: for national departments and provinces; City §3.3.3 for cities; counties issue none)
@@ -113,18 +124,31 @@ REGION_OR_SECTOR_BASIS = Reason(
     "各省（区、市）、各部门可发布本地区、本行业的橙色及以下预警",
     "provinces and departments may issue orange and lower warnings for their own region or sector")
 CITY_BASIS = Reason(
-    "authority.city", "City §3.3.3; Plan §3.4.3",
-    "市级发布本市相应级别的预警（本系统：黄色及以下）",
-    "a city issues warnings of the corresponding level in the city (here: yellow and lower)")
+    "authority.city", "City §3.3.3; §3.3.2; Plan §3.4.3",
+    "市网络安全办（响应期间为市应急处置指挥部）发布本市相应级别的预警（本系统：黄色及以下）",
+    "the city's network-security office (during a response, its headquarters) issues warnings "
+    "of the corresponding level in the city (here: yellow and lower)")
+CITY_DEPARTMENT = Reason(
+    "authority.city_department", "City §3.3.3",
+    "本市预警信息由市网络安全办（响应期间为市应急处置指挥部）发布；市级部门不发布预警，"
+    "可报送监测信息或风险评估，请市网络安全办发布",
+    "the city's warnings are released by its network-security office (during a response, its "
+    "headquarters); a city department issues none: it submits monitoring information or a risk "
+    "assessment and asks the city office to issue")
 
 
 def _issuer_refusals(issuer: Issuer) -> list[Reason]:
     """Bodies that may not issue at all, whatever the level and scope."""
-    if issuer.kind not in ISSUING_KINDS:
-        return [Reason("authority.issuer_kind", "Plan §3.2; §3.3",
-                       "只有网络安全应急办公室和行业主管部门可发布预警；其他机构报送监测信息",
-                       f"only emergency offices and departments issue warnings; a "
-                       f"{issuer.kind.value} submits monitoring information instead")]
+    if issuer.level == JurisdictionLevel.CITY and issuer.kind == BodyKind.DEPARTMENT:
+        return [CITY_DEPARTMENT]
+    kinds = CITY_ISSUING_KINDS if issuer.level == JurisdictionLevel.CITY else ISSUING_KINDS
+    if issuer.kind not in kinds:
+        return [Reason("authority.issuer_kind", "Plan §3.2; §3.3; City §3.3.3",
+                       "只有网络安全应急办公室和行业主管部门（市级：市网络安全办或市应急处置指挥部）"
+                       "可发布预警；其他机构报送监测信息",
+                       f"only emergency offices and departments (in a city: its office or "
+                       f"headquarters) issue warnings; a {issuer.kind.value} submits monitoring "
+                       f"information instead")]
     if issuer.level == JurisdictionLevel.NATIONAL and issuer.kind == BodyKind.OFFICE:
         return [Reason("authority.national_office", "Plan §2.2; §3.3 ¶2",
                        "国家层面的预警由国家网络安全应急办公室确定和发布",
@@ -204,7 +228,7 @@ def _sector_refusals(issuer: Issuer, scope: WarningScope) -> list[Reason]:
 
 def _scope_refusals(issuer: Issuer, scope: WarningScope) -> list[Reason]:
     refusals = _outside_refusals(issuer, scope)
-    if issuer.kind == BodyKind.OFFICE:
+    if issuer.kind in REGIONAL_KINDS:
         return refusals + _region_refusals(scope)
     return refusals + _sector_refusals(issuer, scope)
 
@@ -218,8 +242,9 @@ EMPTY_SCOPE = Reason("authority.scope_empty", "Plan §3.3 ¶1, ¶3",
 
 
 def check_authority(issuer: Issuer, warning_scope: WarningScope,
-                    level: WarningLevel | str) -> Decision:
-    """Whether ``issuer`` may issue a ``level`` warning for ``warning_scope`` (Plan §3.3).
+                    level: WarningLevel | str, *, public: bool = False) -> Decision:
+    """Whether ``issuer`` may issue a ``level`` warning for ``warning_scope`` (Plan §3.3), and
+    when the warning is ``public``, release it to the public (Law art. 54(3)).
 
     Returns every rule that refuses; a body that may issue no warning at all gets only that
     reason. When allowed, ``basis`` names the clause that grants it.
@@ -232,6 +257,8 @@ def check_authority(issuer: Issuer, warning_scope: WarningScope,
     refusals = _issuer_refusals(issuer)
     if not refusals:
         refusals = _level_refusals(issuer, level) + _scope_refusals(issuer, warning_scope)
+        if public:
+            refusals += public_release_decision(issuer.jurisdiction_path).refusals
     basis = CITY_BASIS if issuer.level == JurisdictionLevel.CITY else REGION_OR_SECTOR_BASIS
     return decide(refusals, basis)
 
@@ -255,6 +282,8 @@ class IssuingPowers:
 
     levels: tuple[LevelPower, ...]
     scope: tuple[Reason, ...]
+    #: whether the body may release a warning to the public (Law art. 54(3))
+    public: Decision = Decision()
 
     @property
     def allowed_levels(self) -> tuple[WarningLevel, ...]:
@@ -275,7 +304,7 @@ OFFICE_SECTORS = Reason("authority.own_region_or_sector", "Plan §3.3 ¶1; §3.2
 
 def _scope_limits(issuer: Issuer) -> tuple[Reason, ...]:
     """The rules of :func:`_scope_refusals`, stated before anything is drafted."""
-    if issuer.kind == BodyKind.OFFICE:
+    if issuer.kind in REGIONAL_KINDS:
         limits = [OWN_JURISDICTION, OFFICE_SECTORS]
         if issuer.level == JurisdictionLevel.PROVINCE:
             limits.append(MULTI_PROVINCE)
@@ -289,21 +318,24 @@ def _scope_limits(issuer: Issuer) -> tuple[Reason, ...]:
 
 
 def issuing_powers(issuer: Issuer) -> IssuingPowers:
-    """Which levels ``issuer`` may issue and within which scope, with the clause behind each
-    (Plan §3.3 ¶1–2; City §3.3.3): what the issuance form shows before anything is typed."""
+    """Which levels ``issuer`` may issue, within which scope and whether to the public, with the
+    clause behind each (Plan §3.3 ¶1–2; City §3.3.3; Law art. 54(3)): what the issuance form
+    shows before anything is typed."""
+    public = public_release_decision(issuer.jurisdiction_path)
     if issuer.is_national_emergency_office:
         return IssuingPowers(tuple(LevelPower(level, True, EMERGENCY_OFFICE_BASIS)
-                                   for level in LEVELS_DESC), (EO_SCOPE,))
+                                   for level in LEVELS_DESC), (EO_SCOPE,), public)
     refusals = _issuer_refusals(issuer)
     if refusals:
         return IssuingPowers(tuple(LevelPower(level, False, refusals[0])
-                                   for level in LEVELS_DESC), tuple(refusals))
+                                   for level in LEVELS_DESC), tuple(refusals),
+                             decide(refusals[:1]))
     basis = CITY_BASIS if issuer.level == JurisdictionLevel.CITY else REGION_OR_SECTOR_BASIS
     levels = []
     for level in LEVELS_DESC:
         refused = _level_refusals(issuer, level)
         levels.append(LevelPower(level, not refused, refused[0] if refused else basis))
-    return IssuingPowers(tuple(levels), _scope_limits(issuer))
+    return IssuingPowers(tuple(levels), _scope_limits(issuer), public)
 
 
 # --- revising and lifting ---------------------------------------------------------------------

@@ -37,6 +37,9 @@ class WarningDraft:
     items: tuple[str, ...] = ()
     measures: tuple[Measure, ...] = ()
     issuer_body_id: int | None = None
+    #: when it is drafted: a measure's time limit must still lie ahead (a limit already past
+    #: asks the impossible of the units, Plan §3.3 ¶3 "时限要求"); None skips that check
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,9 @@ def _measure_problems(draft: WarningDraft) -> list[FieldProblem]:
         elif start is not None and m.deadline < start:
             out.append(_invalid(f"measures[{i}].deadline", f"措施{i + 1}的时限早于起始时间",
                                 f"the time limit of measure {i + 1} is before the start time"))
+        elif draft.now is not None and m.deadline <= draft.now:
+            out.append(_invalid(f"measures[{i}].deadline", f"措施{i + 1}的时限已过",
+                                f"the time limit of measure {i + 1} has already passed"))
     return out
 
 

@@ -66,11 +66,15 @@ class MonitoringShare(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("monitoring_items.id", ondelete="CASCADE"),
                                          index=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
-    reason: Mapped[str] = mapped_column(String(40))  # upward, shared
+    reason: Mapped[str] = mapped_column(String(40))  # warning.monitoring_rules: upward, shared…
     shared_by: Mapped[str] = mapped_column(String(120))
     shared_at: Mapped[datetime] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(120))
+    #: when and by whom this body (an office or department of the unit's chain) reported the
+    #: item on to the Emergency Office (Plan §3.2)
+    reported_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reported_up_by: Mapped[str | None] = mapped_column(String(120))
 
 
 class RiskAssessment(Base):
@@ -85,12 +89,36 @@ class RiskAssessment(Base):
     assessed_by: Mapped[str] = mapped_column(String(120))
     likelihood: Mapped[str] = mapped_column(String(20))
     extent: Mapped[str] = mapped_column(String(40))
+    #: the grade of the possible incident (Plan §1.4), stated or graded from ``facts``
     harm: Mapped[str] = mapped_column(String(30))
     notes: Mapped[str] = mapped_column(Text, default="")
-    proposed_level: Mapped[str] = mapped_column(String(10))
+    #: null: no warning proposed (a low likelihood, Plan §3.1)
+    proposed_level: Mapped[str | None] = mapped_column(String(10))
     proposal: Mapped[str] = mapped_column(Text)  # JSON: reasons and flags
+    #: JSON: the grading facts of the possible incident, when given, and their profile
+    facts: Mapped[str | None] = mapped_column(Text)
+    grading_profile: Mapped[str | None] = mapped_column(String(40))
     item_ids: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of item ids
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AssessmentReport(Base):
+    """An assessment that proposes orange or red, reported to the Emergency Office as a
+    possible major-or-graver incident (Plan §3.3 ¶1), and the Office's acknowledgement."""
+
+    __tablename__ = "assessment_reports"
+    __table_args__ = (UniqueConstraint("assessment_id", "body_id"),
+                      Index("ix_assessment_reports_open", "acknowledged_at", "ack_due_at"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("risk_assessments.id", ondelete="CASCADE"), index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ack_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(120))
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class EarlyWarning(Base):

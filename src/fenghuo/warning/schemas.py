@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from fenghuo.common.types import Timestamp
 from fenghuo.incident.grading import Grade
-from fenghuo.incident.schemas import DeliveryOut, EventOut, ReasonOut
+from fenghuo.incident.schemas import DeliveryOut, EventOut, FactsIn, ReasonOut
 from fenghuo.warning.rules import Extent, Likelihood, Tlp, WarningLevel
 
 IndicatorType = Literal["ip", "domain", "url", "sha256", "sha1", "md5", "cve", "email", "other"]
@@ -37,8 +37,10 @@ class MonitoringIn(BaseModel):
     systems: str = Field(default="", max_length=4000, description="Systems that may be affected")
     indicators: list[IndicatorIn] = Field(default_factory=list, max_length=1000)
     #: strict: a JSON 0 or "no" is a 422, not an important item silently left unshared
-    important: StrictBool = Field(default=False, description="Important: shared upward to the "
-                                  "Emergency Office at once (Plan §3.2)")
+    important: StrictBool = Field(default=False, description="Important: goes up at once "
+                                  "(Plan §3.2): a unit's to its region's offices and its "
+                                  "sector's department, which report it on to the Emergency "
+                                  "Office; another body's to the Emergency Office")
     tlp: Tlp = Tlp.AMBER
     unit: str | None = Field(default=None, max_length=80, description=(
         "Key of the unit the item is about, when it is another unit's (Support obligation 7): "
@@ -55,10 +57,17 @@ class ShareOut(BaseModel):
     body_name_zh: str
     body_name_en: str
     reason: str
+    reason_zh: str = ""  #: the reason in words (warning.monitoring_rules.REASON_LABELS)
+    reason_en: str = ""
     shared_by: str
     shared_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    #: when this body reported the item on to the Emergency Office (Plan §3.2)
+    reported_up_at: datetime | None = None
+    reported_up_by: str | None = None
+    #: whether this body may still report it on (it holds it up a unit's chain, Plan §3.2)
+    may_report_up: bool = False
 
 
 class MonitoringOut(BaseModel):
@@ -81,22 +90,65 @@ class MonitoringOut(BaseModel):
     unit: str | None = None  #: the unit the item is about (Support obligation 7)
 
 
+class PossibleFactsIn(FactsIn):
+    """The grading facts of the incident that may occur (Plan §1.4, annexes 2–3; CAC 2025
+    grading guide): an incident report's facts, and what the register would say of a reported
+    incident's system (annex 2 important system, CII)."""
+
+    important_system: StrictBool = Field(default=False, description="the system at risk is an "
+                                         "important network and information system (annex 2)")
+    cii: StrictBool = Field(default=False, description="the system at risk is critical "
+                            "information infrastructure")
+
+
 class AssessmentIn(BaseModel):
-    """A risk assessment (Law art. 54(2)) of one or more monitoring items."""
+    """A risk assessment (Law art. 54(2)) of one or more monitoring items: the likelihood and
+    extent, and the degree of harm as the grade the possible incident would have (Plan §1.4):
+    its grading ``facts`` (graded by the same rules as a reported incident), or the grade
+    itself as ``harm``. With both, they must agree."""
 
     model_config = ConfigDict(extra="forbid")
     items: list[str] = Field(min_length=1, max_length=100, description="Monitoring item refs")
-    likelihood: Likelihood
+    likelihood: Likelihood = Field(description="Low proposes no warning (Plan §3.1 可能发生)")
     extent: Extent
-    harm: Grade = Field(description="Degree of harm, as the grades of Plan §1.4")
+    harm: Grade | None = Field(default=None, description="The grade of the possible incident "
+                               "(Plan §1.4), when its facts are not given")
+    facts: PossibleFactsIn | None = Field(default=None, description="The grading facts of the "
+                                          "possible incident (Plan §1.4)")
     notes: str = Field(default="", max_length=20000)
+
+    @model_validator(mode="after")
+    def _harm_or_facts(self) -> AssessmentIn:
+        if self.harm is None and self.facts is None:
+            raise ValueError("give the possible incident's grading facts (facts) or its grade "
+                             "(harm), Plan §1.4")
+        return self
 
 
 class ProposalOut(BaseModel):
-    level: WarningLevel
+    #: None: no warning proposed (a low likelihood, Plan §3.1)
+    level: WarningLevel | None
+    #: the grade of the possible incident (Plan §1.4) the level stands for (§3.1)
+    grade: Grade | None = None
     reasons: list[ReasonOut]
     emergency_office_only: bool
     report_to_emergency_office: bool
+
+
+class AssessmentReportOut(BaseModel):
+    """The assessment reported to the Emergency Office as a possible major-or-graver incident
+    (Plan §3.3 ¶1), and the Office's acknowledgement."""
+
+    body: str
+    body_name_zh: str
+    body_name_en: str
+    source: str
+    reported_at: datetime
+    ack_due_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    reminded_at: datetime | None
+    state: Literal["acknowledged", "due", "overdue"]
 
 
 class AssessmentOut(BaseModel):
@@ -107,9 +159,14 @@ class AssessmentOut(BaseModel):
     likelihood: Likelihood
     extent: Extent
     harm: Grade
+    #: the grading facts of the possible incident, when given, and the profile they were graded by
+    facts: PossibleFactsIn | None = None
+    grading_profile: str | None = None
     notes: str
     proposal: ProposalOut
     created_at: datetime
+    #: to the Emergency Office (Plan §3.3 ¶1), when the assessment proposes orange or red
+    reports: list[AssessmentReportOut] = []
 
 
 class MeasureIn(BaseModel):

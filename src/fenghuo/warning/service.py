@@ -103,15 +103,16 @@ def _scope(s: Session, w: EarlyWarning) -> WarningScope:
 def draft(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: WarningIn
           ) -> WarningOut:
     """Draft a warning for the caller's body. Missing content (§3.3 ¶3) is named field by
-    field; a level or scope beyond the body's authority (§3.3) is refused rule by rule."""
+    field; a level or scope beyond the body's authority (§3.3), or a public warning from a body
+    below the province (Law art. 54(3)), is refused rule by rule."""
     require(principal, Permission.WARNING_DRAFT)
     now = clock.now()
     with uow() as s:
         scope = WarningScope(frozenset(j.path for j in places.jurisdictions(
             s, data.jurisdictions)), frozenset(x.code for x in places.sectors(s, data.sectors)))
-        _check_content(data, scope, principal.body_id)
+        _check_content(data, scope, principal.body_id, now)
         issuer = _issuer(s, principal.body_id)
-        decision = authority.check_authority(issuer, scope, data.level)
+        decision = authority.check_authority(issuer, scope, data.level, public=data.public)
         decision.enforce()
         assessment = visible_assessment(s, principal.scope, data.assessment) \
             if data.assessment else None
@@ -135,12 +136,14 @@ def draft(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: WarningI
         return warning_out(s, w, now, principal.scope)
 
 
-def _check_content(data: WarningIn, scope: WarningScope, issuer_id: int) -> None:
+def _check_content(data: WarningIn, scope: WarningScope, issuer_id: int, now: datetime
+                   ) -> None:
     problems = content.missing_content(content.WarningDraft(
         category=data.category, level=data.level, starts_at=data.starts_at,
         scope=scope if scope.jurisdictions else None, items=tuple(data.items),
         measures=tuple(content.Measure(m.text, m.deadline) for m in data.measures),
-        issuer_body_id=issuer_id), categories=[c.code for c in get_taxonomy().categories])
+        issuer_body_id=issuer_id, now=now),
+        categories=[c.code for c in get_taxonomy().categories])
     errors = [FieldError("jurisdictions" if p.field == "scope" else p.field,
                          f"{p.text_en} / {p.text_zh}", source=p.source) for p in problems]
     if data.public and data.tlp != Tlp.CLEAR:
@@ -180,7 +183,8 @@ def publish(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) ->
             raise Forbidden("only the issuing body publishes its warning (Plan §3.3)")
         can_transition(w.state, WarningState.PUBLISHED).enforce()
         scope = _scope(s, w)
-        authority.check_authority(_issuer(s, w.issuer_body_id), scope, w.level).enforce()
+        authority.check_authority(_issuer(s, w.issuer_body_id), scope, w.level,
+                                  public=w.public).enforce()
         w.state, w.published_at, w.updated_at = WarningState.PUBLISHED.value, now, now
         s.flush()
         reached = _distribute(s, w, scope, now, event="warning.published")
@@ -542,7 +546,7 @@ def available_actions(uow: UnitOfWork, *, principal: Principal, ref: str) -> Act
                 approver_body_id=principal.body_id, issuer_body_id=w.issuer_body_id)
         if issue and own and can_transition(w.state, WarningState.PUBLISHED).allowed:
             out["publish"] = authority.check_authority(_issuer(s, w.issuer_body_id),
-                                                       _scope(s, w), w.level)
+                                                       _scope(s, w), w.level, public=w.public)
         if issue and w.state == WarningState.PUBLISHED.value:
             out["lift"] = authority.may_lift(issuer_body_id=w.issuer_body_id,
                                              actor_body_id=principal.body_id, state=w.state)

@@ -22,6 +22,7 @@ from fenghuo.org import rules as org_rules
 from fenghuo.org.models import Body
 from fenghuo.org.rules import BodyKind
 from fenghuo.org.service import local_office
+from fenghuo.warning import monitoring_rules
 from fenghuo.warning.models import MonitoringItem, MonitoringShare
 
 
@@ -52,9 +53,7 @@ def notice(item: MonitoringItem, unit: Body, reporter: Body) -> tuple[str, str, 
                 "(Support obligation 7). Verify it and take protective measures at once; report "
                 "any incident as required")
     subject, text = compose(Notice(
-        what=Words(item.title, item.title),
-        tag=Words("监测信息 重要" if item.important else "监测信息",
-                  "MONITORING IMPORTANT" if item.important else "MONITORING"),
+        what=Words(item.title, item.title), tag=Words(*monitoring_rules.tag(item.important)),
         ref=item.ref, unit=Words(unit.name_zh, unit.name_en),
         system=Words(item.systems, item.systems) if item.systems else None,
         category=_category(item.category), asked=ask, link=page_path(payload)))
@@ -66,7 +65,8 @@ def reach_chain(s: Session, item: MonitoringItem, unit: Body, reporter: Body, *,
     """Share the item with the unit and its jurisdiction's office (each once; never back to the
     submitter) and notify each one's first rank of contacts."""
     office = local_office(s, unit)
-    targets = {b.id: (b, reason) for b, reason in ((office, "subject_office"), (unit, "subject"))
+    targets = {b.id: (b, reason) for b, reason in ((office, monitoring_rules.SUBJECT_OFFICE),
+                                                   (unit, monitoring_rules.SUBJECT))
                if b is not None and b.id != reporter.id}
     shared = set(s.scalars(select(MonitoringShare.body_id).where(
         MonitoringShare.item_id == item.id)))

@@ -23,7 +23,14 @@ from fenghuo.warning.models import (
     WarningRecipient,
     WarningTask,
 )
-from fenghuo.warning.rules import LEVEL_LABELS, Tlp, WarningLevel, WarningState
+from fenghuo.warning.rules import (
+    LEVEL_LABELS,
+    PUBLIC_MAX_DEPTH,
+    Tlp,
+    WarningLevel,
+    WarningState,
+    acknowledgement_state,
+)
 from fenghuo.warning.schemas import (
     MeasureOut,
     PublicWarning,
@@ -69,12 +76,6 @@ def summary(w: EarlyWarning, issuer: Body) -> dict:
 
 def summary_out(w: EarlyWarning, issuer: Body) -> WarningSummary:
     return WarningSummary(**summary(w, issuer))
-
-
-def ack_state(r: WarningRecipient, now: datetime) -> str:
-    if r.acknowledged_at is not None:
-        return "acknowledged"
-    return "overdue" if now > r.ack_due_at else "due"
 
 
 #: At most this many recipients, tasks and deliveries in one answer (a national warning has ten
@@ -124,7 +125,9 @@ def warning_out(s: Session, w: EarlyWarning, now: datetime, scope: Scope) -> War
                                  notified_at=r.notified_at, ack_due_at=r.ack_due_at,
                                  acknowledged_at=r.acknowledged_at,
                                  acknowledged_by=r.acknowledged_by, reminded_at=r.reminded_at,
-                                 state=ack_state(r, now)) for r, b in recipients],
+                                 state=acknowledgement_state(r.ack_due_at, r.acknowledged_at,
+                                                             now))
+                    for r, b in recipients],
         tasks=[TaskOut(id=t.id, body=key, code=t.code, owner=t.owner, source=t.source,
                        title_zh=t.title_zh, title_en=t.title_en, due_at=t.due_at, state=t.state,
                        done_at=t.done_at, done_by=t.done_by, evidence=t.evidence)
@@ -139,11 +142,17 @@ def warning_out(s: Session, w: EarlyWarning, now: datetime, scope: Scope) -> War
 PUBLIC_STATES = [WarningState.PUBLISHED.value, WarningState.LIFTED.value]
 
 
+#: an issuer path deeper than the levels that release to the public: ``/%/%/%/`` (a city)
+_BELOW_PUBLIC_LEVELS = "/" + "%/" * (PUBLIC_MAX_DEPTH + 1)
+
+
 def public_filter() -> ColumnElement[bool]:
-    """Only published (or lifted) TLP:CLEAR warnings marked public (Law arts. 54(3), 55;
-    ``rules.public_feed_decision`` states the same rule for one warning)."""
+    """Only published (or lifted) TLP:CLEAR warnings marked public, issued at provincial level
+    or above (Law arts. 54(3), 55; ``rules.public_feed_decision`` states the same rule for one
+    warning). The issuer's path is the warning's ``jurisdiction_path``."""
     return (EarlyWarning.public.is_(True) & (EarlyWarning.tlp == Tlp.CLEAR.value)
-            & EarlyWarning.state.in_(PUBLIC_STATES))
+            & EarlyWarning.state.in_(PUBLIC_STATES)
+            & ~EarlyWarning.jurisdiction_path.like(_BELOW_PUBLIC_LEVELS))
 
 
 def public_out(s: Session, w: EarlyWarning) -> PublicWarning:

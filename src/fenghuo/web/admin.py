@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from fenghuo.api.deps import ObjectId
 from fenghuo.common.errors import DomainError, FieldError, Forbidden, ValidationFailed
 from fenghuo.common.pagination import PageParams
 from fenghuo.common.scope import Principal
@@ -117,7 +118,7 @@ def _user_page(request: Request, me: Principal, user_id: int, issued=None,
 
 
 @router.get("/admin/users/{user_id}")
-def user_page(request: Request, user_id: int) -> Response:
+def user_page(request: Request, user_id: ObjectId) -> Response:
     me = session.principal(request)
     if me is None:
         return to_login(request)
@@ -141,13 +142,13 @@ async def _patch(request: Request, user_id: int, patch_of) -> Response:  # noqa:
 
 
 @router.post("/admin/users/{user_id}/roles")
-async def change_roles(request: Request, user_id: int) -> Response:
+async def change_roles(request: Request, user_id: ObjectId) -> Response:
     return await _patch(request, user_id, lambda raw: {
         "roles": [str(r) for r in raw.getlist("roles")]})
 
 
 @router.post("/admin/users/{user_id}/active")
-async def set_active(request: Request, user_id: int) -> Response:
+async def set_active(request: Request, user_id: ObjectId) -> Response:
     return await _patch(request, user_id, lambda raw: {"active": raw.get("active") == "true"})
 
 
@@ -170,7 +171,7 @@ async def issue_token(request: Request) -> Response:
 
 
 @router.post("/admin/tokens/{token_id}/revoke")
-async def revoke_token(request: Request, token_id: int) -> Response:
+async def revoke_token(request: Request, token_id: ObjectId) -> Response:
     got = await posted(request)
     if not isinstance(got, Posted):
         return got

@@ -26,7 +26,9 @@ from fenghuo.incident.rules import State
 from fenghuo.response import service as responses
 from fenghuo.response.rules import LEVEL_LABELS as RESPONSE_LEVELS
 from fenghuo.response.rules import ResponseLevel
+from fenghuo.warning import protection
 from fenghuo.warning import service as warnings
+from fenghuo.warning.protection_schemas import ProtectionSummary
 from fenghuo.warning.rules import LEVEL_LABELS as WARNING_LEVELS
 from fenghuo.warning.rules import LEVELS_DESC, WarningState
 from fenghuo.warning.schemas import ProvinceWarnings
@@ -51,6 +53,8 @@ class Dashboard:
     dead_letters: int | None = None  # None when the user may not handle incidents
     covered: list[ProvinceWarnings] = field(default_factory=list)  # provinces under warning
     tiles: list[tilemap.Tile] = field(default_factory=list)  # the map, one tile per province
+    #: important-event protection periods running in the user's scope (Plan §6.5)
+    protection: list[ProtectionSummary] = field(default_factory=list)
     since: object = None
     until: object = None
 
@@ -76,6 +80,7 @@ def dashboard(rt: Runtime, me: Principal) -> Dashboard:
                             "count": sum(1 for r in active if r.level == level.value)})
     d.covered = warnings.province_coverage(rt.uow, principal=me)
     d.tiles = tilemap.tiles(d.covered)
+    d.protection = protection.active_periods(rt.uow, rt.clock, principal=me)
     d.until = rt.clock.now()
     d.since = d.until - timedelta(days=ACCOUNTABILITY_DAYS)
     rows = accountability.reporting(rt.uow, rt.clock, principal=me, since=d.since, until=d.until)

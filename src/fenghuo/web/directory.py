@@ -48,7 +48,6 @@ def _sorted(items: list[BodyOut]) -> list[BodyOut]:
 
 def _sort_tree(node: TreeNode) -> TreeNode:
     node.bodies = _sorted(node.bodies)
-    node.children.sort(key=lambda j: j.code)  # GB/T 2260 order: north China first
     for child in node.children:
         _sort_tree(child)
     return node

@@ -32,6 +32,8 @@ from fastapi.templating import Jinja2Templates
 
 from fenghuo.common.schemas import Label
 
+from . import session
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 LOCALES = ("zh_CN", "en")
 DEFAULT = "zh_CN"
@@ -168,8 +170,8 @@ def safe_next(target: str | None, default: str = "/web/") -> str:
 
 
 @router.get("/lang")
-def switch_language(to: str, next: str = "/web/") -> Response:
+def switch_language(request: Request, to: str, next: str = "/web/") -> Response:
     resp = RedirectResponse(safe_next(next), status_code=303)
     if to in LOCALES:
-        resp.set_cookie(COOKIE, to, max_age=365 * 24 * 3600, samesite="lax")
+        session.set_cookie(request, resp, COOKIE, to, max_age=365 * 24 * 3600)
     return resp

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from fenghuo.api.deps import ObjectId
 from fenghuo.bootstrap import Runtime
 from fenghuo.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from fenghuo.common.pagination import PageParams
@@ -41,6 +42,7 @@ from . import i18n, incident_owners, session
 from .pages import (
     Posted,
     error_page,
+    idempotency_key,
     local_time,
     page_count,
     page_params,
@@ -362,7 +364,7 @@ async def submit_report(request: Request) -> Response:
     try:
         data = _report_in(form, ZoneInfo(rt.settings.timezone))
         out = service.report(rt.uow, rt.clock, principal=me, data=data,
-                             idempotency_key=str(form.get("idempotency_key") or "") or None,
+                             idempotency_key=idempotency_key(form),
                              profile=rt.settings.grading_profile)
     except (ValidationError, ValidationFailed) as exc:
         return _form_page(request, me, form, _field_errors(exc, REPORT_FIELDS), status=422)
@@ -373,7 +375,7 @@ async def submit_report(request: Request) -> Response:
 
 
 @router.get("/incidents/{ref}/evidence/{evidence_id}")
-def download_evidence(request: Request, ref: str, evidence_id: int) -> Response:
+def download_evidence(request: Request, ref: str, evidence_id: ObjectId) -> Response:
     """A piece of evidence, with its SHA-256 in a header (recorded in its chain of custody)."""
     me = session.principal(request)
     if me is None:

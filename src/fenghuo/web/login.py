@@ -45,8 +45,8 @@ def login(request: Request, username: str = Form(), password: str = Form(), csrf
     except Unauthorized:
         return _page(request, next, username=username, failed=True, status=401)
     resp = RedirectResponse(safe_next(next), status_code=303)
-    resp.set_cookie(SESSION, result.access_token, httponly=True, samesite="lax",
-                    max_age=rt.settings.session_hours * 3600)
+    session.set_cookie(request, resp, SESSION, result.access_token,
+                       max_age=rt.settings.session_hours * 3600)
     return resp
 
 
@@ -58,5 +58,5 @@ def logout(request: Request, csrf: str = Form()) -> Response:
         rt = session.runtime(request)
         accounts.logout(rt.uow, rt.clock, principal=me)
     resp = RedirectResponse("/web/login", status_code=303)
-    resp.delete_cookie(SESSION)
+    session.clear_cookie(request, resp, SESSION)
     return resp

@@ -164,7 +164,8 @@ async def assess(request: Request, ref: str) -> Response:
                                 notes=f"候选监测信息 candidate {c.ref}")
         except ValidationError as exc:
             raise ValidationFailed(field_errors(exc, gettext_of(request))) from None
-        out = monitoring.assess(rt.uow, rt.clock, principal=got.me, data=data)
+        out = monitoring.assess(rt.uow, rt.clock, principal=got.me, data=data,
+                                profile=rt.settings.grading_profile)
     except DomainError as exc:
         return error_page(request, got.me, exc)
     return RedirectResponse(f"/web/warnings/new?assessment={quote(out.ref, safe='')}",

@@ -37,6 +37,7 @@ from .pages import (
     error_page,
     errors_by_field,
     page_count,
+    page_params,
     posted,
     render,
     to_login,
@@ -129,7 +130,7 @@ def feed_page(request: Request, code: str, page: int = 1) -> Response:
     try:
         summary = ingest.reject_summary(rt.uow, principal=me, feed=code, top=TOP_REASONS)
         kept = ingest.rejects(rt.uow, principal=me, feed=code, limit=PAGE_SIZE,
-                              offset=(page - 1) * PAGE_SIZE)
+                              offset=page_params(page, PAGE_SIZE).offset)
     except Forbidden:
         summary, kept = None, None  # rejected lines take monitoring:submit, as in the API
     found = Slice(kept or [], summary.total if summary else 0)

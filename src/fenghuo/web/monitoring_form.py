@@ -2,7 +2,8 @@
 report form: what was observed, when, where and what may be affected, with indicators one per
 line as ``type:value``. Errors are shown inline, in the caller's language, and nothing is stored;
 on success the item's page shows its reference and whom it was shared with (important items go up
-to the Emergency Office at once).
+at once, Plan §3.2), and an office or department that received a unit's item up its chain reports
+it on to the Emergency Office from there.
 
 Whether the caller may submit, and what is stored and shared, are decided by
 :mod:`fenghuo.warning.monitoring`; this module only turns the form into ``MonitoringIn`` and
@@ -14,13 +15,14 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from fenghuo.common.errors import Conflict, DomainError, FieldError, ValidationFailed
+from fenghuo.common.errors import Conflict, DomainError, FieldError, Refused, ValidationFailed
 from fenghuo.common.scope import Principal
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.org.rules import Permission, has_permission
@@ -29,7 +31,17 @@ from fenghuo.warning.rules import Tlp
 from fenghuo.warning.schemas import IndicatorType, MonitoringIn
 
 from . import i18n, session
-from .pages import Posted, error_page, errors_by_field, local_time, posted, render, to_login, user
+from .pages import (
+    Posted,
+    error_page,
+    errors_by_field,
+    idempotency_key,
+    local_time,
+    posted,
+    render,
+    to_login,
+    user,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,7 +49,7 @@ TLPS = [t.value for t in Tlp]
 INDICATOR_TYPES = list(IndicatorType.__args__)
 #: the form's fields, in page order: errors are listed in this order
 FIELDS = ["title", "observed", "observed_at", "category", "jurisdictions", "sectors", "systems",
-          "indicators", "important", "tlp"]
+          "unit", "indicators", "important", "tlp"]
 _CODES = re.compile(r"[\s,，、;；]+")
 #: the service's messages about unknown codes (fenghuo.warning.places), said in the caller's
 #: language; any other message is shown as the service wrote it
@@ -143,7 +155,8 @@ def _monitoring_in(form: dict, tz: ZoneInfo, t: Translate) -> MonitoringIn:
            "jurisdictions": _codes(str(form.get("jurisdictions", ""))),
            "sectors": _codes(str(form.get("sectors", ""))), "systems": form.get("systems", ""),
            "indicators": indicators, "important": bool(form.get("important")),
-           "tlp": form.get("tlp") or Tlp.AMBER.value}
+           "tlp": form.get("tlp") or Tlp.AMBER.value,
+           "unit": str(form.get("unit") or "").strip() or None}
     if raw["category"] and get_taxonomy().problem(raw["category"], None):
         # the service says the same (Plan annex 1); said here too, so every error shows at once
         errors.append(FieldError("category", t("Unknown incident category %(code)s.",
@@ -195,9 +208,13 @@ async def submit_monitoring(request: Request) -> Response:
     try:
         data = _monitoring_in(form, ZoneInfo(rt.settings.timezone), t)
         item = monitoring.submit(rt.uow, rt.clock, principal=me, data=data,
-                                 idempotency_key=str(form.get("idempotency_key") or "") or None)
+                                 idempotency_key=idempotency_key(form))
     except ValidationFailed as exc:
         return _page(request, me, form, _said(exc.errors, t), status=422)
+    except Refused as exc:  # a unit the caller may not report about (Support obligation 7)
+        return _page(request, me, form, [FieldError("unit", "; ".join(
+            f"{r['text_zh']} {r['text_en']} ({r['source']})" for r in exc.reasons))],
+            status=exc.status)
     except Conflict:  # the same form sent again with other content: a new key to retry
         return _page(request, me, {**form, "idempotency_key": None}, [FieldError("form", t(
             "This form was already sent with other content. Check it and submit again."))],
@@ -219,5 +236,24 @@ def monitoring_item_page(request: Request, ref: str) -> Response:
     except DomainError as exc:
         return error_page(request, me, exc)
     category = get_taxonomy().label(item.category) if item.category else None
+    account = user(rt, me)
+    mine = next((sh for sh in item.shares if sh.body == account.body.key), None)
     return render(request, "monitoring_item.html", {
-        "me": user(rt, me), "nav": "monitoring", "i": item, "category": category})
+        "me": account, "nav": "monitoring", "i": item, "category": category,
+        "may_report_up": bool(mine and mine.may_report_up and _may_submit(me))})
+
+
+@router.post("/monitoring/{ref}/report-up")
+async def report_up(request: Request, ref: str) -> Response:
+    """Report the item on to the Emergency Office (Plan §3.2), then back to its page; a
+    refusal is the error page naming the rule."""
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    rt = session.runtime(request)
+    try:
+        monitoring.report_up(rt.uow, rt.clock, principal=got.me, ref=ref)
+    except DomainError as exc:
+        return error_page(request, got.me, exc)
+    rt.wake_worker()
+    return RedirectResponse(f"/web/monitoring/{quote(ref, safe='')}", status_code=303)

@@ -22,6 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from fenghuo.api.deps import ObjectId
 from fenghuo.common.errors import Conflict, DomainError, FieldError, ValidationFailed
 from fenghuo.common.pagination import PageParams
 from fenghuo.common.scope import Principal
@@ -194,7 +195,7 @@ async def import_entries(request: Request) -> Response:
 
 
 @router.post("/monitoring/register/entries/{entry_id}/delete")
-async def delete_entry(request: Request, entry_id: int) -> Response:
+async def delete_entry(request: Request, entry_id: ObjectId) -> Response:
     got = await posted(request)
     if not isinstance(got, Posted):
         return got

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -17,16 +18,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
+from fenghuo.api.deps import IDEMPOTENCY_KEY_MAX
 from fenghuo.bootstrap import Runtime
 from fenghuo.common.errors import DomainError, FieldError, Unauthorized
-from fenghuo.common.pagination import PageParams
+from fenghuo.common.pagination import MAX_OFFSET, PageParams
 from fenghuo.common.scope import Principal
 from fenghuo.org import accounts
 
-from . import i18n, session
+from . import assets, i18n, session
 from .session import CSRF
 
 templates = i18n.install(Jinja2Templates(directory=str(Path(__file__).parent / "templates")))
+templates.env.globals["static"] = assets.url  # styles and scripts are files (CSP)
 PAGE_SIZE = 25
 
 
@@ -49,7 +52,7 @@ def render(request: Request, name: str, ctx: dict, status: int = 200) -> HTMLRes
     resp = templates.TemplateResponse(request, name, {
         **ctx, "csrf": token, "locale": locale, "lang_tag": i18n.TAGS[locale],
         "here": here(request), "timezone": rt.settings.timezone}, status_code=status)
-    resp.set_cookie(CSRF, token, httponly=True, samesite="strict")
+    session.set_cookie(request, resp, CSRF, token, samesite="strict")
     resp.headers["Content-Language"] = i18n.TAGS[locale]
     return resp
 
@@ -68,8 +71,18 @@ def error_page(request: Request, me: Principal | None, exc: DomainError) -> HTML
         "reasons": getattr(exc, "reasons", None) or []}, status=exc.status)
 
 
+def unavailable_page(request: Request, exc: DomainError, retry_after: int) -> HTMLResponse:
+    """The console's answer while the database is down (503, ``Retry-After``): an error page
+    that needs no database (no user is looked up)."""
+    resp = error_page(request, None, exc)
+    resp.headers["Retry-After"] = str(retry_after)
+    return resp
+
+
 def page_params(page: int, size: int = PAGE_SIZE) -> PageParams:
-    return PageParams(limit=size, offset=max(page - 1, 0) * size)
+    """The page's rows; a page number past any list (``?page=99999999999``) is an empty page
+    and not an error."""
+    return PageParams(limit=size, offset=min(max(page - 1, 0) * size, MAX_OFFSET))
 
 
 def page_count(total: int, size: int = PAGE_SIZE) -> int:
@@ -105,6 +118,13 @@ def errors_by_field(errors: list[FieldError]) -> dict[str, str]:
         message = f"{e.message} ({e.source})" if e.source else e.message
         out[e.field] = f"{out[e.field]}; {message}" if e.field in out else message
     return out
+
+
+def idempotency_key(form: Any) -> str | None:
+    """The form's hidden idempotency key (a double submit is one report), or None when absent
+    or not one this console gives (longer than the API's ``Idempotency-Key`` may be)."""
+    key = str(form.get("idempotency_key") or "").strip()
+    return key if 0 < len(key) <= IDEMPOTENCY_KEY_MAX else None
 
 
 def local_time(value: str, timezone: str | ZoneInfo) -> datetime | str | None:

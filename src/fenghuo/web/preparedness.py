@@ -1,8 +1,9 @@
 """Preparedness pages of the console (Plan §6–§8, §7.10; Law arts. 25, 34, 38; the CNCERT
 support-unit plan): the compliance of every body in scope with its recurring duties, the support
-units with their monthly and six-monthly obligations, and the accountability and commendation
-view of a period with its CSV export; the support unit's work log form (Support obligations
-4–5). A body's own page with its plan and exercise forms is :mod:`.preparedness_body`.
+units with their monthly and six-monthly obligations; the support unit's work log form (Support
+obligations 4–5). A body's own page with its plan and exercise forms is
+:mod:`.preparedness_body`; the accountability and commendation view of a period, with its CSV
+export and forms, is :mod:`.preparedness_accountability`.
 
 Every page reads the services (:mod:`fenghuo.preparedness.service`,
 :mod:`fenghuo.support.service`, :mod:`fenghuo.preparedness.accountability`), which apply the
@@ -25,14 +26,13 @@ from fenghuo.common import periods
 from fenghuo.common.errors import DomainError, FieldError, Refused, ValidationFailed
 from fenghuo.common.scope import Principal
 from fenghuo.org.rules import BODY_KIND_LABELS, Permission, has_permission
-from fenghuo.preparedness import accountability as acc
 from fenghuo.preparedness import rules
 from fenghuo.preparedness import service as preparedness
 from fenghuo.support import rules as support_rules
 from fenghuo.support import service as support
 from fenghuo.support.schemas import WorkIn
 
-from . import preparedness_body, session
+from . import preparedness_accountability, preparedness_body, session
 from .pages import (
     Posted,
     error_page,
@@ -48,6 +48,7 @@ from .preparedness_body import blank, form_errors
 
 router = APIRouter()
 router.include_router(preparedness_body.router)  # /web/preparedness/body/{key} and its forms
+router.include_router(preparedness_accountability.router)  # /web/preparedness/accountability
 
 #: the domain's bilingual labels, by what they label (templates: ``L.duty[d.duty] | label``)
 LABELS = {"duty": rules.DUTY_LABELS, "status": rules.STATUS_LABELS, "kind": BODY_KIND_LABELS}
@@ -97,7 +98,8 @@ MONTHLY = (support_rules.Code.RESPONSES, support_rules.Code.HOURS, support_rules
 @router.get("/preparedness/support")
 def support_page(request: Request, round: str = "", page: int = 1) -> Response:  # noqa: A002
     """The members of a selection round (the latest by default) in scope, each with its
-    membership and this month's obligations 4–7 (met, unmet or in progress)."""
+    membership and this month's obligations 4–7 (4–5 as the half's progress toward the
+    average)."""
     me = session.principal(request)
     if me is None:
         return to_login(request)
@@ -175,10 +177,11 @@ def _unit_page(request: Request, me: Principal, key: str, half: str = "", *,
 
 @router.get("/preparedness/support/{key}")
 def unit_page(request: Request, key: str, half: str = "", done: str = "") -> Response:
-    """A support unit's half-year: each month's obligations 4–7, the six-month averages (平均
-    每月), the work report (obligation 8), the rubric of the comprehensive evaluation and the
-    evaluations recorded (obligation 9); the latest work logged, and the form to log more for
-    users with support:log."""
+    """A support unit's half-year: each month's obligations 4–7, the half's average of 4–5
+    (平均每月, the verdict or what the remaining months must bring), the work report (obligation
+    8), the rubric of the comprehensive evaluation, the evaluations recorded and CNCERT's
+    decision ending the status, if any (obligation 9, 五); the latest work logged, and the form
+    to log more for users with support:log."""
     me = session.principal(request)
     if me is None:
         return to_login(request)
@@ -207,8 +210,9 @@ def _minutes(form: dict) -> int | str:
 
 @router.post("/preparedness/support/{key}/work")
 async def log_work(request: Request, key: str) -> Response:
-    """Log time of the unit (Support obligations 4–5: 每月至少参与1次事件应急服务, 每月提供至少5×8
-    工作小时的技术支持): its own users for it, CNCERT's center or a branch for units in scope."""
+    """Log time of the unit (Support obligations 4–5: 平均每月参与不少于1次事件应急服务, 平均每月
+    提供不少于5×8工时的技术支持): its own users for it, CNCERT's center or a branch for units in
+    scope."""
     got = await posted(request)
     if not isinstance(got, Posted):
         return got
@@ -232,68 +236,3 @@ async def log_work(request: Request, key: str) -> Response:
     shown = periods.Half.of(out.worked_on)
     return RedirectResponse(f"/web/preparedness/support/{quote(key)}?half={shown}&done=work"
                             "#work", status_code=303)
-
-
-# --- accountability and commendation (Plan §7.10) ---------------------------------------------
-
-
-def _period(rt: Runtime, text: str) -> periods.Month | periods.Half | periods.Year:
-    """The period asked for; the current half-year when none is given."""
-    if not text.strip():
-        return periods.Half.of(_local_today(rt))
-    try:
-        return periods.parse_period(text)
-    except ValueError as exc:
-        raise ValidationFailed([FieldError("period", str(exc))]) from None
-
-
-def _choices(today: date) -> list[str]:
-    """The periods offered by the picker: this and last month, half-year and year."""
-    month, half = periods.Month.of(today), periods.Half.of(today)
-    return [str(month), str(month.previous()), str(half), str(half.previous()),
-            str(today.year), str(today.year - 1)]
-
-
-def _accountability(rt: Runtime, me: Principal, text: str) -> tuple[str, acc.AccountabilityOut]:
-    period = _period(rt, text)
-    since, until = periods.window(period, ZoneInfo(rt.settings.timezone))
-    return str(period), acc.accountability(rt.uow, rt.clock, principal=me, since=since,
-                                           until=until)
-
-
-@router.get("/preparedness/accountability")
-def accountability_page(request: Request, period: str = "") -> Response:
-    """Per body in scope and period: late, omitted, false and concealed reports, overdue clocks
-    and investigations, missed exercises, overdue plans, unmet support-unit obligations, and
-    the commendations given (Plan §7.10)."""
-    me = session.principal(request)
-    if me is None:
-        return to_login(request)
-    rt = session.runtime(request)
-    ctx = {"me": user(rt, me), "nav": "preparedness", "sub": "accountability",
-           "choices": _choices(_local_today(rt)), "L": LABELS}
-    try:
-        shown, view = _accountability(rt, me, period)
-    except ValidationFailed as exc:
-        return render(request, "console_preparedness_accountability.html", {
-            **ctx, "period": period, "view": None, "fe": errors_by_field(exc.errors)}, 422)
-    except DomainError as exc:
-        return error_page(request, me, exc)
-    return render(request, "console_preparedness_accountability.html", {
-        **ctx, "period": shown, "view": view, "fe": {}})
-
-
-@router.get("/preparedness/accountability.csv")
-def accountability_csv(request: Request, period: str = "") -> Response:
-    """The accountability view as CSV (the API's export needs a bearer token; the console's
-    session cookie is not one)."""
-    me = session.principal(request)
-    if me is None:
-        return to_login(request)
-    rt = session.runtime(request)
-    try:
-        shown, view = _accountability(rt, me, period)
-    except DomainError as exc:
-        return error_page(request, me, exc)
-    return Response(acc.as_csv(view), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="accountability-{shown}.csv"'})

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from fenghuo.api.deps import ObjectId
 from fenghuo.bootstrap import Runtime
 from fenghuo.common.errors import DomainError, FieldError, Refused, ValidationFailed
 from fenghuo.common.scope import Principal
@@ -156,7 +157,7 @@ async def add_plan(request: Request, key: str) -> Response:
 
 
 @router.post("/preparedness/body/{key}/plans/{plan_id}/evaluation")
-async def evaluate_plan(request: Request, key: str, plan_id: int) -> Response:
+async def evaluate_plan(request: Request, key: str, plan_id: ObjectId) -> Response:
     """Record a plan's yearly evaluation (Plan §8.1 原则上每年评估一次，根据实际情况适时修订)."""
     return await _act(request, key, f"evaluate-{plan_id}", lambda rt, me, f: (
         preparedness.evaluate_plan(rt.uow, rt.clock, principal=me, plan_id=plan_id,

@@ -1,7 +1,8 @@
 """Emergency response pages of the console (Plan §4.2–§4.3, §5): the list, the activation form
 and the response console — level and state, headquarters, participants with their duty and
-progress clocks, the caller's duty roster, progress reports, support requests and dispatches,
-the ending actions open to the caller (and why the others are not), the 30-day investigation.
+progress clocks, the city's headquarters and field command (City §3.3.3–3.3.4), the caller's
+duty roster, progress reports, support requests and dispatches, the ending actions open to the
+caller (and why the others are not) and who was told of the end, the 30-day investigation.
 
 Every page reads :mod:`fenghuo.response.console` and every form calls one use case of
 :mod:`fenghuo.response.service`; both apply the caller's scope and the rules. A refusal is shown
@@ -27,6 +28,7 @@ from fenghuo.response import console, ending, investigation, rules
 from fenghuo.response import service as responses
 from fenghuo.response.schemas import (
     ActivateIn,
+    CommandIn,
     DispatchIn,
     EndIn,
     ProgressIn,
@@ -52,13 +54,15 @@ from .pages import (
 
 router = APIRouter()
 STATES = tuple(rules.RESPONSE_STATE_LABELS)
-DONE = re.compile(r"[a-z]+(-[A-Za-z0-9-]+)?")  # ?done=progress, dispatch-SR-…: what was done
+DONE = re.compile(r"[a-z]+(-[A-Za-z0-9_-]+)?")  # ?done=progress, dispatch-SR-…: what was done
 HQ_ROWS = 6  # rows for headquarters members on the activation form
+COMMAND_ROWS = 4  # rows for members on the form of a city command
 #: the domain's bilingual labels, by what they label (templates: ``L.state[r.state] | label``)
 LABELS = {
     "grade": GRADE_LABELS, "level": rules.LEVEL_LABELS, "state": rules.RESPONSE_STATE_LABELS,
     "role": rules.PARTICIPANT_ROLE_LABELS, "progress": rules.PROGRESS_LABELS,
     "support": rules.SUPPORT_STATE_LABELS, "notify": ending.NOTIFY_LABELS,
+    "notice": ending.NOTICE_KIND_LABELS,
     "organizer": investigation.ORGANIZER_LABELS,
     "clock": investigation.INVESTIGATION_STATE_LABELS,
     "report": investigation.REPORT_STATE_LABELS, "section": investigation.REPORT_SECTIONS,
@@ -115,10 +119,10 @@ def new_response_page(request: Request, incident: str = "") -> Response:
     return _new_page(request, me, incident.strip())
 
 
-def _members(form: dict) -> tuple[list[dict], list[int]]:
+def _members(form: dict, count: int = HQ_ROWS) -> tuple[list[dict], list[int]]:
     """The headquarters rows that were filled in, and the form row of each."""
     members, rows = [], []
-    for i in range(HQ_ROWS):
+    for i in range(count):
         row = {k: form.get(f"hq-{i}-{k}", "").strip() for k in ("name", "title", "body",
                                                                "username")}
         if any(row.values()):
@@ -176,7 +180,7 @@ def _console_page(request: Request, me: Principal, ref: str, *, action: str = ""
         "me": user(rt, me), "nav": "responses", "c": c, "r": c.response, "a": c.actions,
         "roster": roster, "assigned": assigned, "action": action, "form": form or {},
         "fe": errors_by_field(errors or []), "reasons": reasons or [], "done": done,
-        "now": rt.clock.now(), "L": LABELS}, status)
+        "now": rt.clock.now(), "member_rows": range(COMMAND_ROWS), "L": LABELS}, status)
 
 
 @router.get("/responses/{ref}")
@@ -215,11 +219,29 @@ async def _act(request: Request, ref: str, action: str,
                             status_code=303)
 
 
+@router.post("/responses/{ref}/commands")
+async def set_up_command(request: Request, ref: str) -> Response:
+    """The city's headquarters or a field command (City §3.3.3–3.3.4); the form names its
+    kind, so a refusal shows at that form."""
+    form = await request.form()
+    kind = str(form.get("kind", ""))
+    action = f"command-{kind}" if kind in ("headquarters", "field_command") else "command"
+    return await _act(request, ref, action, lambda rt, me, f: responses.set_up_command(
+        rt.uow, rt.clock, principal=me, ref=ref, data=CommandIn(
+            kind=f.get("kind", ""), members=_members(f, COMMAND_ROWS)[0])), wake=True)
+
+
+def _command(form: dict) -> str | None:
+    """The city command a member acts for (City §3.3.3–3.3.4); none: the caller's own body."""
+    return form.get("command", "").strip() or None
+
+
 @router.post("/responses/{ref}/progress")
 async def report_progress(request: Request, ref: str) -> Response:
     return await _act(request, ref, "progress", lambda rt, me, f: responses.report_progress(
         rt.uow, rt.clock, principal=me, ref=ref, data=ProgressIn(
-            developments=f.get("developments", ""), progress=f.get("progress", ""))))
+            developments=f.get("developments", ""), progress=f.get("progress", ""),
+            command=_command(f))))
 
 
 @router.post("/responses/{ref}/support")
@@ -285,4 +307,4 @@ async def add_shift(request: Request, ref: str) -> Response:
             officer=f.get("officer", ""), contact=f.get("contact", ""),
             starts_at=local_time(f.get("starts_at", ""), rt.settings.timezone),
             ends_at=local_time(f.get("ends_at", ""), rt.settings.timezone),
-            handover_note=f.get("handover_note", ""))))
+            handover_note=f.get("handover_note", ""), command=_command(f))))

@@ -17,6 +17,7 @@ from fenghuo.web import (
     monitoring_register,
     monitoring_statistics,
     preparedness,
+    protection,
     responses,
     supervision,
     tips,
@@ -36,6 +37,7 @@ router.include_router(incidents.router)  # /web/incidents
 router.include_router(tips.router)  # /web/tips
 router.include_router(supervision.router)  # /web/supervision
 router.include_router(warnings.router)  # /web/warnings
+router.include_router(protection.router)  # /web/protection (Plan §6.5)
 router.include_router(responses.router)  # /web/responses
 router.include_router(directory.router)  # /web/directory
 router.include_router(preparedness.router)  # /web/preparedness

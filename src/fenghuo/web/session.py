@@ -1,11 +1,15 @@
 """The browser session shared by every server-rendered page: the runtime, the logged-in caller
-(a bearer token in an http-only cookie) and double-submit CSRF protection."""
+(a bearer token in an http-only cookie) and double-submit CSRF protection.
+
+Every cookie of the console is HttpOnly, SameSite and, with ``FENGHUO_COOKIE_SECURE`` (behind
+TLS), Secure: :func:`set_cookie` and :func:`clear_cookie` are the only ways pages set them."""
 
 from __future__ import annotations
 
 import secrets
+from typing import Literal
 
-from fastapi import Request
+from fastapi import Request, Response
 
 from fenghuo.bootstrap import Runtime
 from fenghuo.common.errors import Unauthorized
@@ -17,6 +21,20 @@ SESSION, CSRF = "fh_session", "fh_csrf"
 
 def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, *,
+               samesite: Literal["lax", "strict"] = "lax", max_age: int | None = None) -> None:
+    """``name`` set HttpOnly and SameSite, Secure when the setting ``cookie_secure`` says so."""
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite=samesite,
+                        secure=runtime(request).settings.cookie_secure)
+
+
+def clear_cookie(request: Request, response: Response, name: str) -> None:
+    """``name`` removed, with the attributes it was set with (a Secure cookie is removed by a
+    Secure ``Set-Cookie`` only)."""
+    response.delete_cookie(name, httponly=True, samesite="lax",
+                           secure=runtime(request).settings.cookie_secure)
 
 
 def csrf_token(request: Request) -> str:

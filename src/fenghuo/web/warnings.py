@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
+from fenghuo.api.deps import ObjectId
 from fenghuo.bootstrap import Runtime
 from fenghuo.common.errors import DomainError, FieldError, Refused, ValidationFailed
 from fenghuo.common.scope import Principal
@@ -91,9 +92,10 @@ def warnings_page(request: Request, state: str = "published", level: str = "",
 
 
 def _form_page(request: Request, me: Principal, form: dict, errors: list[FieldError] = (),
-               reasons: list[dict] = (), status: int = 200, proposal=None) -> HTMLResponse:
-    """The form with the body's powers (levels and scope, each with its clause), what was
-    typed, inline errors and, after a refusal, the rules that refused."""
+               reasons: list[dict] = (), status: int = 200, assessment=None) -> HTMLResponse:
+    """The form with the body's powers (levels, scope and public release, each with its
+    clause), what was typed, inline errors and, after a refusal, the rules that refused; from
+    a risk assessment, its proposal and its report to the Emergency Office (Plan §3.3 ¶1)."""
     rt = session.runtime(request)
     powers = warnings.issuing_powers(rt.uow, principal=me)
     order = {f: i for i, f in enumerate(FIELDS)}
@@ -103,7 +105,9 @@ def _form_page(request: Request, me: Principal, form: dict, errors: list[FieldEr
     return render(request, "console_warning_form.html", {
         "me": user(rt, me), "nav": "warnings", "powers": powers, "form": form,
         "measures": rows[:MAX_MEASURES], "errors": errors, "fe": errors_by_field(errors),
-        "reasons": list(reasons), "proposal": proposal, "levels": LEVELS, "anchor": anchor,
+        "reasons": list(reasons), "assessment": assessment,
+        "proposal": assessment.proposal if assessment else None, "levels": LEVELS,
+        "anchor": anchor, "now": rt.clock.now(),
         "level_labels": dict(LEVELS),
         "allowed": {p.level.value for p in powers.levels if p.allowed},
         "categories": get_taxonomy().as_dicts(), "sectors": org.list_sectors(rt.uow),
@@ -191,13 +195,29 @@ def new_warning_page(request: Request, assessment: str = "") -> Response:
             "jurisdictions": body.jurisdiction.code, "sectors": list(body.sectors),
             "tlp": Tlp.AMBER.value, "public": False, "measures": []}
     try:
-        proposal = None
+        found = None
         if assessment:  # a draft from a risk assessment (Law art. 54(2)): its proposed level
-            proposal = monitoring.get_assessment(rt.uow, principal=me, ref=assessment).proposal
-            form["level"] = proposal.level.value
-        return _form_page(request, me, form, proposal=proposal)
+            found = monitoring.get_assessment(rt.uow, rt.clock, principal=me, ref=assessment)
+            form["level"] = found.proposal.level.value if found.proposal.level else ""
+        return _form_page(request, me, form, assessment=found)
     except DomainError as exc:
         return error_page(request, me, exc)
+
+
+@router.post("/assessments/{ref}/acknowledge")
+async def acknowledge_assessment(request: Request, ref: str) -> Response:
+    """The Emergency Office confirms it received an assessment reported to it as a possible
+    major incident (Plan §3.3 ¶1), from the form that shows the assessment."""
+    got = await posted(request)
+    if not isinstance(got, Posted):
+        return got
+    rt = session.runtime(request)
+    try:
+        monitoring.acknowledge_assessment(rt.uow, rt.clock, principal=got.me, ref=ref)
+    except DomainError as exc:
+        return error_page(request, got.me, exc)
+    return RedirectResponse(f"/web/warnings/new?assessment={quote(ref, safe='')}",
+                            status_code=303)
 
 
 @router.post("/warnings")
@@ -325,7 +345,7 @@ async def acknowledge(request: Request, ref: str) -> Response:
 
 
 @router.post("/warnings/{ref}/tasks/{task_id}/done")
-async def complete_task(request: Request, ref: str, task_id: int) -> Response:
+async def complete_task(request: Request, ref: str, task_id: ObjectId) -> Response:
     return await _act(request, ref, f"task-{task_id}", lambda rt, me, form: warnings.complete_task(
         rt.uow, rt.clock, principal=me, ref=ref, task_id=task_id,
         data=_model(TaskDoneIn, form, "evidence")))

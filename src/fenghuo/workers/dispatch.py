@@ -30,6 +30,7 @@ from fenghuo.response import service as responses
 from fenghuo.sharing import bulletins
 from fenghuo.supervision import service as supervision
 from fenghuo.support import service as support
+from fenghuo.warning import assessment_reports, protection
 from fenghuo.warning import service as warnings
 
 log = structlog.get_logger()
@@ -57,6 +58,8 @@ class Worker:
         self._next_housekeeping = time.monotonic() + 120
         #: owner notices (issue 16 item 2): new ones, due digests, reminders, every minute
         self._next_notices = time.monotonic()
+        #: protection periods (issue 17 item 6): start and end notices, checked every minute
+        self._next_protection = time.monotonic()
         #: scheduled collectors (issue 15 item 3): due ones checked every ``collect_seconds``,
         #: in a thread of their own so a slow peer never holds up deliveries
         self.collect_seconds = collect_seconds
@@ -109,6 +112,7 @@ class Worker:
                 + tip_handling.sweep_overdue(self.rt.uow, self.rt.clock,
                                              settings=tips.settings_of(self.rt.settings))
                 + warnings.remind_unacknowledged(self.rt.uow, self.rt.clock)
+                + assessment_reports.remind_overdue(self.rt.uow, self.rt.clock)
                 + responses.flag_missing_progress(self.rt.uow, self.rt.clock)
                 + supervision.sweep_deadlines(self.rt.uow, self.rt.clock))
 
@@ -158,6 +162,14 @@ class Worker:
             log.info("owner notices", immediate=out.immediate, digests=out.digests_sent,
                      offices_told=out.offices_told)
         return len(out.immediate) + len(out.digests_sent)
+
+    def protection_if_due(self) -> int:
+        """The notices of important-event protection periods (Plan §6.5): the bodies in scope
+        are told once when a period starts and once when it ends; checked every minute."""
+        if time.monotonic() < self._next_protection:
+            return 0
+        self._next_protection = time.monotonic() + 60
+        return protection.remind_due(self.rt.uow, self.rt.clock)
 
     def housekeep_if_due(self) -> housekeeping.Report | None:
         """Monitoring housekeeping (retention under Law art. 21, indexes of closed days,
@@ -224,7 +236,7 @@ class Worker:
     #: bulletins, detection, housekeeping): run by a thread of their own, so that a warning
     #: published as a worker starts is delivered at once, not after them
     PERIODIC = ("remind_if_due", "bulletins_if_due", "detect_if_due", "notices_if_due",
-                "housekeep_if_due")
+                "protection_if_due", "housekeep_if_due")
 
     def _periodic(self) -> None:
         while not self.stop_event.is_set():

@@ -38,7 +38,9 @@ def test_spread_across_three_provinces_goes_to_the_emergency_office():
     assert "3个省" in found.reasons[0].text_zh and "3 provinces" in found.reasons[0].text_en
     assert (found.assessment.extent.value, found.assessment.harm.value) == (
         "several_provinces_or_sectors", "relatively_major")
-    assert found.proposal.level.value == "orange" and found.proposal.emergency_office_only
+    # Plan §3.1: a relatively major possible incident is yellow, however far it reaches (the
+    # reach makes it the Emergency Office's, Plan §3.3 ¶2; issue 17 item 2)
+    assert found.proposal.level.value == "yellow" and found.proposal.emergency_office_only
 
 
 def test_two_provinces_and_four_units_are_below_the_thresholds():

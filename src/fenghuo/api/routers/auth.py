@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from fenghuo.api.deps import CurrentUser, ObjectId, RuntimeDep
+from fenghuo.api.deps import CurrentUser, IdQuery, ObjectId, RuntimeDep
 from fenghuo.org import accounts
 from fenghuo.org.schemas import LoginResult, Me, TokenIn, TokenIssued, TokenOut
 
@@ -34,7 +34,8 @@ def whoami(*, rt: RuntimeDep, me: CurrentUser) -> Me:
 
 
 @router.get("/tokens", response_model=list[TokenOut])
-def list_tokens(*, rt: RuntimeDep, me: CurrentUser, user_id: int | None = None) -> list[TokenOut]:
+def list_tokens(*, rt: RuntimeDep, me: CurrentUser,
+                user_id: IdQuery = None) -> list[TokenOut]:
     """Your API tokens, or (for user managers) those of a user in your scope."""
     return accounts.list_tokens(rt.uow, principal=me, user_id=user_id)
 

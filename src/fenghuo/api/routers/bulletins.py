@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 
 from fenghuo.api.deps import CurrentUser, RuntimeDep
+from fenghuo.api.security_headers import DOCUMENT_CSP
 from fenghuo.sharing import bulletins
 from fenghuo.sharing.bulletins import BulletinIn, BulletinOut, BulletinSummary, SendIn, SendOut
 
@@ -48,7 +49,8 @@ def get_html(*, rt: RuntimeDep, me: CurrentUser, ref: BulletinRef) -> Response:
     """The bulletin as stored, in HTML."""
     name, content = bulletins.get_document(rt.uow, principal=me, ref=ref, fmt="html")
     return Response(content, media_type="text/html; charset=utf-8",
-                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+                    headers={"Content-Disposition": f'inline; filename="{name}"',
+                             "Content-Security-Policy": DOCUMENT_CSP})  # inline styles only
 
 
 @router.get("/bulletins/{ref}.pdf", response_class=Response, responses=_PDF)

@@ -8,9 +8,9 @@ from dataclasses import asdict
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Header, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
 
-from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep
+from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep, idempotency_header
 from fenghuo.common.pagination import Page
 from fenghuo.common.types import Timestamp
 from fenghuo.incident import evidence, grading, handling, owners, personal_info, queries, service
@@ -32,9 +32,7 @@ from fenghuo.incident.taxonomy import get_taxonomy
 
 router = APIRouter(tags=["incidents"])
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                              description="Retries with the same key return "
-                                              "the same incident")]
+IdempotencyKey = idempotency_header("Retries with the same key return the same incident")
 
 
 @router.get("/taxonomy")

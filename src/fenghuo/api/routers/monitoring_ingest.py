@@ -17,7 +17,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep
+from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep, idempotency_header
 from fenghuo.common.errors import PayloadTooLarge, Unauthorized, UnsupportedMediaType
 from fenghuo.common.pagination import Page
 from fenghuo.monitoring import ingest, register
@@ -143,6 +143,9 @@ async def _body(request: Request) -> bytes:
     return b"".join(parts)
 
 
+IdempotencyKey = idempotency_header("Retries with the same key are taken in once")
+
+
 @router.post("/monitoring/events", response_model=BatchOut,
              responses={200: {"description": "the batch had been taken in before"}},
              status_code=201)
@@ -151,8 +154,7 @@ async def ingest_events(
     authorization: Annotated[str | None, Header(description="Bearer <the feed's token>")] = None,
     fmt: Annotated[str | None, Query(alias="format", max_length=30,
                                      description="default: the feed's format")] = None,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
-                                                  max_length=200)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> BatchOut:
     """Take a batch of sensor or feed data in: one record per line (NDJSON for Suricata EVE),
     optionally gzip-compressed; malformed lines are counted and kept aside with their reasons

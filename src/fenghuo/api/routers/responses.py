@@ -1,6 +1,7 @@
 """Emergency response over HTTP (Plan §4.2–§4.3, §5; City §3.3): activate a level with its
-headquarters, report progress, request support and dispatch it through the Emergency Office,
-end by the level's rule, write the 30-day investigation report; 24-hour duty rosters."""
+headquarters, set up the city's headquarters and field command inside it, report progress,
+request support and dispatch it through the Emergency Office, end by the level's rule (who was
+told is recorded), write the 30-day investigation report; 24-hour duty rosters."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fenghuo.common.pagination import Page
 from fenghuo.response import service as responses
 from fenghuo.response.schemas import (
     ActivateIn,
+    CommandIn,
     DispatchIn,
     EndIn,
     ProgressIn,
@@ -65,13 +67,31 @@ def get_response(*, rt: RuntimeDep, me: CurrentUser, ref: ResponseRef) -> Respon
     return responses.get_response(rt.uow, rt.clock, principal=me, ref=ref)
 
 
+# --- the city's headquarters and field command (City §3.3.3–3.3.4) ----------------------------
+
+
+@router.post("/responses/{ref}/commands", response_model=ResponseOut, status_code=201)
+def set_up_command(*, rt: RuntimeDep, me: CurrentUser, ref: ResponseRef, data: CommandIn):
+    """Inside a running Level I or II response to an incident in your city: the city's office
+    converts its coordination group into the city's emergency headquarters (``headquarters``,
+    City §3.3.3); the county where it happened, or the city's office, sets up a field command
+    under it (``field_command``, §3.3.4). Each takes part in the response with named members,
+    who keep its duty roster and report its progress (``command`` in the progress and shift
+    bodies). Refusals (Levels III/IV, a body outside the city, no headquarters yet) are 403s
+    naming the rule; a second one of a kind is a 409."""
+    out = responses.set_up_command(rt.uow, rt.clock, principal=me, ref=ref, data=data)
+    rt.wake_worker()
+    return out
+
+
 # --- progress and support (Plan §4.2.1–4.2.2) -------------------------------------------------
 
 
 @router.post("/responses/{ref}/progress", response_model=ResponseOut)
 def report_progress(*, rt: RuntimeDep, me: CurrentUser, ref: ResponseRef, data: ProgressIn):
-    """Your body reports developments and handling progress to the Emergency Office, on the
-    response's cadence (Plan §4.2.1); a missed report is flagged."""
+    """Your body (or, with ``command``, the city headquarters or field command you are a member
+    of) reports developments and handling progress to the Emergency Office, on the response's
+    cadence (Plan §4.2.1; City §3.3.3–3.3.4); a missed report is flagged."""
     return responses.report_progress(rt.uow, rt.clock, principal=me, ref=ref, data=data)
 
 
@@ -117,8 +137,9 @@ def approve_end(*, rt: RuntimeDep, me: CurrentUser, ref: ResponseRef):
 @router.post("/responses/{ref}/end", response_model=ResponseOut)
 def end(*, rt: RuntimeDep, me: CurrentUser, ref: ResponseRef, data: EndIn):
     """End a Level II–IV response: the activating province, region or department decides
-    (Plan §4.3.2; §4.2.3 for III and IV); for Level II the Emergency Office is told. A Level I
-    response ends only by proposal and approval, so here it is a 403 naming the steps
+    (Plan §4.3.2; §4.2.3 for III and IV); for Level II the Emergency Office is told and relays
+    the end to the provinces and departments concerned, each recorded in ``end_notices``. A
+    Level I response ends only by proposal and approval, so here it is a 403 naming the steps
     missing."""
     out = responses.end(rt.uow, rt.clock, principal=me, ref=ref, data=data)
     rt.wake_worker()
@@ -155,7 +176,9 @@ def approve_investigation(*, rt: RuntimeDep, me: CurrentUser, ref: ResponseRef):
 
 @router.post("/duty/shifts", response_model=ShiftOut, status_code=201)
 def add_shift(*, rt: RuntimeDep, me: CurrentUser, data: ShiftIn):
-    """Add a shift to your body's duty roster; one officer's shifts do not overlap."""
+    """Add a shift to your body's duty roster (or, with ``command``, to that of the city
+    headquarters or field command you are a member of); one officer's shifts do not
+    overlap."""
     return responses.add_shift(rt.uow, rt.clock, principal=me, data=data)
 
 

@@ -20,6 +20,8 @@ from fenghuo.support.schemas import (
     AssignmentWorkIn,
     CheckIn,
     CheckOut,
+    DecisionIn,
+    DecisionOut,
     EvaluationIn,
     EvaluationOut,
     ExpertProfileIn,
@@ -74,7 +76,7 @@ def list_rounds(*, rt: RuntimeDep, me: CurrentUser):
 @router.get("/rounds/{number}/members", response_model=Page[MemberStatusOut])
 def round_members(*, rt: RuntimeDep, me: CurrentUser, number: Number, page: Paging):
     """Members of a round in your scope with the current month's obligations (Support
-    obligations 4–7)."""
+    obligations 4–7; 4–5 as the half's progress toward the average)."""
     return support.round_status(rt.uow, rt.clock, principal=me, number=number, page=page)
 
 
@@ -82,7 +84,8 @@ def round_members(*, rt: RuntimeDep, me: CurrentUser, number: Number, page: Pagi
 def admit(*, rt: RuntimeDep, me: CurrentUser, number: Number, data: AdmitIn,
           response: Response):
     """Admit a support unit (Support obligation 9); a unit that lost its status in the previous
-    round is refused (停止下一届申请资格). Loss of status is decided by an evaluation."""
+    round is refused (停止下一届申请资格). Loss of status is decided by an evaluation or by
+    CNCERT's decision (``POST /support/decisions``)."""
     out = support.admit(rt.uow, rt.clock, principal=me, number=number, data=data)
     response.headers["Location"] = f"/api/v1/support/memberships?round={number}&unit={out.unit}"
     return out
@@ -91,8 +94,26 @@ def admit(*, rt: RuntimeDep, me: CurrentUser, number: Number, data: AdmitIn,
 @router.get("/memberships", response_model=Page[MembershipOut])
 def memberships(*, rt: RuntimeDep, me: CurrentUser, page: Paging,
                 round: Annotated[int | None, Query(ge=1, le=1000)] = None, unit: KeyQ = None):
-    """Memberships of units in your scope."""
+    """Memberships of units in your scope, with CNCERT's decision when one ended the status."""
     return support.list_memberships(rt.uow, principal=me, page=page, number=round, unit=unit)
+
+
+@router.post("/decisions", response_model=DecisionOut, status_code=201)
+def decide(*, rt: RuntimeDep, me: CurrentUser, data: DecisionIn, response: Response):
+    """CNCERT ends a unit's status at any time (Support 五 授权约定; obligation 9) on a ground
+    the rubric does not compute, e.g. ``obligation_2`` (confidentiality), with the reason: the
+    national center only (others are refused with the rule); the unit loses its support-unit
+    rights and the next round and is notified. A unit already ended: 409."""
+    out = support.decide(rt.uow, rt.clock, principal=me, data=data)
+    rt.wake_worker()
+    response.headers["Location"] = f"/api/v1/support/decisions?unit={out.unit}"
+    return out
+
+
+@router.get("/decisions", response_model=Page[DecisionOut])
+def decisions(*, rt: RuntimeDep, me: CurrentUser, page: Paging, unit: KeyQ = None):
+    """CNCERT's decisions ending a status, on units in your scope."""
+    return support.list_decisions(rt.uow, principal=me, page=page, unit=unit)
 
 
 # --- work log and obligations (Support obligations 4–8) ---------------------------------------
@@ -118,8 +139,9 @@ def list_work(*, rt: RuntimeDep, me: CurrentUser, key: Key, page: Paging,
 @router.get("/units/{key}/obligations", response_model=ObligationsOut)
 def obligations(*, rt: RuntimeDep, me: CurrentUser, key: Key, month: MonthQ = None,
                 half: HalfQ = None):
-    """Each obligation's status and reasons, month by month (Support obligations 4–7); a half
-    adds the six-month average and the work report (obligation 8)."""
+    """Each obligation's status and reasons, month by month (Support obligations 4–7), with the
+    half's average of obligations 4–5 (平均每月: judged on the half's owed months, each month
+    shown as progress toward it); a half adds the work report (obligation 8)."""
     return support.obligations(rt.uow, rt.clock, principal=me, unit=key, month=month, half=half)
 
 

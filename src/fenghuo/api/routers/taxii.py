@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 
 from fenghuo.api.deps import RuntimeDep
 from fenghuo.common.errors import DomainError, FieldError, NotFound, Unauthorized, ValidationFailed
+from fenghuo.common.pagination import MAX_OFFSET
 from fenghuo.common.scope import Principal
 from fenghuo.org import accounts
 from fenghuo.sharing import stix
@@ -168,7 +169,10 @@ def _split(value: str | None) -> set[str]:
 
 def _decode_next(token: str) -> int:
     try:
-        return max(0, int(base64.urlsafe_b64decode(token.encode() + b"==").decode()))
+        offset = int(base64.urlsafe_b64decode(token.encode() + b"==").decode())
+        if not 0 <= offset <= MAX_OFFSET:
+            raise ValueError(offset)
+        return offset
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise ValidationFailed([FieldError("next", "not a token this server gave")]) from exc
 

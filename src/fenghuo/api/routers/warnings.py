@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep
+from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep, idempotency_header
 from fenghuo.common.pagination import Page
 from fenghuo.warning import monitoring
 from fenghuo.warning import service as warnings
@@ -30,9 +30,7 @@ from fenghuo.warning.schemas import (
 
 router = APIRouter(tags=["warnings"])
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                              description="Retries with the same key return "
-                                              "the same monitoring item")]
+IdempotencyKey = idempotency_header("Retries with the same key return the same monitoring item")
 
 
 # --- monitoring information (Plan §3.2, Law arts. 51–52) ---------------------------------------
@@ -41,8 +39,9 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 @router.post("/monitoring", response_model=MonitoringOut, status_code=201)
 def submit_monitoring(*, rt: RuntimeDep, me: CurrentUser, data: MonitoringIn, response: Response,
                       idempotency_key: IdempotencyKey = None) -> MonitoringOut:
-    """Submit monitoring information (Plan §3.2, Law arts. 51–52); an important item is shared
-    upward to the Emergency Office at once."""
+    """Submit monitoring information (Plan §3.2, Law arts. 51–52); an important item goes up at
+    once: a unit's to its region's offices and its sector's department (which report it on),
+    another body's to the Emergency Office."""
     out = monitoring.submit(rt.uow, rt.clock, principal=me, data=data,
                             idempotency_key=idempotency_key)
     rt.wake_worker()
@@ -71,6 +70,16 @@ def share_monitoring(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: ShareIn
     return out
 
 
+@router.post("/monitoring/{ref}/report-up", response_model=MonitoringOut)
+def report_up_monitoring(*, rt: RuntimeDep, me: CurrentUser, ref: str):
+    """An office or department that received a unit's important item up its chain reports it
+    on to the Emergency Office (Plan §3.2); a repeat changes nothing. Any other body is refused
+    (403) with the rule."""
+    out = monitoring.report_up(rt.uow, rt.clock, principal=me, ref=ref)
+    rt.wake_worker()
+    return out
+
+
 @router.post("/monitoring/{ref}/acknowledge", response_model=MonitoringOut)
 def acknowledge_monitoring(*, rt: RuntimeDep, me: CurrentUser, ref: str):
     """Your body confirms it received a shared item."""
@@ -83,15 +92,29 @@ def acknowledge_monitoring(*, rt: RuntimeDep, me: CurrentUser, ref: str):
 @router.post("/assessments", response_model=AssessmentOut, status_code=201)
 def assess(*, rt: RuntimeDep, me: CurrentUser, data: AssessmentIn, response: Response):
     """Record likelihood, extent and degree of harm over monitoring items (Law art. 54(2));
-    the answer proposes a warning level with its reasons."""
-    out = monitoring.assess(rt.uow, rt.clock, principal=me, data=data)
+    the answer proposes a warning level with its reasons: the level of the grade the possible
+    incident would have (Plan §3.1), graded from its `facts` under the deployment's grading
+    profile (Plan §1.4), or stated as `harm`; a low likelihood proposes none. A province's or
+    department's assessment that proposes orange or red is reported to the Emergency Office,
+    which acknowledges it by a deadline (`reports`, Plan §3.3 ¶1)."""
+    out = monitoring.assess(rt.uow, rt.clock, principal=me, data=data,
+                            profile=rt.settings.grading_profile)
+    if out.reports:
+        rt.wake_worker()
     response.headers["Location"] = f"/api/v1/assessments/{out.ref}"
     return out
 
 
 @router.get("/assessments/{ref}", response_model=AssessmentOut)
 def get_assessment(*, rt: RuntimeDep, me: CurrentUser, ref: str) -> AssessmentOut:
-    return monitoring.get_assessment(rt.uow, principal=me, ref=ref)
+    return monitoring.get_assessment(rt.uow, rt.clock, principal=me, ref=ref)
+
+
+@router.post("/assessments/{ref}/acknowledge", response_model=AssessmentOut)
+def acknowledge_assessment(*, rt: RuntimeDep, me: CurrentUser, ref: str) -> AssessmentOut:
+    """The Emergency Office confirms it received an assessment reported to it as a possible
+    major incident (Plan §3.3 ¶1); its clock stops. Any other body: 403."""
+    return monitoring.acknowledge_assessment(rt.uow, rt.clock, principal=me, ref=ref)
 
 
 # --- warnings (Plan §3.1, §3.3–§3.5) ----------------------------------------------------------
