@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
-from fenghuo.common.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from fenghuo.common.errors import Conflict, FieldError, NotFound, ValidationFailed
 from fenghuo.common.pagination import Page, PageParams
 from fenghuo.common.reasons import Reason
 from fenghuo.common.refs import new_ref
@@ -45,6 +45,7 @@ from fenghuo.warning.protection_schemas import (
 )
 from fenghuo.warning.rules import WarningLevel, WarningScope
 from fenghuo.warning.schemas import TaskDoneIn, TaskOut
+from fenghuo.warning.service import finish_task
 
 ENTITY = "protection_period"
 
@@ -156,11 +157,7 @@ def complete_task(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: s
                                                   ProtectionTask.period_id == p.id))
         if t is None:
             raise NotFound(f"no task {task_id} in protection period {ref!r}")
-        if t.body_id != principal.body_id:
-            raise Forbidden("the task belongs to another body")
-        if t.state != "open":
-            raise Conflict(f"the task is already {t.state}")
-        t.state, t.done_at, t.done_by, t.evidence = "done", now, principal.username, data.evidence
+        finish_task(t, principal, data.evidence, now)
         _audit(s, principal, p, "protection.task_done", now, {"task": t.code, "id": t.id})
         return _out(s, p, now, principal.scope)
 

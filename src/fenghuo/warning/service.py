@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
 from fenghuo.common.clock import Clock
-from fenghuo.common.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from fenghuo.common.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.refs import new_ref
 from fenghuo.common.scope import Principal
@@ -41,6 +41,7 @@ from fenghuo.org.service import require
 from fenghuo.warning import authority, checklists, content, distribution, places
 from fenghuo.warning.models import EarlyWarning, WarningEvent, WarningRecipient, WarningTask
 from fenghuo.warning.monitoring import visible_assessment
+from fenghuo.warning.protection_models import ProtectionTask
 from fenghuo.warning.rules import (
     LEVELS_DESC,
     Decision,
@@ -307,6 +308,18 @@ def acknowledge(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
         return warning_out(s, w, now, principal.scope)
 
 
+def finish_task(t: WarningTask | ProtectionTask, principal: Principal, evidence: str,
+                now: datetime) -> None:
+    """The caller's body completes its open task with evidence (Plan §3.4: a checklist task of
+    a warning or of a protection period's red response); another body's task is refused, a
+    task already done or closed is a conflict (409)."""
+    if t.body_id != principal.body_id:
+        raise Forbidden("the task belongs to another body")
+    if t.state != "open":
+        raise Conflict(f"the task is already {t.state}")
+    t.state, t.done_at, t.done_by, t.evidence = "done", now, principal.username, evidence
+
+
 def complete_task(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
                   task_id: int, data: TaskDoneIn) -> WarningOut:
     require(principal, Permission.WARNING_RESPOND)
@@ -317,11 +330,7 @@ def complete_task(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: s
                                                WarningTask.warning_id == w.id))
         if t is None:
             raise NotFound(f"no task {task_id} on warning {ref!r}")
-        if t.body_id != principal.body_id:
-            raise Forbidden("the task belongs to another body")
-        if t.state != "open":
-            raise ValidationFailed([FieldError("task", f"the task is already {t.state}")])
-        t.state, t.done_at, t.done_by, t.evidence = "done", now, principal.username, data.evidence
+        finish_task(t, principal, data.evidence, now)
         _event(s, w, now, "task_done", principal.username, {"task": t.code, "body_id": t.body_id})
         _audit(s, principal, w, "warning.task_done", now, {"task": t.code})
         return warning_out(s, w, now, principal.scope)
