@@ -14,11 +14,12 @@ from fenghuo.config import Settings
 from fenghuo.db import migrate
 from fenghuo.db.session import UnitOfWork, make_engine
 from fenghuo.incident import pi_rules
-from fenghuo.org import accounts, directory, interchange
+from fenghuo.org import accounts, directory, interchange, passwords, throttle
 from fenghuo.org.models import User
 from fenghuo.org.rules import Role
 from fenghuo.org.schemas import UserIn
 from fenghuo.preparedness import rules as prep_rules
+from fenghuo.retention import rules as retention
 from fenghuo.warning.rules import POSSIBLE_MAJOR_INFO_KEY
 
 log = structlog.get_logger()
@@ -53,7 +54,11 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ru
                                    prep_rules.CENTRAL_EXERCISE_INFO_KEY:
                                        settings.central_exercise_interval_months,
                                    POSSIBLE_MAJOR_INFO_KEY: settings.possible_major_ack_hours,
-                                   accounts.HASHER_KEY: hasher})
+                                   accounts.HASHER_KEY: hasher,
+                                   retention.EVENTS_INFO_KEY:
+                                       settings.retention_monitoring_events_days,
+                                   passwords.MIN_LENGTH_KEY: settings.password_min_length,
+                                   throttle.INFO_KEY: throttle.Policy.of(settings)})
     return Runtime(settings=settings, engine=engine, uow=uow,
                    clock=clock or SystemClock())
 

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from fenghuo.retention import rules as retention
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FENGHUO_", extra="ignore")
@@ -35,6 +37,24 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = Field(default=65_536, ge=8, le=4_194_304)
     password_hash_time_cost: int = Field(default=3, ge=1, le=64)
     password_hash_parallelism: int = Field(default=4, ge=1, le=64)
+    # login protection (issue 18 item 1; GB/T 22239-2019 8.1.4.1 b 登录失败处理, OWASP ASVS
+    # V2.2.1): org.throttle counts failed logins in the database, shared by every process
+    login_max_failures: int = Field(
+        default=10, ge=0, le=1000, description="Failed logins of one account within the window "
+        "that lock it (0: no per-account lockout)")
+    login_max_failures_per_address: int = Field(
+        default=30, ge=0, le=100_000, description="Failed logins from one client address within "
+        "the window that lock the address (0: none); higher than per account, as one office "
+        "may sit behind one address")
+    login_failure_window_minutes: float = Field(
+        default=15, gt=0, le=24 * 60, description="The window failures are counted in (fixed, "
+        "from the first failure)")
+    login_lockout_minutes: float = Field(
+        default=15, gt=0, le=7 * 24 * 60, description="How long a locked account or address is "
+        "refused (429 with Retry-After), even with the right password")
+    password_min_length: int = Field(
+        default=12, ge=10, le=200, description="Shortest password accepted when one is set "
+        "(org.password_rules); common, trivial and username-bearing passwords are refused too")
     admin_username: str = "admin"
     admin_password: str | None = Field(
         default=None, description="Password for the first administrator; random when unset."
@@ -44,6 +64,25 @@ class Settings(BaseSettings):
     access_log: bool = Field(
         default=False, description="Log every HTTP request (changes are in the audit trail "
         "either way); costs a few per cent of intake throughput")
+    access_log_json: bool = Field(
+        default=True, description="Write the structured HTTP access log (who read what: one "
+        "JSON line per request) to ACCESS_LOG_FILE, a file a day; kept by RETENTION_ACCESS_LOG_"
+        "DAYS (Law art. 21(3)). Independent of ACCESS_LOG (uvicorn's plain log)")
+    access_log_file: Path | None = Field(
+        default=None, description="The structured access log: access.jsonl writes "
+        "access-YYYY-MM-DD.jsonl beside it (China Standard Time); default <data_dir>/access.jsonl")
+    # retention (issue 18 item 8): days each kind of record is kept, 0 for ever; the network
+    # logs (audit, access, monitoring events) at least six months (Law art. 21(3))
+    retention_audit_days: int = Field(default=365, description="Days the audit trail is kept "
+                                      "(0 for ever; at least 184, Law art. 21(3))")
+    retention_access_log_days: int = Field(default=184, description="Days the HTTP access log "
+                                           "is kept (0 for ever; at least 184, Law art. 21(3))")
+    retention_monitoring_events_days: int = Field(
+        default=184, description="Days raw monitoring events are kept (0 for ever; at least "
+        "184, Law art. 21(3))")
+    retention_notifications_days: int = Field(
+        default=365, description="Days delivered (or given-up) notifications are kept (0 for "
+        "ever; a project rule)")
     grading_profile: str = Field(
         default="cac2025", description="Grading profile for new incidents: cac2025 or plan2017")
     # outbox delivery
@@ -180,12 +219,51 @@ class Settings(BaseSettings):
                                     "per published message (a message must fit the server's "
                                     "max_payload, 1 MB by default, compressed)")
 
+    # signed checkpoints of the audit chain, kept outside the database (issue 18 item 6;
+    # README "What the audit chain detects")
+    audit_checkpoint_minutes: float = Field(
+        default=60, gt=0, description="How often the worker writes a checkpoint of the audit "
+        "chain's head (also `fenghuo audit checkpoint`)")
+    audit_signing_key: Path | None = Field(
+        default=None, description="PEM Ed25519 private key (`fenghuo audit keygen PATH`, mode "
+        "0600) that signs checkpoints; keep it off the database host's backups. Unset: "
+        "checkpoints are written unsigned, with a warning")
+    audit_verify_key: Path | None = Field(
+        default=None, description="PEM public key `fenghuo audit verify` checks checkpoint "
+        "signatures with (default: derived from AUDIT_SIGNING_KEY)")
+    audit_checkpoint_file: Path | None = Field(
+        default=None, description="JSON-lines file the checkpoints are appended to (default: "
+        "audit-checkpoints.jsonl in the data directory); put it where the database's users "
+        "cannot write")
+    audit_checkpoint_url: str | None = Field(
+        default=None, description="A second party's URL each checkpoint is also POSTed to "
+        "(JSON), so that a copy survives whoever controls this host")
+
     @model_validator(mode="after")
     def _argon2_memory_fits_its_lanes(self) -> Settings:
         if self.password_hash_memory_kib < 8 * self.password_hash_parallelism:
             raise ValueError("password_hash_memory_kib must be at least 8 KiB per lane "
                              "(8 × password_hash_parallelism): argon2's rule")
         return self
+
+    @model_validator(mode="after")
+    def _retention_meets_the_law(self) -> Settings:
+        self.retention_policy  # noqa: B018 - refuses a period under six months (Law art. 21(3))
+        return self
+
+    @property
+    def retention_policy(self) -> retention.Policy:
+        """The retention periods as a policy; one under six months for a network log is
+        refused (Law art. 21(3))."""
+        return retention.Policy({
+            retention.Kind.AUDIT: self.retention_audit_days,
+            retention.Kind.ACCESS: self.retention_access_log_days,
+            retention.Kind.EVENTS: self.retention_monitoring_events_days,
+            retention.Kind.NOTIFICATIONS: self.retention_notifications_days})
+
+    @property
+    def access_log_path(self) -> Path:
+        return self.access_log_file or self.data_dir / "access.jsonl"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -9,6 +9,7 @@ from fenghuo.notify import models as notify_models  # noqa: F401
 from fenghuo.org import models as org_models  # noqa: F401
 from fenghuo.preparedness import models as preparedness_models  # noqa: F401
 from fenghuo.response import models as response_models  # noqa: F401
+from fenghuo.retention import models as retention_models  # noqa: F401
 from fenghuo.sharing import models as sharing_models  # noqa: F401
 from fenghuo.supervision import models as supervision_models  # noqa: F401
 from fenghuo.support import models as support_models  # noqa: F401

@@ -221,3 +221,53 @@ def test_org_csv_cells_still_say_yes_or_no():
                                 "bj-bank,aa,甲,A,yes\nbj-bank,bb,乙,B,0\nbj-bank,cc,丙,C,maybe\n")
     assert [r.data.important for r in doc.rows["systems"]] == [True, False]
     assert [(e.row, e.field) for e in doc.errors] == [(4, "important")]
+
+
+# --- the schema says what the validators do ---------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["0", "1", "yes", "no", "on", "off", "True", "t", ""])
+def test_query_booleans_are_only_true_or_false(client, headers, value):
+    """Lax parsing took ``?include_inactive=0`` or ``yes`` as booleans, which the schema
+    (``type: boolean``, serialised ``true``/``false``) does not say."""
+    h = headers("bj_admin")
+    r = client.get("/api/v1/bodies", params={"include_inactive": value}, headers=h)
+    refused(r, "query.include_inactive")
+    assert "true or false" in r.text
+    assert client.get("/api/v1/bodies?include_inactive=true", headers=h).status_code == 200
+    assert client.get("/api/v1/monitoring?important=false", headers=h).status_code == 200
+
+
+def test_the_schema_says_query_booleans_are_true_or_false(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    (param,) = [p for p in spec["paths"]["/api/v1/bodies"]["get"]["parameters"]
+                if p["name"] == "include_inactive"]
+    assert param["schema"]["type"] == "boolean"
+    assert "true or false" in param["schema"]["description"]
+
+
+def _nullable(prop: dict) -> bool:
+    return prop.get("type") == "null" or {"type": "null"} in prop.get("anyOf", [])
+
+
+def test_patch_schemas_say_which_fields_may_be_null(client):
+    """A PATCH refuses ``null`` except on a clearable field, and the schema says so: it had
+    advertised every field as ``anyOf [{type}, {type: null}]``."""
+    from fenghuo.common.schemas import Patch
+    from fenghuo.org import schemas  # noqa: F401 - defines the PATCH models
+
+    spec = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    models = {m.__name__: m for m in Patch.__subclasses__()}
+    assert {"BodyPatch", "SystemPatch", "UserPatch", "JurisdictionPatch"} <= set(models)
+    for name, model in models.items():
+        props = spec[name]["properties"]
+        assert set(props) == set(model.model_fields), name
+        nullable = {field for field, prop in props.items() if _nullable(prop)}
+        assert nullable == set(model.clearable), name
+    assert spec["BodyPatch"]["properties"]["cii"] == {"type": "boolean", "title": "Cii"}
+
+
+def test_a_null_patch_field_is_refused_naming_it(client, headers):
+    r = client.patch("/api/v1/users/1", json={"active": None, "display_name": "x"},
+                     headers=headers("bj_admin"))
+    refused(r, "active")

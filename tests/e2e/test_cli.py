@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from fenghuo.common.errors import Unauthorized
-from fenghuo.org import accounts
+from fenghuo.org import accounts, throttle
 from tests.cli import clean_env, fenghuo, fenghuo_process
 from tests.conftest import PASSWORD
 from tests.servers import Server
@@ -134,7 +134,24 @@ def test_password_change_prompts(env, tmp_path, rt):
     accounts.login(rt.uow, rt.clock, username="bj_ro", password="a-new-long-password",
                    session_hours=1)
     r = fenghuo("user", "passwd", "bj_ro", "--password", "short", env=env, cwd=tmp_path)
-    assert r.returncode == 1 and "at least 10" in r.stderr
+    assert r.returncode == 1 and "at least 12" in r.stderr  # the password policy
+
+
+def test_user_unlock_lifts_a_lockout(env, tmp_path, rt):
+    """An operator lifts a login lockout before it expires (GB/T 22239-2019 8.1.4.1 b)."""
+    for _ in range(10):
+        with pytest.raises(Unauthorized):
+            accounts.login(rt.uow, rt.clock, username="bj_ro", password="wrong-password",
+                           session_hours=1, address="192.0.2.9")
+    with pytest.raises(throttle.LoginLocked):
+        accounts.login(rt.uow, rt.clock, username="bj_ro", password=PASSWORD, session_hours=1)
+    r = fenghuo("user", "unlock", "bj_ro", "--address", "192.0.2.9", env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "unlocked" in r.stdout
+    assert accounts.login(rt.uow, rt.clock, username="bj_ro", password=PASSWORD,
+                          session_hours=1, address="192.0.2.9").access_token
+    r = fenghuo("user", "unlock", "nobody", env=env, cwd=tmp_path)
+    assert r.returncode == 1 and "no user 'nobody'" in r.stderr
 
 
 def test_audit_verify_catches_a_row_edited_by_hand(env, tmp_path, db_url):

@@ -16,7 +16,7 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fenghuo import __version__
-from fenghuo.api import guard, ops, problems
+from fenghuo.api import access_log, guard, ops, problems
 from fenghuo.api.routers import accountability as accountability_router
 from fenghuo.api.routers import (
     audit,
@@ -56,7 +56,10 @@ def create_app(runtime: Runtime) -> FastAPI:
         version=__version__,
         description="Network-security monitoring, early warning, notification and emergency "
         "response. Log in with **Authorize** (username and password); every answer is limited "
-        "to your place in the organization tree (Cybersecurity Law art. 30).",
+        "to your place in the organization tree (Cybersecurity Law art. 30). No text (a JSON "
+        "string or member name, a query, form field, header or path) may contain a NUL "
+        "character (\\x00): such a request is refused whole with 422. Booleans are JSON "
+        "`true`/`false`, and `true`/`false` in a query string.",
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url="/docs",
         redoc_url=None,
@@ -89,6 +92,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(guard.RefuseNul)  # issue 18 item 2; inside Measure: refusals counted
     _install_metrics(app)
     app.add_middleware(SecurityHeaders, docs_path=app.docs_url)  # issue 18 item 4
+    app.add_middleware(access_log.AccessLog)  # outermost: every answer (issue 18 item 8)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -124,7 +124,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status, exc.title, exc.detail, request.url.path)
+        # an error may carry headers of its answer (a 429's Retry-After, org.throttle)
+        return problem(exc.status, exc.title, exc.detail, request.url.path,
+                       headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -18,7 +18,7 @@ from fenghuo.common.periods import day_of
 from fenghuo.common.scope import Principal
 from fenghuo.org import accounts
 from fenghuo.sharing import bulletin_data, bulletins
-from fenghuo.sharing.bulletins import BulletinIn, BulletinOut, SendIn, SendOut
+from fenghuo.sharing.bulletins import BulletinIn, BulletinOut, BulletinSummary, SendIn, SendOut
 
 bulletin_app = typer.Typer(help="Weekly and monthly bulletins: generate, save as HTML and PDF, "
                            "send to the support units and a list (Plan §3.2).",
@@ -129,8 +129,17 @@ def list_(as_user: ActAs, limit: Limit = 50) -> None:
     table = Table(_ref_column(), "kind", "period", "issuer", "TLP", "generated", "sent to")
     for b in items:
         table.add_row(b.ref, b.kind, b.period, b.issuer, b.tlp.upper(),
-                      _when(rt, b.generated_at), str(len(b.delivered_to)))
+                      _when(rt, b.generated_at), escape(_recipients(b)))
     out.print(table)
+
+
+def _recipients(b: BulletinSummary) -> str:
+    """The recipients the caller may see (its scope; all for the issuer) and a count of the
+    others (Law art. 30)."""
+    shown = ", ".join(b.delivered_to) or "—"
+    if b.delivered_others:
+        shown += f" (+{b.delivered_others} other bod{'y' if b.delivered_others == 1 else 'ies'})"
+    return shown
 
 
 @bulletin_app.command("send")

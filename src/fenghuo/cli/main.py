@@ -48,6 +48,9 @@ COMMANDS: dict[str, Entry] = {
                  "competent department or another region's office, close with an outcome for "
                  "the tipster; and look up a tip's public status with its receipt code.",
                  REPORTING),
+    "incidents": Entry("fenghuo.cli.history:incidents_app", "Incident history: import the "
+                       "incidents of FIR, TheHive or Fenghuo exports with their own report, "
+                       "acknowledgement and closing times.", REPORTING),
     "dossier": Entry("fenghuo.cli.dossier:dossier", "Export one incident's whole record — "
                      "reports, grading, routing, notifications, responses, duty, progress, "
                      "support, investigation, evidence hashes — as PDF and/or JSON.", REPORTING),
@@ -133,6 +136,9 @@ COMMANDS: dict[str, Entry] = {
     "user": Entry("fenghuo.cli.admin:user_app", "Users and passwords.", ADMIN),
     "db": Entry("fenghuo.cli.admin:db_app", "Database schema.", ADMIN),
     "audit": Entry("fenghuo.cli.admin:audit_app", "The audit trail.", ADMIN),
+    "retention": Entry("fenghuo.cli.retention:retention_app", "Retention of records (Law "
+                       "art. 21(3): network logs kept not less than six months): the policy "
+                       "and what it would purge, the purge, legal holds on incidents.", ADMIN),
     "backup": Entry("fenghuo.cli.backup:backup", "Back up the whole instance — the database "
                     "with its evidence files — into one archive with a manifest of the schema "
                     "revision, the version and each member's SHA-256.", ADMIN),

@@ -418,14 +418,24 @@ def response_propose_end(
               f"{r.ref} --as USER")
 
 
+#: an effective time for a step entered after the fact (issue 18 item 9)
+AsOf = Annotated[str | None, typer.Option("--as-of", metavar="ISO", help=(
+    "When it really happened, for a record entered after the fact (not in the future, not "
+    "before it began); without a time zone in FENGHUO_TIMEZONE"))]
+
+
+def _as_of(rt: bootstrap.Runtime, text: str | None) -> datetime | None:
+    return _instant(rt, text, "--as-of") if text else None
+
+
 @response_app.command("approve-end")
-def response_approve_end(ref: ResponseRef, as_user: ActAs) -> None:
+def response_approve_end(ref: ResponseRef, as_user: ActAs, as_of: AsOf = None) -> None:
     """Level I: a member of the headquarters approves the Office's proposal, which ends the
     response; the provinces and departments are notified (Plan §4.3.1)."""
     rt = _runtime()
     with _errors():
         r = responses.approve_end(rt.uow, rt.clock, principal=accounts.principal_for(
-            rt.uow, username=as_user), ref=ref)
+            rt.uow, username=as_user), ref=ref, as_of=_as_of(rt, as_of))
     rt.wake_worker()
     out.print(_response_headline(r))
     _ended(rt, r)
@@ -436,13 +446,15 @@ def response_end(
     ref: ResponseRef,
     reason: Annotated[str, typer.Option(help="Why the response ends")],
     as_user: ActAs,
+    as_of: AsOf = None,
 ) -> None:
     """End a Level II–IV response: the activating province, region or department decides
     (Plan §4.3.2). A Level I response ends by proposal and approval (propose-end, approve-end)."""
     rt = _runtime()
     with _errors("--reason"):
         r = responses.end(rt.uow, rt.clock, principal=accounts.principal_for(
-            rt.uow, username=as_user), ref=ref, data=EndIn(reason=reason))
+            rt.uow, username=as_user), ref=ref, data=EndIn(reason=reason,
+                                                           as_of=_as_of(rt, as_of)))
     rt.wake_worker()
     out.print(_response_headline(r))
     _ended(rt, r)
@@ -476,23 +488,24 @@ def response_investigation_write(
 
 
 @response_app.command("investigation-submit")
-def response_investigation_submit(ref: ResponseRef, as_user: ActAs) -> None:
+def response_investigation_submit(ref: ResponseRef, as_user: ActAs, as_of: AsOf = None) -> None:
     """Submit the investigation report for review: every section must be written."""
     rt = _runtime()
     with _errors():
         r = responses.advance_investigation(rt.uow, rt.clock, principal=accounts.principal_for(
-            rt.uow, username=as_user), ref=ref, target="submitted")
+            rt.uow, username=as_user), ref=ref, target="submitted", as_of=_as_of(rt, as_of))
     out.print(_response_headline(r))
     out.print(_investigation_line(rt, r))
 
 
 @response_app.command("investigation-approve")
-def response_investigation_approve(ref: ResponseRef, as_user: ActAs) -> None:
+def response_investigation_approve(ref: ResponseRef, as_user: ActAs,
+                                   as_of: AsOf = None) -> None:
     """Approve the submitted investigation report (met or late against its 30 days)."""
     rt = _runtime()
     with _errors():
         r = responses.advance_investigation(rt.uow, rt.clock, principal=accounts.principal_for(
-            rt.uow, username=as_user), ref=ref, target="approved")
+            rt.uow, username=as_user), ref=ref, target="approved", as_of=_as_of(rt, as_of))
     out.print(_response_headline(r))
     out.print(_investigation_line(rt, r))
 

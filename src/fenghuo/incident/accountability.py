@@ -70,8 +70,10 @@ def reporting(uow: UnitOfWork, clock: Clock, *, principal: Principal, since: dat
     and overdue investigation reports (Plan §5, §7.10)."""
     require(principal, Permission.INCIDENT_READ)
     now = clock.now()
-    late = select(Duty.incident_id).where(Duty.kind == rules.DutyKind.REPORT.value,
-                                          Duty.done_at > Duty.due_at)
+    # imported history has no clocks and is never late (incident.history, issue 18 item 9)
+    late = select(Duty.incident_id).join(Incident, Incident.id == Duty.incident_id).where(
+        Duty.kind == rules.DutyKind.REPORT.value, Duty.done_at > Duty.due_at,
+        Incident.imported_at.is_(None))
     counts = (
         select(Incident.subject_body_id.label("body_id"),
                func.count().label("incidents"),
@@ -121,9 +123,10 @@ _FIELDS = (Incident.id, Incident.ref, Incident.title, Incident.subject_body_id, 
 
 
 def _in_period(scope: Scope, since: datetime, until: datetime) -> tuple:
-    """The incidents of the period at units in scope (a parent only gathers its units')."""
+    """The incidents of the period at units in scope (a parent only gathers its units'), less
+    imported history (never a late or omitted report: incident.history)."""
     return (Incident.reported_at >= since, Incident.reported_at < until,
-            Incident.is_parent.is_(False),
+            Incident.is_parent.is_(False), Incident.imported_at.is_(None),
             Incident.subject_body_id.in_(select(Body.id).where(
                 scoping.visible_bodies(scope))))
 

@@ -16,6 +16,7 @@ from fenghuo.common.errors import Conflict, FieldError, Forbidden, NotFound, Val
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident import grading, omission_rules, owner_rules, owners, personal_info, rules
+from fenghuo.incident.deliveries import managed_bodies, outbox_out
 from fenghuo.incident.models import Duty, Incident, IncidentRoute
 from fenghuo.incident.queries import incident_out, rollup_of, visible_incident
 from fenghuo.incident.schemas import (
@@ -104,7 +105,7 @@ def supplement(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
                                 now=now, actor=principal.username)
         incident.updated_at = now
         _audit(s, principal, incident, "incident.supplement", now)
-        return incident_out(s, incident, now)
+        return incident_out(s, incident, now, reader=principal)
 
 
 def regrade(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: RegradeIn
@@ -115,7 +116,7 @@ def regrade(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, da
         incident = visible_incident(s, principal.scope, ref)
         _regrade(s, incident, data.facts, now=now, actor=principal.username, why=data.reason)
         _audit(s, principal, incident, "incident.regrade", now)
-        return incident_out(s, incident, now)
+        return incident_out(s, incident, now, reader=principal)
 
 
 def acknowledge(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
@@ -140,7 +141,7 @@ def acknowledge(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
                 incident.state = rules.State.ACKNOWLEDGED.value
             incident.updated_at = now
             _audit(s, principal, incident, "incident.acknowledge", now)
-        return incident_out(s, incident, now)
+        return incident_out(s, incident, now, reader=principal)
 
 
 def set_state(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: StateIn
@@ -166,7 +167,7 @@ def set_state(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, 
         event(s, incident, at=now, kind="state", actor=principal.username,
               detail={"from": current.value, "to": target.value, "note": data.note})
         _audit(s, principal, incident, "incident.state", now)
-        return incident_out(s, incident, now)
+        return incident_out(s, incident, now, reader=principal)
 
 
 def record_finding(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
@@ -182,7 +183,7 @@ def record_finding(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: 
         event(s, incident, at=now, kind="finding", actor=principal.username,
               detail=data.model_dump())
         _audit(s, principal, incident, "incident.finding", now)
-        return incident_out(s, incident, now)
+        return incident_out(s, incident, now, reader=principal)
 
 
 def _audit(s: Session, principal: Principal, incident: Incident, action: str,
@@ -245,10 +246,10 @@ def list_deliveries(uow: UnitOfWork, *, principal: Principal, state: str = "dead
             .where(visible_incidents(principal.scope), OutboxMessage.state == state)
             .order_by(OutboxMessage.id.desc()).limit(limit))
     with uow() as s:
-        return [DeliveryOut(id=m.id, incident=ref, created_at=m.created_at, body=key,
-                            channel=m.channel, address=m.address, state=m.state,
-                            attempts=m.attempts, last_error=m.last_error,
-                            delivered_at=m.delivered_at) for m, ref, key in s.execute(stmt)]
+        rows = s.execute(stmt).all()
+        managed = managed_bodies(s, principal, (m.body_id for m, _, _ in rows))
+        return [outbox_out(m, key, managed, incident=ref, with_created=True)
+                for m, ref, key in rows]
 
 
 def retry_delivery(uow: UnitOfWork, clock: Clock, *, principal: Principal, delivery_id: int

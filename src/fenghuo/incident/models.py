@@ -28,6 +28,8 @@ class Incident(Base):
     __table_args__ = (
         UniqueConstraint("reported_by_user_id", "idempotency_key"),
         Index("ix_incidents_scope", "jurisdiction_path", "created_at"),
+        #: a row of an imported file is imported once (incident.history, issue 18 item 9)
+        UniqueConstraint("import_source", "import_id", name="uq_incidents_import"),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     ref: Mapped[str] = mapped_column(String(24), unique=True)
@@ -75,6 +77,11 @@ class Incident(Base):
     pi_informed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pi_informed_how: Mapped[str | None] = mapped_column(String(300))
     pi_informed_count: Mapped[int | None] = mapped_column(BigInteger)
+    #: history imported from another tool (incident.history): when it was imported, from which
+    #: tool and the row's id there; such an incident has no clocks and sends no notices
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    import_source: Mapped[str | None] = mapped_column(String(80))
+    import_id: Mapped[str | None] = mapped_column(String(120))
 
 
 class IncidentEvent(Base):

@@ -183,7 +183,7 @@ def create_parent(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: 
                 if earlier.request_hash != _hash(data):
                     raise Conflict("this Idempotency-Key was already used for a different "
                                    "report")
-                return incident_out(s, earlier, now)
+                return incident_out(s, earlier, now, reader=principal)
         reporter = s.get(Body, principal.body_id)
         units = _affected(s, principal, reporter, list(data.units))
         grading_profile = grading.load_profile(profile)
@@ -202,7 +202,7 @@ def create_parent(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: 
                                   grading_profile)
         parent = s.get(Incident, parent_id)
         _added(s, principal, parent, children, now, "incident.report_parent")
-        return incident_out(s, parent, now)
+        return incident_out(s, parent, now, reader=principal)
 
 
 def _added(s: Session, principal: Principal, parent: Incident, children: list[dict],
@@ -242,7 +242,7 @@ def add_affected(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: st
                           detail={"from": "resolved", "to": "handling",
                                   "note": "new affected units"})
         _added(s, principal, parent, children, now, "incident.add_affected")
-        return incident_out(s, parent, now)
+        return incident_out(s, parent, now, reader=principal)
 
 
 def _parent(s: Session, principal: Principal, ref: str) -> Incident:

@@ -87,4 +87,4 @@ def record_informed(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref:
                      entity_type="incident", entity_key=incident.ref,
                      scope_path=incident.jurisdiction_path,
                      detail={"count": data.count, "how": data.how})
-        return incident_out(s, incident, now)
+        return incident_out(s, incident, now, reader=principal)

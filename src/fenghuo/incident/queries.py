@@ -15,9 +15,9 @@ from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal, Scope
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident import grading, owner_rules, pi_rules, rules
+from fenghuo.incident.deliveries import managed_bodies, outbox_out
 from fenghuo.incident.models import Duty, Incident, IncidentEvent, IncidentRoute
 from fenghuo.incident.schemas import (
-    DeliveryOut,
     DutyOut,
     EventOut,
     IncidentOut,
@@ -63,7 +63,11 @@ def summary(incident: Incident, unit: Body) -> dict:
     }
 
 
-def incident_out(s: Session, incident: Incident, now: datetime | None = None) -> IncidentOut:
+def incident_out(s: Session, incident: Incident, now: datetime | None = None, *,
+                 reader: Principal | None = None) -> IncidentOut:
+    """The incident in full as ``reader`` sees it: notification addresses in full only where
+    the reader may manage the receiving body's channels (issue 18 item 5; masked for all
+    without a reader)."""
     s.flush()
     unit = s.get(Body, incident.subject_body_id)
     system = s.get(InfoSystem, incident.system_id) if incident.system_id else None
@@ -77,6 +81,7 @@ def incident_out(s: Session, incident: Incident, now: datetime | None = None) ->
         .order_by(OutboxMessage.id)).all()
     events = s.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident.id)
                        .order_by(IncidentEvent.id)).all()
+    managed = managed_bodies(s, reader, (m.body_id for m, _ in deliveries))
     now = now or incident.updated_at
     inform = next((d for d, _ in duties if d.kind == rules.DutyKind.INFORM_USERS.value), None)
     return IncidentOut(
@@ -92,9 +97,7 @@ def incident_out(s: Session, incident: Incident, now: datetime | None = None) ->
                         due_at=d.due_at, done_at=d.done_at,
                         state=rules.clock_state(d.due_at, d.done_at, now).value)
                 for d, key in duties],
-        deliveries=[DeliveryOut(id=m.id, body=key, channel=m.channel, address=m.address,
-                                state=m.state, attempts=m.attempts, last_error=m.last_error,
-                                delivered_at=m.delivered_at) for m, key in deliveries],
+        deliveries=[outbox_out(m, key, managed) for m, key in deliveries],
         timeline=[EventOut(at=e.at, kind=e.kind, actor=e.actor, detail=json.loads(e.detail))
                   for e in events],
         discovered_by=_discoverer(s, incident),
@@ -154,7 +157,8 @@ def get_incident(uow: UnitOfWork, *, principal: Principal, ref: str, now: dateti
                  ) -> IncidentOut:
     require(principal, Permission.INCIDENT_READ)
     with uow() as s:
-        return incident_out(s, visible_incident(s, principal.scope, ref, shared=True), now)
+        return incident_out(s, visible_incident(s, principal.scope, ref, shared=True), now,
+                            reader=principal)
 
 
 def _search(q: str):  # noqa: ANN202 - a WHERE clause

@@ -47,7 +47,11 @@ class PersonalInfoIn(BaseModel):
     """Personal information leaked, damaged or lost (Law art. 42 ¶2): the unit tells its users
     in time; whether it must, and the clock for it (``FENGHUO_PI_INFORM_HOURS``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    #: the schema says what ``_reason_when_not_informing`` does
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"properties": {"inform_users": {"const": True}}},
+        {"required": ["reason"], "properties": {"reason": {"type": "string",
+                                                           "pattern": r"\S"}}}]})
     records: int = Field(ge=1, le=10**11, description="Personal-information records leaked, "
                          "damaged or lost")
     inform_users: StrictBool = Field(default=True, description="Whether the affected users must be "
@@ -188,7 +192,11 @@ class DeliveryOut(BaseModel):
     created_at: datetime | None = None
     body: str | None
     channel: str
-    address: str
+    address: str = Field(description="In full only for a reader who may manage the receiving "
+                         "body's channels (org:write over it); otherwise masked: a URL by its "
+                         "host, an email as z***@example.cn, a number by its last digits")
+    #: True when ``address`` and ``last_error`` are masked for this reader (issue 18 item 5)
+    address_masked: bool = False
     state: str
     attempts: int
     last_error: str | None

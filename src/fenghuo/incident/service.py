@@ -27,10 +27,10 @@ from fenghuo.common.refs import new_ref
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident import grading, notices, owner_rules, pi_rules, rules
+from fenghuo.incident.deliveries import delivery_out, managed_bodies
 from fenghuo.incident.models import Duty, Incident, IncidentEvent, IncidentRoute
 from fenghuo.incident.queries import incident_out, personal_info_out, summary
 from fenghuo.incident.schemas import (
-    DeliveryOut,
     DutyOut,
     EventOut,
     FactsIn,
@@ -82,13 +82,14 @@ def report(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: ReportI
         with uow() as s:
             filed = file_report(s, now, principal, data, profile, idempotency_key)
             if isinstance(filed, int):  # a retry: answer with the first submission's result
-                return _replay(s, filed, data)
+                return _replay(s, filed, data, principal)
             # last, so the audit chain's head row stays locked for as short a time as possible
             audit.record(s, at=now, actor=audit.Actor.of(principal), action="incident.report",
                          entity_type="incident", entity_key=filed.row["ref"],
                          scope_path=filed.row["jurisdiction_path"],
                          detail={"grade": filed.row["grade"], "category": data.category})
-            return filed_out(filed, now)
+            return filed_out(filed, now, managed_bodies(
+                s, principal, (c.body_id for _, c in filed.routed.deliveries)))
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -96,15 +97,15 @@ def report(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: ReportI
         existing = s.scalar(select(Incident.id).where(
             Incident.reported_by_user_id == principal.user_id,
             Incident.idempotency_key == idempotency_key))
-        return _replay(s, existing, data)
+        return _replay(s, existing, data, principal)
 
 
-def _replay(s: Session, incident_id: int, data: ReportIn) -> IncidentOut:
+def _replay(s: Session, incident_id: int, data: ReportIn, principal: Principal) -> IncidentOut:
     incident = s.get(Incident, incident_id)
     unit = s.get(Body, incident.subject_body_id).key
     if incident.request_hash != _request_hash(data, data.unit or unit):
         raise Conflict("this Idempotency-Key was already used for a different report")
-    return incident_out(s, incident)
+    return incident_out(s, incident, reader=principal)
 
 
 def check_fields(data: IncidentFieldsIn, now: datetime) -> None:
@@ -559,8 +560,9 @@ def notification(incident: IncidentFacts, r: rules.Route, due: datetime | None =
 # --- the answer -------------------------------------------------------------------------------
 
 
-def filed_out(filed: Filed, now: datetime) -> IncidentOut:
-    """The incident as written by ``file_report``, without reading it back."""
+def filed_out(filed: Filed, now: datetime, managed: frozenset[int] = frozenset()) -> IncidentOut:
+    """The incident as written by ``file_report``, without reading it back; addresses in full
+    only at the bodies in ``managed`` (``deliveries.managed_bodies``, issue 18 item 5)."""
     row, unit, routed = filed.row, filed.unit, filed.routed
     keys = {b.id: b.key for b in routed.bodies.values()} | {unit.subject.body_id: unit.key}
     return IncidentOut(
@@ -582,9 +584,10 @@ def filed_out(filed: Filed, now: datetime) -> IncidentOut:
                         starts_at=d.starts_at, due_at=d.due_at, done_at=d.done_at,
                         state=rules.clock_state(d.due_at, d.done_at, now).value)
                 for i, d in routed.duties],
-        deliveries=[DeliveryOut(id=i, body=keys[c.body_id], channel=c.channel, address=c.value,
-                                state=outbox.PENDING, attempts=0, last_error=None,
-                                delivered_at=None) for i, c in routed.deliveries],
+        deliveries=[delivery_out(id=i, body_id=c.body_id, body=keys[c.body_id],
+                                 channel=c.channel, address=c.value, state=outbox.PENDING,
+                                 attempts=0, last_error=None, delivered_at=None,
+                                 managed=managed) for i, c in routed.deliveries],
         timeline=[EventOut(at=e["at"], kind=e["kind"], actor=e["actor"],
                            detail=json.loads(e["detail"])) for e in filed.events],
         discovered_by=None if row["reporting_body_id"] == row["subject_body_id"]

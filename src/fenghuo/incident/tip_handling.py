@@ -165,7 +165,7 @@ def convert(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, da
               detail={"incident": incident.ref})
         record(s, audit.Actor.of(principal), tip, "tip.convert", now,
                detail={"incident": incident.ref})
-        return incident_out(s, incident, now)
+        return incident_out(s, incident, now, reader=principal)
 
 
 def transfer_targets(uow: UnitOfWork, *, principal: Principal, ref: str) -> list[TargetOut]:

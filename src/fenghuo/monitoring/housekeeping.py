@@ -38,6 +38,7 @@ from fenghuo.notify.compose import Notice, Words, compose, due_text
 from fenghuo.org import directory
 from fenghuo.org.models import Body
 from fenghuo.org.rules import contact_tier
+from fenghuo.retention import rules as retention
 
 COMPACT_DAYS = 7  # closed days looked at for compaction
 
@@ -72,8 +73,13 @@ def run(uow: UnitOfWork, clock: Clock) -> Report:
 
 
 def expire(s: Session, today: date, report: Report) -> None:
-    """Drop what is older than the retention period."""
-    cutoff = today - timedelta(days=RETENTION_DAYS)
+    """Drop what is older than the retention period: the policy's
+    (``FENGHUO_RETENTION_MONITORING_EVENTS_DAYS``, at least six months, Law art. 21(3)); 0
+    keeps for ever."""
+    days = s.info.get(retention.EVENTS_INFO_KEY, RETENTION_DAYS)
+    if days == retention.FOREVER:
+        return
+    cutoff = today - timedelta(days=days)
     report.expired_before = cutoff
     report.dropped = store.drop_before(s, cutoff)
     old = select(IngestBatch.id).where(

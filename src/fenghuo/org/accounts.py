@@ -17,12 +17,19 @@ from sqlalchemy import bindparam, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
-from fenghuo.common.clock import Clock
-from fenghuo.common.errors import FieldError, Forbidden, NotFound, Unauthorized, ValidationFailed
+from fenghuo.common.clock import Clock, SystemClock
+from fenghuo.common.errors import (
+    DomainError,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
 from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
-from fenghuo.org import rules, scoping
+from fenghuo.org import passwords, rules, scoping, throttle
 from fenghuo.org.models import ApiToken, Body, BodySector, Jurisdiction, User, UserRole
 from fenghuo.org.rules import Permission, Role
 from fenghuo.org.schemas import (
@@ -68,8 +75,12 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-def new_password() -> str:
-    return secrets.token_urlsafe(15)
+def new_password(username: str | None = None) -> str:
+    """A random password (20 characters, 120 bits) that the password policy accepts."""
+    while True:
+        password = secrets.token_urlsafe(15)
+        if not passwords.field_errors(password, username=username):
+            return password
 
 
 def principal_of(user: User, token_id: int | None = None) -> Principal:
@@ -94,25 +105,77 @@ def token_out(t: ApiToken) -> TokenOut:
 
 
 def login(uow: UnitOfWork, clock: Clock, *, username: str, password: str,
-          session_hours: int) -> LoginResult:
-    """Check a password and open a login session (a short-lived bearer token)."""
+          session_hours: int, address: str | None = None, via: str = "api") -> LoginResult:
+    """Check a password and open a login session (a short-lived bearer token).
+
+    Throttled (``org.throttle``): a locked account or address is refused with
+    :class:`~fenghuo.org.throttle.LoginLocked` (429) before any hash is computed; every failure
+    is counted and audited (``user.login_failed``, ``user.login_locked``) in a transaction that
+    commits although the login is refused."""
     now = clock.now()
     with uow() as s:
-        user = s.scalar(select(User).where(User.username == username))
-        hasher = _hasher(s)
-        if not _password_ok(hasher, user, password):
-            raise Unauthorized("wrong username or password")
-        if hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = hasher.hash(password)
-        user.last_login_at = now
-        token = new_token()
-        s.add(ApiToken(user_id=user.id, kind="session", name="login", token_hash=hash_token(token),
-                       prefix=token[:10], created_at=now,
-                       expires_at=now + timedelta(hours=session_hours)))
-        audit.record(s, at=now, actor=audit.Actor(user.username, user.id), action="user.login",
-                     entity_type="user", entity_key=user.username,
-                     scope_path=user.body.jurisdiction.path)
-        return LoginResult(access_token=token, expires_at=now + timedelta(hours=session_hours))
+        user_or_error = _check_login(s, now, username=username, password=password,
+                                     address=address, via=via)
+        if isinstance(user_or_error, User):
+            user = user_or_error
+            hasher = _hasher(s)
+            if hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = hasher.hash(password)
+            user.last_login_at = now
+            token = new_token()
+            s.add(ApiToken(user_id=user.id, kind="session", name="login",
+                           token_hash=hash_token(token), prefix=token[:10], created_at=now,
+                           expires_at=now + timedelta(hours=session_hours)))
+            audit.record(s, at=now, actor=audit.Actor(user.username, user.id),
+                         action="user.login", entity_type="user", entity_key=user.username,
+                         scope_path=user.body.jurisdiction.path,
+                         detail={"address": address, "via": via} if address else None)
+            return LoginResult(access_token=token,
+                               expires_at=now + timedelta(hours=session_hours))
+    raise user_or_error
+
+
+def _check_login(s: Session, now: datetime, *, username: str, password: str,
+                 address: str | None, via: str) -> User | DomainError:
+    """The user whose password this is, or the error to raise once the transaction (holding
+    the failure's count and audit row) commits. The throttle is asked first: a locked attempt
+    costs no hash. Unknown users, disabled users and wrong passwords get the same answer."""
+    who = throttle.Subjects.of(username, address)
+    limiter = throttle.Throttle(s, now)
+    user = s.scalar(select(User).where(User.username == username))
+    locked, retry_after = limiter.locked(who)
+    if locked:
+        _audit_failure(s, now, user, "user.login_locked", {
+            "address": address, "via": via, "reason": "locked", "locked": locked,
+            "retry_after": retry_after})
+        return throttle.LoginLocked(retry_after)
+    if _password_ok(_hasher(s), user, password):
+        limiter.succeeded(who)
+        return user
+    reason = ("unknown_user" if user is None else "disabled" if not user.active
+              else "no_password" if not user.password_hash else "wrong_password")
+    locked_now = limiter.failed(who)
+    detail: dict = {"address": address, "via": via, "reason": reason}
+    if locked_now:
+        detail["locks"] = locked_now
+    _audit_failure(s, now, user, "user.login_failed", detail)
+    return Unauthorized("wrong username or password")
+
+
+def _audit_failure(s: Session, now: datetime, user: User | None, action: str,
+                   detail: dict) -> None:
+    """A failed or locked attempt in the audit trail: the account when it exists, else
+    "anonymous" (a name typed for no account, perhaps a password typed in the wrong field, is
+    not kept); never the password."""
+    if user is not None:
+        actor, key, path = audit.Actor(user.username, user.id), user.username, \
+            user.body.jurisdiction.path
+    else:
+        actor, key = audit.Actor("anonymous"), "anonymous"
+        path = s.scalar(select(Jurisdiction.path).where(Jurisdiction.parent_id.is_(None))
+                        .order_by(Jurisdiction.id).limit(1)) or ""
+    audit.record(s, at=now, actor=actor, action=action, entity_type="user", entity_key=key,
+                 scope_path=path, detail=detail)
 
 
 def _password_ok(hasher: PasswordHasher, user: User | None, password: str) -> bool:
@@ -125,14 +188,19 @@ def _password_ok(hasher: PasswordHasher, user: User | None, password: str) -> bo
         return False
 
 
-def principal_by_password(uow: UnitOfWork, *, username: str, password: str) -> Principal:
+def principal_by_password(uow: UnitOfWork, clock: Clock | None = None, *, username: str,
+                          password: str, address: str | None = None,
+                          via: str = "basic") -> Principal:
     """The caller named by a username and password (HTTP Basic, e.g. TAXII clients); the same
-    check as login, no session created. Wrong or unknown credentials are ``Unauthorized``."""
+    check as login, throttled and audited the same way, no session created. Wrong or unknown
+    credentials are ``Unauthorized``; a locked account or address is ``LoginLocked`` (429)."""
+    now = (clock or SystemClock()).now()
     with uow() as s:
-        user = s.scalar(select(User).where(User.username == username))
-        if not _password_ok(_hasher(s), user, password):
-            raise Unauthorized("wrong username or password")
-        return principal_of(user)
+        user_or_error = _check_login(s, now, username=username, password=password,
+                                     address=address, via=via)
+        if isinstance(user_or_error, User):
+            return principal_of(user_or_error)
+    raise user_or_error
 
 
 _TOKEN = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
@@ -207,6 +275,8 @@ def put_user(s: Session, *, principal: Principal | None, data: UserIn, now: date
         errors.append(FieldError("body", f"no body {data.body!r}"))
     if s.scalar(select(User.id).where(func.lower(User.username) == data.username.lower())):
         errors.append(FieldError("username", f"{data.username!r} is already taken"))
+    if data.password:
+        errors += passwords.field_errors(data.password, username=data.username, session=s)
     if errors:
         raise ValidationFailed(errors)
     user = User(username=data.username, display_name=data.display_name, body_id=body.id,
@@ -261,6 +331,8 @@ def update_user(
     now = clock.now()
     with uow() as s:
         user = _visible_user(s, principal, user_id)
+        if patch.password is not None:
+            passwords.check(patch.password, username=user.username, session=s)
         if user.id == principal.user_id and (patch.active is False or (
                 patch.roles is not None and Role.ADMINISTRATOR not in patch.roles)):
             raise Forbidden("you cannot disable yourself or drop your own administrator role")
@@ -295,19 +367,34 @@ def _revoke_all(s: Session, user_id: int, now: datetime, kind: str | None = None
 
 
 def set_password(uow: UnitOfWork, clock: Clock, *, username: str, password: str) -> None:
-    """Reset a password from the command line (the operator has the database)."""
-    if len(password) < 10:
-        raise ValidationFailed([FieldError("password", "at least 10 characters")])
+    """Reset a password from the command line (the operator has the database); the password
+    policy applies (``org.password_rules``)."""
     now = clock.now()
     with uow() as s:
         user = s.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFound(f"no user {username!r}")
+        passwords.check(password, username=username, session=s)
         user.password_hash = _hasher(s).hash(password)
         _revoke_all(s, user.id, now, kind="session")
         audit.record(s, at=now, actor=audit.Actor("cli"), action="user.password_reset",
                      entity_type="user", entity_key=username,
                      scope_path=user.body.jurisdiction.path)
+
+
+def unlock(uow: UnitOfWork, clock: Clock, *, username: str, address: str | None = None) -> None:
+    """Lift a login lockout from the command line (the operator has the database): the
+    account's, and the address's when one is given (GB/T 22239-2019 8.1.4.1 b)."""
+    now = clock.now()
+    with uow() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"no user {username!r}")
+        throttle.Throttle(s, now).unlock(throttle.Subjects.of(username, address))
+        audit.record(s, at=now, actor=audit.Actor("cli"), action="user.unlocked",
+                     entity_type="user", entity_key=username,
+                     scope_path=user.body.jurisdiction.path,
+                     detail={"address": address} if address else None)
 
 
 # --- API tokens -------------------------------------------------------------------------------

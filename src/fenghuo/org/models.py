@@ -201,3 +201,15 @@ def _new_org_version(session: Session, _ctx, _instances) -> None:  # noqa: ANN00
     if any(isinstance(o, _ORG_MODELS) for o in (*session.new, *session.dirty, *session.deleted)):
         session.connection().execute(update(OrgVersion).where(OrgVersion.id == ORG_VERSION_ID)
                                      .values(token=uuid.uuid4().hex))
+
+
+class LoginThrottle(Base):
+    """One counter of the login throttle (org.throttle, issue 18 item 1): failed logins of an
+    account or from an address within a window, or a lockout until ``expires_at``. Rows are
+    keyed by the ``limits`` library's key (the account as a digest, never its name in clear) and
+    are pruned once expired; several server processes share them through the database."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

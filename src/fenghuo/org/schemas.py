@@ -7,11 +7,20 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from fenghuo.common.schemas import Label, Patch  # noqa: F401 - Label re-exported
-from fenghuo.org.rules import BodyFunction, BodyKind, Channel, JurisdictionLevel, Role, key_problem
+from fenghuo.org.rules import (
+    KEY,
+    BodyFunction,
+    BodyKind,
+    Channel,
+    JurisdictionLevel,
+    Role,
+    key_problem,
+)
 
 
-def _check_key(value: str) -> str:
-    problem = key_problem(value)
+def _check_key(value: object) -> object:
+    """Before the schema's own pattern (the same rule), so that the message says it in words."""
+    problem = key_problem(value) if isinstance(value, str) else None
     if problem:
         raise ValueError(problem)
     return value
@@ -60,7 +69,7 @@ class JurisdictionOut(JurisdictionRef):
 
 class BodyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    key: str = Field(min_length=2, max_length=80)
+    key: str = Field(min_length=2, max_length=80, pattern=KEY.pattern)  # as key_problem
     kind: BodyKind
     jurisdiction: str = Field(description="Code of the jurisdiction the body belongs to")
     parent: str | None = Field(default=None, description="Key of the body it reports to")
@@ -72,7 +81,7 @@ class BodyIn(BaseModel):
     active: StrictBool = True
     notes: str | None = Field(default=None, max_length=4000)
 
-    _key = field_validator("key")(_check_key)
+    _key = field_validator("key", mode="before")(_check_key)
 
 
 class BodyPatch(Patch):
@@ -128,7 +137,7 @@ class ContactOut(BaseModel):
 
 class SystemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    key: str = Field(min_length=2, max_length=80)
+    key: str = Field(min_length=2, max_length=80, pattern=KEY.pattern)  # as key_problem
     name_zh: str = Field(min_length=1, max_length=300)
     name_en: str = Field(min_length=1, max_length=300)
     important: StrictBool = Field(
@@ -138,7 +147,7 @@ class SystemIn(BaseModel):
     )
     description: str | None = Field(default=None, max_length=4000)
 
-    _key = field_validator("key")(_check_key)
+    _key = field_validator("key", mode="before")(_check_key)
 
 
 class SystemPatch(Patch):
@@ -157,7 +166,7 @@ class SystemOut(SystemIn):
 
 class ExpertIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    key: str = Field(min_length=2, max_length=80)
+    key: str = Field(min_length=2, max_length=80, pattern=KEY.pattern)  # as key_problem
     body: str = Field(description="Key of the expert group or affiliated body")
     name: str = Field(min_length=1, max_length=200)
     specialties: list[str] = Field(default_factory=list)
@@ -165,7 +174,7 @@ class ExpertIn(BaseModel):
     email: str | None = Field(default=None, max_length=200)
     active: StrictBool = True
 
-    _key = field_validator("key")(_check_key)
+    _key = field_validator("key", mode="before")(_check_key)
 
 
 class ExpertOut(ExpertIn):

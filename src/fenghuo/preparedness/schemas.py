@@ -21,8 +21,10 @@ from fenghuo.preparedness.rules import (
     sanction_problem,
 )
 
-#: days the records speak of: bounded, so arithmetic on them never overflows
-Day = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2199, 12, 31))]
+#: days the records speak of: bounded, so arithmetic on them never overflows; the schema says
+#: so with a pattern (JSON Schema has no bounds for a date): years 1990 to 2199
+Day = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2199, 12, 31), json_schema_extra={
+    "pattern": r"^(199[0-9]|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"})]
 _KEY = r"^[a-z0-9][a-z0-9._-]{1,79}$"
 _SHA256 = r"^[0-9a-f]{64}$"
 
@@ -293,6 +295,16 @@ class PersonOut(BaseModel):
 class DecisionIn(_In):
     """A decision holding a responsible person to account (处分, Plan §7.10), about an incident
     or another matter; your body is the deciding body and records it."""
+
+    #: the schema says what ``_what_and_which`` does: an incident or a matter in words, and
+    #: the decision in words when the sanction is 'other'
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        {"anyOf": [{"required": ["incident"], "properties": {"incident": {"type": "string"}}},
+                   {"required": ["matter"], "properties": {"matter": {
+                       "type": "string", "pattern": r"\S"}}}]},
+        {"anyOf": [{"properties": {"sanction": {"not": {"const": "other"}}}},
+                   {"required": ["sanction_text"], "properties": {"sanction_text": {
+                       "type": "string", "pattern": r"\S"}}}]}]})
 
     name: str = _NAME
     position: str = _POSITION

@@ -49,6 +49,10 @@ class Response(Base):
     end_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_reason: Mapped[str | None] = mapped_column(Text)
+    #: who recorded the end and when; ``ended_at`` is the effective time, earlier when it was
+    #: entered after the fact with an as-of time (issue 18 item 9)
+    end_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_entered_by: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -195,5 +199,10 @@ class Investigation(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_by: Mapped[str | None] = mapped_column(String(120))
+    #: who recorded the last filing step (submission or approval) and when; ``submitted_at``
+    #: and ``approved_at`` are the effective times, the as-of time when it was entered after
+    #: the fact (issue 18 item 9); the 30-day clock judges by them
+    filed_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    filed_entered_by: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

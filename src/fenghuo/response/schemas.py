@@ -75,6 +75,9 @@ class DispatchIn(BaseModel):
 class EndIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=3, max_length=4000)
+    as_of: Timestamp | None = Field(default=None, description=(
+        "When it really ended, for an end recorded after the fact: not in the future, not "
+        "before the response began; the investigation's 30 days run from it (Plan §5)"))
 
 
 class ShiftIn(BaseModel):
@@ -171,6 +174,9 @@ class InvestigationOut(BaseModel):
     submitted_at: datetime | None
     approved_at: datetime | None
     approved_by: str | None
+    #: who recorded the last filing step and when (its effective time may be earlier: as_of)
+    filed_entered_at: datetime | None = None
+    filed_entered_by: str | None = None
 
 
 class ResponseSummary(BaseModel):
@@ -196,6 +202,9 @@ class ResponseOut(ResponseSummary):
     end_approved_by: str | None
     end_approved_at: datetime | None
     end_reason: str | None
+    #: who recorded the end and when (``ended_at`` is its effective time, maybe an as-of time)
+    end_entered_at: datetime | None = None
+    end_entered_by: str | None = None
     end_notices: list[EndNoticeOut]
     investigation: InvestigationOut | None
     timeline: list[EventOut]

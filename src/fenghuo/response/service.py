@@ -508,20 +508,22 @@ def propose_end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
         return response_out(s, r, now)
 
 
-def approve_end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
-                ) -> ResponseOut:
+def approve_end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
+                as_of: datetime | None = None) -> ResponseOut:
     """Level I: a member of the headquarters approves the Office's proposal, which ends the
-    response; the Office's notice goes to the provinces and departments (Plan §4.3.1)."""
+    response; the Office's notice goes to the provinces and departments (Plan §4.3.1).
+    ``as_of``: when it really ended, for an end recorded after the fact."""
     require(principal, Permission.RESPONSE_READ)
     now = clock.now()
     with uow() as s:
         r = _active(s, principal, ref)
+        effective = effective_time(as_of, now, r.activated_at, "as_of")
         ending.may_approve_end(member_of(s, r.id, principal.user_id), r.level).enforce()
         office = _emergency_office(s)
         ending.may_end(actor_of(s, office), r.level, r.activated_by_body_id,
                                       proposed=r.state == "end_proposed", approved=True).enforce()
-        r.end_approved_by, r.end_approved_at = principal.username, now
-        return _finish(s, principal, r, now)
+        r.end_approved_by, r.end_approved_at = principal.username, effective
+        return _finish(s, principal, r, now, effective)
 
 
 def end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: EndIn
@@ -533,23 +535,41 @@ def end(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: 
     now = clock.now()
     with uow() as s:
         r = _active(s, principal, ref)
+        effective = effective_time(data.as_of, now, r.activated_at, "as_of")
         ending.may_end(actor_of(s, principal.body_id), r.level,
                                       r.activated_by_body_id,
                                       proposed=r.state == "end_proposed",
                                       approved=r.end_approved_at is not None).enforce()
         r.end_reason = data.reason
-        return _finish(s, principal, r, now)
+        return _finish(s, principal, r, now, effective)
 
 
-def _finish(s: Session, principal: Principal, r: Response, now: datetime) -> ResponseOut:
+def effective_time(as_of: datetime | None, now: datetime, began: datetime | None,
+                   field: str) -> datetime:
+    """The effective time of a step recorded now: ``as_of`` for one entered after the fact
+    (issue 18 item 9), refused in the future or before the thing began; else now."""
+    if as_of is None:
+        return now
+    if as_of > now:
+        raise ValidationFailed([FieldError(field, "lies in the future")])
+    if began is not None and as_of < began:
+        raise ValidationFailed([FieldError(field, f"is before {began.isoformat()}, when it "
+                                                  "began")])
+    return as_of
+
+
+def _finish(s: Session, principal: Principal, r: Response, now: datetime,
+            effective: datetime | None = None) -> ResponseOut:
     """Ended: the bodies the level's rule names are notified, and for Level II the Emergency
     Office relays the end to the provinces and departments concerned, each recorded (Plan
-    §4.3); the city's commands stand down; the investigation report falls due 30 days later
-    (Plan §5)."""
+    §4.3); the city's commands stand down; the investigation report falls due 30 days after
+    the effective end (``effective``: an as-of time, or now) (Plan §5)."""
     level = rules.ResponseLevel(r.level)
-    r.state, r.ended_at, r.running = "ended", now, None
+    effective = effective or now
+    r.state, r.ended_at, r.running = "ended", effective, None
+    r.end_entered_at, r.end_entered_by = now, principal.username
     incident = s.get(Incident, r.incident_id)
-    _open_investigation(s, r, incident, now)
+    _open_investigation(s, r, incident, now, effective)
     told = _to_notify(s, r, level)
     kind = "report" if ending.NOTIFY_EMERGENCY_OFFICE in ending.notify_on_end(level) else "notice"
     _record_notices(s, r, kind, r.activated_by_body_id if kind == "report"
@@ -558,10 +578,14 @@ def _finish(s: Session, principal: Principal, r: Response, now: datetime) -> Res
                         f"The response has ended / 应急响应结束: {r.end_reason or ''}"))
     relayed = _relay_end(s, r, incident, now) if ending.relays_end(level) else []
     stood_down = _stand_down(s, r, now)
+    as_of = {"ended_at": effective.isoformat(), "entered_at": now.isoformat(),
+             "entered_by": principal.username} if effective != now else {}
     _event(s, r, now, "ended", principal.username,
-           {"notify": ending.notify_on_end(level), "why": r.end_reason, "relayed": relayed})
+           {"notify": ending.notify_on_end(level), "why": r.end_reason, "relayed": relayed,
+            **as_of})
     _audit(s, principal, r, "response.end", now, {"level": r.level, "state": r.state,
-                                                   "relayed": relayed, "stood_down": stood_down})
+                                                   "relayed": relayed, "stood_down": stood_down,
+                                                   **as_of})
     return response_out(s, r, now)
 
 
@@ -626,8 +650,9 @@ def _to_notify(s: Session, r: Response, level: rules.ResponseLevel) -> list[int]
     return []
 
 
-def _open_investigation(s: Session, r: Response, incident: Incident, now: datetime) -> None:
-    plan = investigation.investigation_plan(incident.grade, now)
+def _open_investigation(s: Session, r: Response, incident: Incident, now: datetime,
+                        ended_at: datetime) -> None:
+    plan = investigation.investigation_plan(incident.grade, ended_at)
     organizer = (_emergency_office(s) if plan.organizer == investigation.Organizer.EMERGENCY_OFFICE
                  else r.activated_by_body_id)
     s.add(Investigation(response_id=r.id, organizer=plan.organizer.value,
@@ -670,8 +695,10 @@ def write_investigation(uow: UnitOfWork, clock: Clock, *, principal: Principal, 
 
 
 def advance_investigation(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,
-                          target: str) -> ResponseOut:
-    """Submit (every section written) or approve the report."""
+                          target: str, as_of: datetime | None = None) -> ResponseOut:
+    """Submit (every section written) or approve the report. ``as_of``: when it really was,
+    for a filing recorded after the fact — not in the future, not before the response ended
+    (or the report was submitted); the 30-day clock judges by it (Plan §5 ¶2)."""
     require(principal, Permission.RESPONSE_REPORT if target == "submitted"
             else Permission.RESPONSE_COMMAND)
     now = clock.now()
@@ -679,13 +706,19 @@ def advance_investigation(uow: UnitOfWork, clock: Clock, *, principal: Principal
         r, inv = _investigation(s, principal, ref)
         investigation.can_transition_report(inv.state, target,
                                                            json.loads(inv.sections)).enforce()
+        began = inv.submitted_at if target == "approved" and inv.submitted_at else r.ended_at
+        effective = effective_time(as_of, now, began, "as_of")
         inv.state, inv.updated_at = target, now
+        inv.filed_entered_at, inv.filed_entered_by = now, principal.username
         if target == "submitted":
-            inv.submitted_at = now
+            inv.submitted_at = effective
         if target == "approved":
-            inv.approved_at, inv.approved_by = now, principal.username
-        _event(s, r, now, f"investigation_{target}", principal.username)
-        _audit(s, principal, r, f"investigation.{target}", now)
+            inv.approved_at, inv.approved_by = effective, principal.username
+        detail = {"at": effective.isoformat(), "entered_at": now.isoformat(),
+                  "entered_by": principal.username} if effective != now else {}
+        _event(s, r, now, f"investigation_{target}", principal.username, detail)
+        _audit(s, principal, r, f"investigation.{target}", now,
+               {"level": r.level, "state": r.state, **detail} if detail else None)
         return response_out(s, r, now)
 
 

@@ -127,7 +127,8 @@ def _investigation(s: Session, r: Response, now: datetime) -> InvestigationOut |
         state=inv.state, clock=investigation.investigation_state(
             inv.due_at, inv.approved_at, now).value,
         sections=sections, missing_sections=investigation.missing_sections(sections),
-        submitted_at=inv.submitted_at, approved_at=inv.approved_at, approved_by=inv.approved_by)
+        submitted_at=inv.submitted_at, approved_at=inv.approved_at, approved_by=inv.approved_by,
+        filed_entered_at=inv.filed_entered_at, filed_entered_by=inv.filed_entered_by)
 
 
 def _end_notices(s: Session, r: Response) -> list[EndNoticeOut]:
@@ -180,6 +181,7 @@ def response_out(s: Session, r: Response, now: datetime) -> ResponseOut:
         support=_support(s, r), end_proposed_by=r.end_proposed_by,
         end_proposed_at=r.end_proposed_at, end_approved_by=r.end_approved_by,
         end_approved_at=r.end_approved_at, end_reason=r.end_reason,
+        end_entered_at=r.end_entered_at, end_entered_by=r.end_entered_by,
         end_notices=_end_notices(s, r), investigation=_investigation(s, r, now),
         timeline=[EventOut(at=e.at, kind=e.kind, actor=e.actor, detail=json.loads(e.detail))
                   for e in events])

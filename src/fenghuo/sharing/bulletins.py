@@ -35,7 +35,7 @@ from fenghuo.incident.models import Incident
 from fenghuo.incident.scoping import visible_incidents
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.monitoring import statistics as monitoring_statistics
-from fenghuo.notify import outbox
+from fenghuo.notify import masking, outbox
 from fenghuo.notify.compose import Notice, Words, compose
 from fenghuo.org import directory, scoping
 from fenghuo.org.models import Body, Jurisdiction, Sector
@@ -86,7 +86,9 @@ class BulletinSummary(BaseModel):
     generated_by: str
     generated_at: datetime
     pdf_sha256: str | None
-    delivered_to: list[str]
+    delivered_to: list[str] = Field(description="The bodies it was sent to that lie within your "
+                                    "scope (Law art. 30); every one for the issuing body")
+    delivered_others: int = Field(0, description="How many other bodies it was sent to")
 
 
 class BulletinOut(BulletinSummary):
@@ -376,25 +378,37 @@ def _fetch_nothing(url: str, *args: Any, **kwargs: Any) -> dict:
 # --- use cases --------------------------------------------------------------------------------
 
 
-def _delivered(s: Session, bulletin_ids: list[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {i: [] for i in bulletin_ids}
-    for bid, key in s.execute(select(BulletinDelivery.bulletin_id, Body.key).join(
-            Body, Body.id == BulletinDelivery.body_id).where(
-            BulletinDelivery.bulletin_id.in_(bulletin_ids)).order_by(Body.key)):
-        out[bid].append(key)
-    return out
+def _delivered(s: Session, bulletins: list[Bulletin], scope: Scope | None
+               ) -> dict[int, tuple[list[str], int]]:
+    """Bulletin id → (the recipients shown to a reader of ``scope``, how many others): the
+    issuing body sees them all, any other reader those within its scope (issue 18 item 5;
+    Law art. 30). ``scope`` None: the issuer itself (the worker, a send's answer)."""
+    rows = s.execute(select(BulletinDelivery.bulletin_id, Body.id, Body.key).join(
+        Body, Body.id == BulletinDelivery.body_id).where(
+        BulletinDelivery.bulletin_id.in_([b.id for b in bulletins])).order_by(Body.key)).all()
+    ids = sorted({body_id for _, body_id, _ in rows})
+    seen: set[int] = set()
+    if scope is not None and ids:
+        seen = set(s.scalars(select(Body.id).where(Body.id.in_(ids),
+                                                   scoping.visible_bodies(scope))))
+    by_bulletin: dict[int, list[tuple[str, bool]]] = {b.id: [] for b in bulletins}
+    for bid, body_id, key in rows:
+        by_bulletin[bid].append((key, body_id in seen))
+    return {b.id: masking.shown_recipients(
+        by_bulletin[b.id], issuer=scope is None or b.issuer_body_id == scope.body_id)
+        for b in bulletins}
 
 
-def _summary(b: Bulletin, issuer: Body, delivered: list[str]) -> dict:
+def _summary(b: Bulletin, issuer: Body, delivered: tuple[list[str], int]) -> dict:
     return {"ref": b.ref, "kind": b.kind, "period": b.period, "issuer": issuer.key,
             "title": b.title, "tlp": b.tlp, "generated_by": b.generated_by,
             "generated_at": b.generated_at, "pdf_sha256": b.pdf_sha256,
-            "delivered_to": delivered}
+            "delivered_to": delivered[0], "delivered_others": delivered[1]}
 
 
-def _out(s: Session, b: Bulletin) -> BulletinOut:
-    return BulletinOut(**_summary(b, s.get(Body, b.issuer_body_id), _delivered(s, [b.id])[b.id]),
-                       data=json.loads(b.data))
+def _out(s: Session, b: Bulletin, scope: Scope | None) -> BulletinOut:
+    return BulletinOut(**_summary(b, s.get(Body, b.issuer_body_id),
+                                  _delivered(s, [b], scope)[b.id]), data=json.loads(b.data))
 
 
 def _generate(s: Session, *, issuer: Body, principal: Principal | None, kind: str,
@@ -443,7 +457,7 @@ def generate(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: Bulle
         issuer = _issuer(s, principal)
         b = _generate(s, issuer=issuer, principal=principal, kind=data.kind, period=period,
                       now=now, timezone=timezone, progress=progress)
-        return _out(s, b)
+        return _out(s, b, principal.scope)
 
 
 def _message(b: Bulletin, data: dict) -> tuple[str, str]:
@@ -501,14 +515,14 @@ def list_bulletins(uow: UnitOfWork, *, principal: Principal, kind: str | None = 
             stmt = stmt.where(Bulletin.kind == kind)
         rows = s.execute(stmt.order_by(Bulletin.period.desc(), Bulletin.id.desc())
                          .limit(limit)).all()
-        delivered = _delivered(s, [b.id for b, _ in rows])
+        delivered = _delivered(s, [b for b, _ in rows], principal.scope)
         return [BulletinSummary(**_summary(b, i, delivered[b.id])) for b, i in rows]
 
 
 def get_bulletin(uow: UnitOfWork, *, principal: Principal, ref: str) -> BulletinOut:
     require(principal, Permission.INCIDENT_READ)
     with uow() as s:
-        return _out(s, _visible_bulletin(s, principal, ref))
+        return _out(s, _visible_bulletin(s, principal, ref), principal.scope)
 
 
 def get_document(uow: UnitOfWork, *, principal: Principal, ref: str,

@@ -287,5 +287,5 @@ def set_incident_tlp(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref
                          entity_type="incident", entity_key=incident.ref,
                          scope_path=incident.jurisdiction_path,
                          detail={"from": before, "to": data.tlp.value, "reason": data.reason})
-        return incident_out(s, incident, now)
+        return incident_out(s, incident, now, reader=principal)
 

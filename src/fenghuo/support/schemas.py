@@ -13,8 +13,9 @@ from fenghuo.common.schemas import Label, ReasonOut  # noqa: F401 - re-exported
 
 KEY = Field(min_length=1, max_length=80)
 REF = Field(default=None, min_length=1, max_length=64)
-HALF = r"^[12]\d{3}-[Hh][12]$"
-MONTH = r"^[12]\d{3}-\d{2}$"
+#: the years parse_period takes (1900–2199), so the schema says what the use cases check
+HALF = r"^(19[0-9]{2}|2[01][0-9]{2})-[Hh][12]$"
+MONTH = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])$"
 
 
 class _In(BaseModel):
@@ -65,7 +66,8 @@ class AssignmentWorkIn(_In):
 
 class CheckIn(_In):
     unit: str = Field(min_length=1, max_length=80)
-    contact_id: int | None = Field(default=None, ge=1, le=2**62,
+    #: bounded as every id is (api.deps.MAX_ID): 2**62 was past what JSON carries exactly
+    contact_id: int | None = Field(default=None, ge=1, le=2**31 - 1,
                                    description="Default: the unit's first 7×24 contact")
 
 

@@ -19,9 +19,10 @@ from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.periods import Half, Month
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
+from fenghuo.incident.deliveries import managed_bodies
 from fenghuo.incident.models import Incident
 from fenghuo.incident.queries import visible_incident
-from fenghuo.notify import outbox
+from fenghuo.notify import masking, outbox
 from fenghuo.notify.compose import Notice, Words, compose
 from fenghuo.org import scoping
 from fenghuo.org.models import Body, Contact, Expert
@@ -358,9 +359,12 @@ def list_work(uow: UnitOfWork, *, principal: Principal, unit: str, page: PagePar
 # --- 7×24 contact checks (Support obligation 6) -----------------------------------------------
 
 
-def check_out(c: ContactCheck, body: Body, now: datetime) -> CheckOut:
+def check_out(c: ContactCheck, body: Body, now: datetime, *, manager: bool) -> CheckOut:
+    """A check as its reader sees it: the channel's address in full only for a reader who may
+    manage the unit's channels (``manager``), masked otherwise (issue 18 item 5; Law art. 30)."""
     state = rules.check_state(rules.Check(c.sent_at, c.answered_at), now)
-    return CheckOut(id=c.id, unit=body.key, channel=c.channel, value=c.value,
+    return CheckOut(id=c.id, unit=body.key, channel=c.channel,
+                    value=masking.shown_address(c.channel, c.value, manager=manager),
                     checked_by=c.checked_by, sent_at=c.sent_at, answered_at=c.answered_at,
                     answered_by=c.answered_by, state=state.value,
                     state_label=label(rules.CHECK_LABELS, state),
@@ -407,7 +411,11 @@ def start_check(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: Ch
             {"event": "support.contact_check", "unit": body.key, "token": token}, priority=10)])
         record(s, principal, now, "support.check.start", "contact_check", str(c.id), body,
                {"channel": c.channel, "value": c.value})
-        return check_out(c, body, now)
+        return check_out(c, body, now, manager=_manages(s, principal, body))
+
+
+def _manages(s: Session, principal: Principal, body: Body) -> bool:
+    return body.id in managed_bodies(s, principal, (body.id,))
 
 
 def answer_check(uow: UnitOfWork, clock: Clock, *, principal: Principal, token: str,
@@ -424,7 +432,7 @@ def answer_check(uow: UnitOfWork, clock: Clock, *, principal: Principal, token: 
             raise Conflict("this check has been answered")
         c.answered_at, c.answered_by, c.note = now, principal.username, data.note or None
         body = s.get(Body, c.body_id)
-        out = check_out(c, body, now)
+        out = check_out(c, body, now, manager=_manages(s, principal, body))
         record(s, principal, now, "support.check.answer", "contact_check", str(c.id), body,
                {"state": out.state, "minutes": out.minutes_to_answer})
         return out
@@ -436,9 +444,10 @@ def list_checks(uow: UnitOfWork, clock: Clock, *, principal: Principal, unit: st
     now = clock.now()
     with uow() as s:
         body = support_unit(s, principal, unit)
+        manager = _manages(s, principal, body)
         return fetch_page(s, select(ContactCheck).where(ContactCheck.body_id == body.id), page,
                           order_by=ContactCheck.sent_at.desc(),
-                          convert=lambda c: check_out(c, body, now))
+                          convert=lambda c: check_out(c, body, now, manager=manager))
 
 
 # --- work reports (Support obligation 8) ------------------------------------------------------

@@ -107,7 +107,10 @@ class AssessmentIn(BaseModel):
     its grading ``facts`` (graded by the same rules as a reported incident), or the grade
     itself as ``harm``. With both, they must agree."""
 
-    model_config = ConfigDict(extra="forbid")
+    #: the schema says what ``_harm_or_facts`` does: harm or facts, and not null
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+        for name in ("harm", "facts")]})
     items: list[str] = Field(min_length=1, max_length=100, description="Monitoring item refs")
     likelihood: Likelihood = Field(description="Low proposes no warning (Plan §3.1 可能发生)")
     extent: Extent

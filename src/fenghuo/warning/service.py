@@ -134,7 +134,7 @@ def draft(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: WarningI
         _event(s, w, now, "drafted", principal.username,
                {"level": w.level, "authority": [decision.basis.as_dict()]})
         _audit(s, principal, w, "warning.draft", now)
-        return warning_out(s, w, now, principal.scope)
+        return warning_out(s, w, now, principal)
 
 
 def _check_content(data: WarningIn, scope: WarningScope, issuer_id: int, now: datetime
@@ -170,7 +170,7 @@ def approve(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) ->
             WarningState.APPROVED.value, principal.username, now, now)
         _event(s, w, now, "approved", principal.username)
         _audit(s, principal, w, "warning.approve", now)
-        return warning_out(s, w, now, principal.scope)
+        return warning_out(s, w, now, principal)
 
 
 def publish(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) -> WarningOut:
@@ -191,7 +191,7 @@ def publish(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str) ->
         reached = _distribute(s, w, scope, now, event="warning.published")
         _event(s, w, now, "published", principal.username, {"recipients": reached})
         _audit(s, principal, w, "warning.publish", now)
-        return warning_out(s, w, now, principal.scope)
+        return warning_out(s, w, now, principal)
 
 
 def _distribute(s: Session, w: EarlyWarning, scope: WarningScope, now: datetime, *,
@@ -305,7 +305,7 @@ def acknowledge(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
             r.acknowledged_at, r.acknowledged_by = now, principal.username
             _event(s, w, now, "acknowledged", principal.username, {"body_id": r.body_id})
             _audit(s, principal, w, "warning.acknowledge", now)
-        return warning_out(s, w, now, principal.scope)
+        return warning_out(s, w, now, principal)
 
 
 def finish_task(t: WarningTask | ProtectionTask, principal: Principal, evidence: str,
@@ -333,7 +333,7 @@ def complete_task(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: s
         finish_task(t, principal, data.evidence, now)
         _event(s, w, now, "task_done", principal.username, {"task": t.code, "body_id": t.body_id})
         _audit(s, principal, w, "warning.task_done", now, {"task": t.code})
-        return warning_out(s, w, now, principal.scope)
+        return warning_out(s, w, now, principal)
 
 
 # --- revising and lifting ---------------------------------------------------------------------
@@ -361,7 +361,7 @@ def revise(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, dat
         s.flush()
         _distribute(s, w, scope, now, event="warning.revised")
         _audit(s, principal, w, "warning.revise", now, {"from": before, "to": w.level})
-        return warning_out(s, w, now, principal.scope)
+        return warning_out(s, w, now, principal)
 
 
 def lift(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: LiftIn
@@ -383,7 +383,7 @@ def lift(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data:
         _notify(s, w, recipients, now, "warning.lifted")
         _event(s, w, now, "lifted", principal.username, {"why": data.reason})
         _audit(s, principal, w, "warning.lift", now)
-        return warning_out(s, w, now, principal.scope)
+        return warning_out(s, w, now, principal)
 
 
 def remind_unacknowledged(uow: UnitOfWork, clock: Clock) -> int:
@@ -410,8 +410,7 @@ def get_warning(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
                 ) -> WarningOut:
     require(principal, Permission.WARNING_READ)
     with uow() as s:
-        return warning_out(s, visible_warning(s, principal.scope, ref), clock.now(),
-                           principal.scope)
+        return warning_out(s, visible_warning(s, principal.scope, ref), clock.now(), principal)
 
 
 def list_warnings(uow: UnitOfWork, *, principal: Principal, page: PageParams,

@@ -9,8 +9,9 @@ from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from fenghuo.common.errors import NotFound
-from fenghuo.common.scope import Scope
-from fenghuo.incident.schemas import DeliveryOut, EventOut, ReasonOut
+from fenghuo.common.scope import Principal, Scope
+from fenghuo.incident.deliveries import managed_bodies, outbox_out
+from fenghuo.incident.schemas import EventOut, ReasonOut
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify.models import OutboxMessage
 from fenghuo.org import scoping
@@ -88,7 +89,11 @@ def _own(scope: Scope, column) -> ColumnElement[bool]:  # noqa: ANN001
     return column == scope.body_id if scope.own_body_only else true()
 
 
-def warning_out(s: Session, w: EarlyWarning, now: datetime, scope: Scope) -> WarningOut:
+def warning_out(s: Session, w: EarlyWarning, now: datetime, reader: Principal) -> WarningOut:
+    """The full view of ``w`` for ``reader``: a unit sees its own rows only; a notification's
+    address and error text in full only where the reader may manage the receiving body's
+    channels, masked elsewhere (issue 18 item 5; Law art. 30; ``notify.masking``)."""
+    scope = reader.scope
     issuer = s.get(Body, w.issuer_body_id)
     jurisdictions, sectors = places.place_outs(s, json.loads(w.jurisdictions),
                                                json.loads(w.sectors))
@@ -104,6 +109,7 @@ def warning_out(s: Session, w: EarlyWarning, now: datetime, scope: Scope) -> War
         Body, Body.id == OutboxMessage.body_id).where(
         OutboxMessage.warning_id == w.id, _own(scope, OutboxMessage.body_id))
         .order_by(OutboxMessage.id).limit(LIST_LIMIT)).all()
+    managed = managed_bodies(s, reader, (m.body_id for m, _ in deliveries))
     counts = {name: s.scalar(select(func.count()).select_from(table).where(
         table.warning_id == w.id, _own(scope, table.body_id)))
         for name, table in (("recipient_count", WarningRecipient),
@@ -132,9 +138,7 @@ def warning_out(s: Session, w: EarlyWarning, now: datetime, scope: Scope) -> War
                        title_zh=t.title_zh, title_en=t.title_en, due_at=t.due_at, state=t.state,
                        done_at=t.done_at, done_by=t.done_by, evidence=t.evidence)
                for t, key in tasks],
-        deliveries=[DeliveryOut(id=m.id, body=key, channel=m.channel, address=m.address,
-                                state=m.state, attempts=m.attempts, last_error=m.last_error,
-                                delivered_at=m.delivered_at) for m, key in deliveries],
+        deliveries=[outbox_out(m, key, managed) for m, key in deliveries],
         timeline=[EventOut(at=e.at, kind=e.kind, actor=e.actor, detail=json.loads(e.detail))
                   for e in events])
 

@@ -8,13 +8,12 @@ apply the caller's scope (Law art. 30): a body outside it is "not found", like a
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from fenghuo.bootstrap import Runtime
 from fenghuo.common.errors import DomainError, NotFound
+from fenghuo.notify import masking
 from fenghuo.org import bodies, registers, service
 from fenghuo.org.rules import (
     BODY_KIND_LABELS,
@@ -37,8 +36,6 @@ CHANNEL_LABELS = {
     Channel.WECOM: ("企业微信机器人", "WeCom robot"),
     Channel.FEISHU: ("飞书机器人", "Feishu robot"), Channel.SMS: ("短信", "SMS"),
 }
-#: channels whose address is a URL that often carries an access token: only its host is shown
-URL_CHANNELS = {Channel.WEBHOOK, Channel.DINGTALK, Channel.WECOM, Channel.FEISHU}
 _KIND_ORDER = {k: i for i, k in enumerate(BodyKind)}
 
 
@@ -62,10 +59,9 @@ def _all_bodies(node: TreeNode) -> list[BodyOut]:
 
 def shown_address(c: ContactOut) -> str:
     """A contact's address as the directory shows it: a robot or webhook URL by its host only
-    (the rest often holds the robot's access token)."""
-    if c.channel in URL_CHANNELS:
-        parts = urlsplit(c.value)
-        return f"{parts.scheme}://{parts.hostname or ''}/…"
+    (the rest often holds the robot's access token; ``notify.masking.mask_url``)."""
+    if c.channel in masking.URL_CHANNELS:
+        return masking.mask_url(c.value)
     return c.value
 
 

@@ -2,8 +2,9 @@
 outcome, runs the watchdog (overdue clocks of incidents and public tips, unacknowledged warnings,
 missing progress reports, deadlines of directives and interviews), sends the reminders of
 recurring duties (hourly), runs candidate detection over the monitoring aggregates (every few
-minutes), runs the due scheduled collectors (about every minute) and chains new audit rows
-(about once a second).
+minutes), runs the due scheduled collectors (about every minute), chains new audit rows
+(about once a second) and writes signed checkpoints of the audit chain (hourly); nothing in the
+audit trail can stop a delivery.
 Several workers may run against one PostgreSQL database; a worker killed mid-delivery leaves its
 claim to expire and another (or the same, restarted) delivers the message again with the same
 delivery id, which receivers use to deduplicate."""
@@ -13,11 +14,14 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import structlog
 
+from fenghuo.audit import checkpoints
 from fenghuo.audit import service as audit
 from fenghuo.bootstrap import Runtime
+from fenghuo.common.periods import day_of
 from fenghuo.incident import handling, tip_handling, tips
 from fenghuo.monitoring import candidates, collectors, housekeeping, notices
 from fenghuo.monitoring.detection import Thresholds
@@ -27,6 +31,7 @@ from fenghuo.notify.ports import DeliveryError, Message, Notifier
 from fenghuo.preparedness import reminders
 from fenghuo.preparedness import service as preparedness
 from fenghuo.response import service as responses
+from fenghuo.retention import service as retention
 from fenghuo.sharing import bulletins
 from fenghuo.supervision import service as supervision
 from fenghuo.support import service as support
@@ -65,6 +70,13 @@ class Worker:
         self.collect_seconds = collect_seconds
         self._next_collect = time.monotonic()
         self._collecting: threading.Thread | None = None
+        #: the audit trail (issue 18 item 6) never holds up delivery: a failure in chaining or
+        #: checkpointing is logged and counted here, and retried later
+        self.audit_failures = {"chain": 0, "checkpoint": 0}
+        self._chain_retry_at = 0.0
+        #: the first checkpoint five minutes after start (or sooner with a shorter interval)
+        self._next_checkpoint = time.monotonic() + min(300.0, rt.settings.audit_checkpoint_minutes
+                                                       * 60)
 
     @classmethod
     def from_runtime(cls, rt: Runtime) -> Worker:
@@ -184,6 +196,29 @@ class Worker:
                      compacted=report.compacted, silenced=report.silenced)
         return report
 
+    #: the retention purge (issue 18 item 8): first looked at this long after start, so a
+    #: starting worker delivers first; then once a day by the runtime's clock
+    RETENTION_DELAY_SECONDS = 600.0
+    _retention_not_before: float | None = None
+    _retention_day: date | None = None
+
+    def retention_if_due(self) -> retention.PurgeResult | None:
+        """The daily retention purge (Law art. 21(3) network logs kept six months or more;
+        ``fenghuo retention purge``): once a day (China Standard Time) by the runtime's clock,
+        and not again on a day some worker already purged."""
+        if self._retention_not_before is None:
+            self._retention_not_before = time.monotonic() + self.RETENTION_DELAY_SECONDS
+        today = day_of(self.rt.clock.now())
+        if time.monotonic() < self._retention_not_before or self._retention_day == today:
+            return None
+        self._retention_day = today
+        if retention.ran_today(self.rt.uow, self.rt.clock):
+            return None
+        result = retention.purge(self.rt.uow, self.rt.clock,
+                                 **retention.settings_of(self.rt.settings))
+        log.info("retention purge", **{k.value: n for k, n in result.purged.items()})
+        return result
+
     def collect_if_due(self) -> threading.Thread | None:
         """Run the due collectors (pull a URL or a TAXII collection; each feed's own interval and
         state, ``monitoring.collectors``) in a thread, unless the last run is still going."""
@@ -203,10 +238,46 @@ class Worker:
             log.exception("collectors failed; retrying at the next check")
 
     def chain_audit_if_due(self, every_seconds: float = 1.0) -> int:
-        if time.monotonic() - self._last_chain < every_seconds:
+        """Chain new audit rows, about once a second. Never raises: whatever goes wrong in the
+        audit tables (a head row deleted by hand is recreated and recorded by ``chain_pending``
+        itself; a database error, anything) is logged and counted, deliveries go on, and
+        chaining is tried again after ``AUDIT_RETRY_SECONDS``."""
+        now = time.monotonic()
+        if now - self._last_chain < every_seconds or now < self._chain_retry_at:
             return 0
-        self._last_chain = time.monotonic()
-        return audit.chain_pending(self.rt.uow)
+        self._last_chain = now
+        try:
+            return audit.chain_pending(self.rt.uow, now=self.rt.clock.now())
+        except Exception:  # noqa: BLE001 - the audit trail must never stop escalation
+            self.audit_failures["chain"] += 1
+            self._chain_retry_at = time.monotonic() + self.AUDIT_RETRY_SECONDS
+            log.exception("audit chaining failed; deliveries go on, retrying later",
+                          failures=self.audit_failures["chain"],
+                          retry_in=self.AUDIT_RETRY_SECONDS)
+            return 0
+
+    AUDIT_RETRY_SECONDS = 10.0
+
+    def checkpoint_if_due(self) -> audit.Written | None:
+        """A signed checkpoint of the audit chain's head, appended to the checkpoints file and
+        posted to the second party if one is set (``audit.write_checkpoint``): five minutes
+        after start and then every ``audit_checkpoint_minutes``. Never raises (logged and
+        counted; tried again at the next interval)."""
+        if time.monotonic() < self._next_checkpoint:
+            return None
+        self._next_checkpoint = (time.monotonic()
+                                 + self.rt.settings.audit_checkpoint_minutes * 60)
+        try:
+            written = audit.write_checkpoint(self.rt.uow, now=self.rt.clock.now(),
+                                             config=checkpoints.config_of(self.rt.settings))
+        except Exception:  # noqa: BLE001 - the audit trail must never stop escalation
+            self.audit_failures["checkpoint"] += 1
+            log.exception("audit checkpoint failed; retrying at the next interval",
+                          failures=self.audit_failures["checkpoint"])
+            return None
+        log.info("audit checkpoint", seq=written.checkpoint.seq, signed=written.signed,
+                 posted=written.posted, problems=written.problems or None)
+        return written
 
     def run(self) -> None:
         """Loop until ``stop_event`` is set: deliver, sweep the clocks, chain the audit trail;
@@ -236,7 +307,8 @@ class Worker:
     #: bulletins, detection, housekeeping): run by a thread of their own, so that a warning
     #: published as a worker starts is delivered at once, not after them
     PERIODIC = ("remind_if_due", "bulletins_if_due", "detect_if_due", "notices_if_due",
-                "protection_if_due", "housekeep_if_due")
+                "protection_if_due", "housekeep_if_due", "checkpoint_if_due",
+                "retention_if_due")
 
     def _periodic(self) -> None:
         while not self.stop_event.is_set():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from fenghuo.api.deps import CurrentUser, IdQuery, ObjectId, RuntimeDep
@@ -15,10 +15,17 @@ router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/token", response_model=LoginResult)
-def login(*, rt: RuntimeDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> LoginResult:
-    """Log in with a username and password; returns a bearer token for a login session."""
+def login(*, rt: RuntimeDep, request: Request,
+          form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> LoginResult:
+    """Log in with a username and password; returns a bearer token for a login session.
+
+    Failed logins are counted per account and per client address: past
+    ``FENGHUO_LOGIN_MAX_FAILURES`` (per address ``…_PER_ADDRESS``) within the window the
+    account (address) is locked, and every attempt answers **429** with ``Retry-After`` (the
+    seconds until the lockout ends), even with the right password."""
     return accounts.login(rt.uow, rt.clock, username=form.username, password=form.password,
-                          session_hours=rt.settings.session_hours)
+                          session_hours=rt.settings.session_hours,
+                          address=request.client.host if request.client else None, via="api")
 
 
 @router.post("/auth/logout", status_code=204)

@@ -4,16 +4,26 @@ public tips routers/tips.py)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, Body, File, Query, Response, UploadFile
 
 from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep, idempotency_header
 from fenghuo.common.pagination import Page
 from fenghuo.common.types import Timestamp
-from fenghuo.incident import evidence, grading, handling, owners, personal_info, queries, service
+from fenghuo.incident import (
+    evidence,
+    grading,
+    handling,
+    history,
+    owners,
+    personal_info,
+    queries,
+    service,
+)
 from fenghuo.incident.schemas import (
     AffectedIn,
     AffectedOut,
@@ -85,6 +95,28 @@ def list_incidents(*, rt: RuntimeDep, me: CurrentUser, page: Paging, grade: str 
                                   category=category, state=state, sector=sector, unit=unit, q=q,
                                   since=since, until=until, subcategory=subcategory,
                                   jurisdiction=jurisdiction)
+
+
+@router.post("/incidents/import", status_code=201)
+def import_history(
+    *, rt: RuntimeDep, me: CurrentUser,
+    rows: Annotated[list[dict[str, Any]], Body(description=(
+        "The incidents, a JSON list in the format named by ``format``"))],
+    fmt: Annotated[Literal["fenghuo-json", "fir-json", "thehive-json"], Query(
+        alias="format", description="fenghuo-json (our field names), fir-json (FIR incidents) or "
+                    "thehive-json (TheHive 4/5 cases)")] = "fenghuo-json",
+    source: Annotated[str | None, Query(max_length=80, description=(
+        "The tool instance the ids come from (default: the tool)"))] = None,
+) -> dict:
+    """Import historical incidents with their own report, acknowledgement and closing times
+    (issue 18 item 9): an office's administrators and duty officers, for units within its
+    jurisdiction (Law art. 30). All or nothing: a bad row or unit is a 422 naming row and
+    field. Imported incidents have no clocks and send no notices; rows imported before (same
+    source and id) are skipped."""
+    out = history.import_history(rt.uow, rt.clock, principal=me, fmt=fmt,
+                                 text=json.dumps(rows), profile=rt.settings.grading_profile,
+                                 timezone=rt.settings.timezone, source=source)
+    return {**asdict(out), "refs": list(out.refs)}
 
 
 @router.get("/incidents/{ref}", response_model=IncidentOut)

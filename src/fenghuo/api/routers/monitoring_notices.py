@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 
 from fenghuo.api.deps import CurrentUser, Paging, RuntimeDep
 from fenghuo.common.pagination import Page
+from fenghuo.common.schemas import QueryBool
 from fenghuo.common.types import Timestamp
 from fenghuo.monitoring import notice_handling, notices
 from fenghuo.monitoring.notice_rules import NoticeState
@@ -34,7 +35,7 @@ router = APIRouter(prefix="/monitoring", tags=["monitoring"])
 def list_notices(*, rt: RuntimeDep, me: CurrentUser, page: Paging,
                  state: NoticeState | None = None,
                  unit: Annotated[str | None, Query(max_length=80)] = None,
-                 overdue: bool = False) -> Page[NoticeOut]:
+                 overdue: QueryBool = False) -> Page[NoticeOut]:
     """Notices in your view, newest first: a unit its own, an office or department those of
     the units in its scope (Law art. 30). ``overdue``: past the deadline with no feedback."""
     return notices.list_notices(rt.uow, rt.clock, principal=me, page=page, state=state,

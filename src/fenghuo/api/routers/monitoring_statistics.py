@@ -31,8 +31,9 @@ def parse_period(text: str) -> Week | Month:
 
 @router.get("/monitoring/statistics", response_model=MonitoringStatistics)
 def get_statistics(*, rt: RuntimeDep, me: CurrentUser,
-                   period: Annotated[str, Query(min_length=6, max_length=10,
-                                                description="2026-W45 or 2026-11")]):
+                   period: Annotated[str, Query(
+                       min_length=6, max_length=10, description="2026-W45 or 2026-11",
+                       pattern=r"^[0-9]{4}-([Ww](0[1-9]|[1-4][0-9]|5[0-3])|0[1-9]|1[0-2])$")]):
     """The monitoring statistics of a week or month in your scope (Law art. 30): a unit sees
     its own, an office its jurisdiction's, the national level also the national queue."""
     return statistics.statistics(rt.uow, principal=me, period=parse_period(period))

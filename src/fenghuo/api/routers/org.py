@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep
 from fenghuo.common.errors import FieldError, ValidationFailed
 from fenghuo.common.pagination import Page
+from fenghuo.common.schemas import QueryBool
 from fenghuo.org import bodies, interchange, registers, service
 from fenghuo.org.rules import BodyKind, JurisdictionLevel
 from fenghuo.org.schemas import (
@@ -43,7 +44,7 @@ def list_sectors(*, rt: RuntimeDep, me: CurrentUser) -> list[SectorOut]:
 
 
 @router.get("/org/tree", response_model=TreeNode)
-def org_tree(*, rt: RuntimeDep, me: CurrentUser, bodies_too: bool = True) -> TreeNode:
+def org_tree(*, rt: RuntimeDep, me: CurrentUser, bodies_too: QueryBool = True) -> TreeNode:
     """The part of the tree you can see; jurisdictions above yours appear by name only."""
     return bodies.org_tree(rt.uow, principal=me, include_bodies=bodies_too)
 
@@ -74,7 +75,7 @@ def update_jurisdiction(*, rt: RuntimeDep, me: CurrentUser, code: str, patch: Ju
 @router.get("/bodies", response_model=Page[BodyOut])
 def list_bodies(*, rt: RuntimeDep, me: CurrentUser, page: Paging, kind: BodyKind | None = None,
                 jurisdiction: str | None = None, sector: str | None = None, q: str | None = None,
-                include_inactive: bool = False):
+                include_inactive: QueryBool = False):
     """Bodies in your scope; ``jurisdiction`` narrows to that jurisdiction's subtree."""
     return bodies.list_bodies(rt.uow, principal=me, page=page, kind=kind,
                               jurisdiction=jurisdiction, sector=sector, q=q,

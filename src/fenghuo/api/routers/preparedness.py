@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep
 from fenghuo.common.pagination import Page
+from fenghuo.common.schemas import QueryBool
 from fenghuo.org.rules import BodyKind
 from fenghuo.preparedness import service as prep
 from fenghuo.preparedness.rules import Duty, ExerciseState, Status
@@ -223,7 +224,7 @@ def check_reserve(*, rt: RuntimeDep, me: CurrentUser, reserve_id: ObjectId, data
 @router.get("/compliance", response_model=Page[ComplianceRow])
 def compliance(*, rt: RuntimeDep, me: CurrentUser, page: Paging, kind: BodyKind | None = None,
                duty: Duty | None = None, status: Status | None = None,
-               noncompliant: bool = False):
+               noncompliant: QueryBool = False):
     """One row per body in your scope with each duty that applies: plan (Plan §8.1, Law 25),
     exercise (Plan §6.2 每年至少组织一次…并将演练情况报中央网信办; Law 34(4)), CII assessment (Law
     38), reserves (Plan §7.8), training (advisory, Law 34(2)); each with its status (ok,

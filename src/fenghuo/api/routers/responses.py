@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from fenghuo.api.deps import CurrentUser, Paging, RuntimeDep
 from fenghuo.common.pagination import Page
+from fenghuo.common.types import Timestamp
 from fenghuo.response import service as responses
 from fenghuo.response.schemas import (
     ActivateIn,
@@ -124,12 +125,18 @@ def propose_end(*, rt: RuntimeDep, me: CurrentUser, ref: ResponseRef, data: EndI
     return responses.propose_end(rt.uow, rt.clock, principal=me, ref=ref, data=data)
 
 
+#: an effective time for a step recorded after the fact (issue 18 item 9)
+AsOf = Annotated[Timestamp | None, Query(description=(
+    "When it really happened, for a record entered after the fact: not in the future, not "
+    "before the thing began; who entered it and when are recorded beside it"))]
+
+
 @router.post("/responses/{ref}/end-approval", response_model=ResponseOut)
-def approve_end(*, rt: RuntimeDep, me: CurrentUser, ref: ResponseRef):
+def approve_end(*, rt: RuntimeDep, me: CurrentUser, ref: ResponseRef, as_of: AsOf = None):
     """Level I: a member of the headquarters approves the Office's proposal, which ends the
     response; the provinces and departments are notified and the investigation falls due 30
     days later (Plan §4.3.1, §5)."""
-    out = responses.approve_end(rt.uow, rt.clock, principal=me, ref=ref)
+    out = responses.approve_end(rt.uow, rt.clock, principal=me, ref=ref, as_of=as_of)
     rt.wake_worker()
     return out
 
@@ -158,17 +165,20 @@ def write_investigation(*, rt: RuntimeDep, me: CurrentUser, ref: ResponseRef,
 
 
 @router.post("/responses/{ref}/investigation/submit", response_model=ResponseOut)
-def submit_investigation(*, rt: RuntimeDep, me: CurrentUser, ref: ResponseRef):
+def submit_investigation(*, rt: RuntimeDep, me: CurrentUser, ref: ResponseRef,
+                         as_of: AsOf = None):
     """Submit the report for review: every section must be written."""
     return responses.advance_investigation(rt.uow, rt.clock, principal=me, ref=ref,
-                                           target="submitted")
+                                           target="submitted", as_of=as_of)
 
 
 @router.post("/responses/{ref}/investigation/approve", response_model=ResponseOut)
-def approve_investigation(*, rt: RuntimeDep, me: CurrentUser, ref: ResponseRef):
-    """Approve the submitted report; its clock shows met or late against the 30-day deadline."""
+def approve_investigation(*, rt: RuntimeDep, me: CurrentUser, ref: ResponseRef,
+                          as_of: AsOf = None):
+    """Approve the submitted report; its clock shows met or late against the 30-day deadline,
+    judged by ``as_of`` when the approval is recorded after the fact."""
     return responses.advance_investigation(rt.uow, rt.clock, principal=me, ref=ref,
-                                           target="approved")
+                                           target="approved", as_of=as_of)
 
 
 # --- duty rosters (24-hour duty, Plan §4.2.1) -------------------------------------------------

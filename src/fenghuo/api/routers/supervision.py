@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 
 from fenghuo.api.deps import CurrentUser, Paging, RuntimeDep
 from fenghuo.common.pagination import Page
+from fenghuo.common.schemas import QueryBool
 from fenghuo.supervision import queries, service
 from fenghuo.supervision.rules import Kind, State
 from fenghuo.supervision.schemas import (
@@ -51,7 +52,7 @@ def record_interview(*, rt: RuntimeDep, me: CurrentUser, data: InterviewIn):
 def list_items(*, rt: RuntimeDep, me: CurrentUser, page: Paging, kind: Kind | None = None,
                state: State | None = None,
                unit: Annotated[str | None, Query(max_length=80)] = None,
-               overdue: Annotated[bool, Query(description="Only those still owed past their "
+               overdue: Annotated[QueryBool, Query(description="Only those still owed past their "
                                                           "deadline")] = False):
     """What your body issued and the items of the units in your scope; a unit sees its own."""
     return queries.list_items(rt.uow, rt.clock, principal=me, page=page,

@@ -13,6 +13,8 @@ from fenghuo.api.deps import CurrentUser, Paging, RuntimeDep
 from fenghuo.common.pagination import Page
 from fenghuo.support import service as support
 from fenghuo.support.schemas import (
+    HALF,
+    MONTH,
     AdmitIn,
     AnswerIn,
     AssignmentIn,
@@ -47,8 +49,8 @@ Key = Annotated[str, Path(min_length=1, max_length=80, description="Body key")]
 Number = Annotated[int, Path(ge=1, le=1000, description="Round number")]
 Ref = Annotated[str, Path(min_length=1, max_length=64, description="e.g. SA-20261101-1A2B3C4D")]
 Token = Annotated[str, Path(min_length=1, max_length=32)]
-MonthQ = Annotated[str | None, Query(pattern=r"^[12]\d{3}-\d{2}$", description="e.g. 2026-11")]
-HalfQ = Annotated[str | None, Query(pattern=r"^[12]\d{3}-[Hh][12]$", description="e.g. 2026-H2")]
+MonthQ = Annotated[str | None, Query(pattern=MONTH, description="e.g. 2026-11")]
+HalfQ = Annotated[str | None, Query(pattern=HALF, description="e.g. 2026-H2")]
 RefQ = Annotated[str | None, Query(min_length=1, max_length=64)]
 KeyQ = Annotated[str | None, Query(min_length=1, max_length=80)]
 TextQ = Annotated[str | None, Query(min_length=1, max_length=200)]
@@ -188,7 +190,7 @@ def submit_report(*, rt: RuntimeDep, me: CurrentUser, data: WorkReportIn, respon
 @router.get("/evaluations/preview", response_model=RubricOut)
 def preview_evaluation(*, rt: RuntimeDep, me: CurrentUser,
                        unit: Annotated[str, Query(min_length=1, max_length=80)],
-                       half: Annotated[str, Query(pattern=r"^[12]\d{3}-[Hh][12]$")],
+                       half: Annotated[str, Query(pattern=HALF)],
                        cooperation: Annotated[int, Query(ge=0, le=15)] = 0):
     """The rubric for a unit's half with the proposed outcome and any grounds for loss of
     status (Support obligation 9); nothing is stored."""

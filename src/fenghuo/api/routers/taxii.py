@@ -65,10 +65,12 @@ def _taxii(body: dict, headers: dict[str, str] | None = None) -> JSONResponse:
 # --- the caller -------------------------------------------------------------------------------
 
 
-def taxii_principal(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None,
+def taxii_principal(rt: RuntimeDep, request: Request,
+                    authorization: Annotated[str | None, Header()] = None,
                     accept: Annotated[str | None, Header()] = None) -> Principal:
     """Bearer token or HTTP Basic (username, password) of an existing user; and the Accept
-    header must allow the TAXII 2.1 media type (else 406)."""
+    header must allow the TAXII 2.1 media type (else 406). Basic is throttled like the login
+    (org.throttle): a locked account or address answers 429 with ``Retry-After``."""
     if accept and not any(t in accept for t in ("application/taxii+json", "*/*",
                                                 "application/*")):
         raise NotAcceptable(f"this server answers {TAXII}")
@@ -81,7 +83,9 @@ def taxii_principal(rt: RuntimeDep, authorization: Annotated[str | None, Header(
                 .decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise Unauthorized("malformed Basic credentials") from exc
-        return accounts.principal_by_password(rt.uow, username=username, password=password)
+        return accounts.principal_by_password(
+            rt.uow, rt.clock, username=username, password=password,
+            address=request.client.host if request.client else None, via="taxii")
     raise Unauthorized("send 'Authorization: Bearer <token>' or HTTP Basic credentials")
 
 

@@ -12,6 +12,7 @@ from fenghuo.api.deps import CurrentUser, Paging, RuntimeDep
 from fenghuo.common.errors import TooManyRequests
 from fenghuo.common.pagination import Page
 from fenghuo.common.ratelimit import limit_of
+from fenghuo.common.schemas import QueryBool
 from fenghuo.incident import tip_handling, tips
 from fenghuo.incident.schemas import IncidentOut, ReportIn
 from fenghuo.incident.tip_rules import TipState
@@ -63,7 +64,7 @@ def tip_status(*, rt: RuntimeDep, request: Request, data: ReceiptCodeIn) -> Publ
 
 @router.get("/tips", response_model=Page[TipOut])
 def list_tips(*, rt: RuntimeDep, me: CurrentUser, page: Paging, state: TipState | None = None,
-              overdue: Annotated[bool, Query(description="Only tips whose clock ran out")]
+              overdue: Annotated[QueryBool, Query(description="Only tips whose clock ran out")]
               = False):
     """Tips you hold, held, or whose region is in your scope, newest first, with clocks."""
     return tips.list_tips(rt.uow, rt.clock, principal=me, page=page,

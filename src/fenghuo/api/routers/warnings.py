@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 
 from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep, idempotency_header
 from fenghuo.common.pagination import Page
+from fenghuo.common.schemas import QueryBool
 from fenghuo.warning import monitoring
 from fenghuo.warning import service as warnings
 from fenghuo.warning.rules import WarningLevel, WarningState
@@ -51,7 +52,7 @@ def submit_monitoring(*, rt: RuntimeDep, me: CurrentUser, data: MonitoringIn, re
 
 @router.get("/monitoring", response_model=Page[MonitoringOut])
 def list_monitoring(*, rt: RuntimeDep, me: CurrentUser, page: Paging,
-                    important: bool | None = None, q: str | None = None):
+                    important: QueryBool | None = None, q: str | None = None):
     """Items your body submitted or received, and those of bodies in your scope (Law art. 30)."""
     return monitoring.list_items(rt.uow, principal=me, page=page, important=important, q=q)
 
