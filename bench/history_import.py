@@ -1,6 +1,7 @@
 """Importing 5,000 historical incidents (issue 18 item 9): how long `fenghuo incidents import`'s
 use case takes for a FIR-style CSV and a TheHive-style JSON file of that size, the first time
-(everything written) and again (everything skipped as imported before).
+(everything written) and again (everything skipped as imported before), and that none of them
+counts as late in the accountability view (Plan §7.10).
 
     python bench/history_import.py --rows 5000 --db postgresql
     python bench/history_import.py --rows 5000 --db sqlite
@@ -25,7 +26,7 @@ import psycopg
 from fenghuo import bootstrap
 from fenghuo.common.clock import FakeClock
 from fenghuo.config import Settings
-from fenghuo.incident import history
+from fenghuo.incident import accountability, history
 from fenghuo.org import interchange
 from fenghuo.org.accounts import principal_for, put_user
 from fenghuo.org.schemas import UserIn
@@ -112,6 +113,14 @@ def run(rows: int, db: str) -> dict:
                       f"{out.skipped:5} skipped in {took:6.2f} s"
                       + (f" ({out.imported / took:,.0f}/s)" if out.imported else ""),
                       flush=True)
+        t0 = time.perf_counter()
+        rows_ = accountability.reporting(rt.uow, rt.clock, principal=me,
+                                         since=NOW - timedelta(days=5 * 365), until=NOW)
+        figures["late"] = sum(r.late for r in rows_)
+        figures["overdue_duties"] = sum(r.overdue_duties for r in rows_)
+        print(f"  {db:10} accountability view over the imported history: "
+              f"{figures['late']} late, {figures['overdue_duties']} overdue duties "
+              f"({time.perf_counter() - t0:.2f} s)", flush=True)
         rt.engine.dispose()
         if db == "postgresql":
             with psycopg.connect(PG, autocommit=True) as c:
