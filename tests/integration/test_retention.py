@@ -287,9 +287,12 @@ def test_access_log_lines_are_json_with_the_user(rt, tmp_path):
         auth = {"Authorization": f"Bearer {token}", "X-Request-ID": "req-42"}
         assert c.get("/api/v1/incidents?limit=5&token=s3cret", headers=auth).status_code == 200
         assert c.get("/api/v1/incidents").status_code == 401
+        c.cookies.set("fh_session", token)  # the console's session: the same user logged
+        assert c.get("/web/incidents").status_code == 200
     name = rules.access_file_name("access", ".jsonl", day_of(rt.clock.now()))
     lines = [json.loads(x) for x in (tmp_path / name).read_text().splitlines()]
-    read, anonymous = lines[-2], lines[-1]
+    read, anonymous, console = lines[-3], lines[-2], lines[-1]
+    assert console["path"] == "/web/incidents" and console["user"] == "bj_admin"
     assert read["method"] == "GET" and read["path"] == "/api/v1/incidents"
     assert read["status"] == 200 and read["user"] == "bj_admin"
     assert read["request_id"] == "req-42" and read["client"] and read["duration_ms"] >= 0

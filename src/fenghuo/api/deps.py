@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from fenghuo.api.access_log import CALLER
 from fenghuo.bootstrap import Runtime
 from fenghuo.common.errors import Unauthorized
 from fenghuo.common.pagination import MAX_LIMIT, MAX_OFFSET, PageParams
@@ -23,11 +24,18 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_principal(rt: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+def get_principal(rt: RuntimeDep, request: Request,
+                  token: Annotated[str | None, Depends(oauth2)]) -> Principal:
     if not token:
         raise Unauthorized("log in first: POST /api/v1/auth/token, then send "
                            "'Authorization: Bearer <token>'")
-    return accounts.authenticate(rt.uow, rt.clock, token=token)
+    return noted(request, accounts.authenticate(rt.uow, rt.clock, token=token))
+
+
+def noted(request: Request, principal: Principal) -> Principal:
+    """The caller, noted in the request's state for the access log (``api.access_log``)."""
+    setattr(request.state, CALLER, principal.username)
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]

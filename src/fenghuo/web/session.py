@@ -11,6 +11,7 @@ from typing import Literal
 
 from fastapi import Request, Response
 
+from fenghuo.api.deps import noted
 from fenghuo.bootstrap import Runtime
 from fenghuo.common.errors import Unauthorized
 from fenghuo.common.scope import Principal
@@ -55,6 +56,6 @@ def principal(request: Request) -> Principal | None:
         return None
     rt = runtime(request)
     try:
-        return accounts.authenticate(rt.uow, rt.clock, token=token)
+        return noted(request, accounts.authenticate(rt.uow, rt.clock, token=token))
     except Unauthorized:
         return None

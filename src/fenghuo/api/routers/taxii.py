@@ -21,7 +21,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from fenghuo.api.deps import RuntimeDep
+from fenghuo.api.deps import RuntimeDep, noted
 from fenghuo.common.errors import DomainError, FieldError, NotFound, Unauthorized, ValidationFailed
 from fenghuo.common.pagination import MAX_OFFSET
 from fenghuo.common.scope import Principal
@@ -76,16 +76,16 @@ def taxii_principal(rt: RuntimeDep, request: Request,
         raise NotAcceptable(f"this server answers {TAXII}")
     scheme, _, value = (authorization or "").partition(" ")
     if scheme.lower() == "bearer" and value:
-        return accounts.authenticate(rt.uow, rt.clock, token=value.strip())
+        return noted(request, accounts.authenticate(rt.uow, rt.clock, token=value.strip()))
     if scheme.lower() == "basic" and value:
         try:
             username, _, password = base64.b64decode(value.strip(), validate=True) \
                 .decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise Unauthorized("malformed Basic credentials") from exc
-        return accounts.principal_by_password(
+        return noted(request, accounts.principal_by_password(
             rt.uow, rt.clock, username=username, password=password,
-            address=request.client.host if request.client else None, via="taxii")
+            address=request.client.host if request.client else None, via="taxii"))
     raise Unauthorized("send 'Authorization: Bearer <token>' or HTTP Basic credentials")
 
 
