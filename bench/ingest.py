@@ -4,6 +4,7 @@ case as `fenghuo ingest` (chunks of 50,000 lines, ten chunks per transaction).
 
     python bench/ingest.py --events 1000000 --db postgresql
     python bench/ingest.py --events 200000 --db sqlite
+    python bench/ingest.py --events 1000000 --decoder msgspec   # as without a C compiler
 
 Prints events/s (wall), the ingest process's CPU seconds and events per CPU second, the peak
 memory (RSS) and the rate of each successive million. The register's owners are mapped onto the
@@ -32,7 +33,7 @@ from monitoring_data import eve_alerts, make_register  # noqa: E402
 from fenghuo import bootstrap  # noqa: E402
 from fenghuo.common.clock import FakeClock  # noqa: E402
 from fenghuo.config import Settings  # noqa: E402
-from fenghuo.monitoring import chunking, ingest, register  # noqa: E402
+from fenghuo.monitoring import chunking, fast, ingest, register  # noqa: E402
 from fenghuo.monitoring.models import ConstituencyEntry, Feed  # noqa: E402
 from fenghuo.org.models import Body  # noqa: E402
 
@@ -143,7 +144,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql")
+    ap.add_argument("--decoder", choices=("compiled", "msgspec"), default="compiled",
+                    help="the fast path's decoder (msgspec: as where no C compiler was found)")
     args = ap.parse_args()
+    if args.decoder == "msgspec":
+        fast._eve = None
+    elif fast._eve is None:
+        sys.exit("the compiled EVE decoder was not built (pip install -e . needs gcc)")
     r = run(args.events, args.db)
     pg = (f"; PostgreSQL backend CPU {r['postgres_cpu_s']:.1f} s, "
           f"{r['events_per_total_cpu_s']:,.0f} events per CPU second of both"

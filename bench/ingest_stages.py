@@ -3,7 +3,7 @@ reader (lines cut and joined once for the raw pieces, keys hashed), the Suricata
 with windowing and attribution (``ingest._prepare``), the binary COPY rows and aggregation
 (one aggregator per group of ``chunking.GROUP_CHUNKS`` chunks, as a transaction has).
 
-    python bench/ingest_stages.py --events 500000 [--chunk 50000]
+    python bench/ingest_stages.py --events 500000 [--chunk 50000] [--decoder msgspec]
 
 Prints microseconds per event for each stage and events per CPU second in all. The figures are
 CPU time of this process (``time.process_time``).
@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from monitoring_data import eve_alerts, make_register  # noqa: E402
 
-from fenghuo.monitoring import chunking, ingest, pgcopy, pipeline  # noqa: E402
+from fenghuo.monitoring import chunking, fast, ingest, pgcopy, pipeline  # noqa: E402
 from fenghuo.monitoring.constituency import (  # noqa: E402
     AttributionIndex,
     Entry,
@@ -81,7 +81,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--events", type=int, default=500_000)
     ap.add_argument("--chunk", type=int, default=chunking.CHUNK_LINES)
+    ap.add_argument("--decoder", choices=("compiled", "msgspec"), default="compiled",
+                    help="the fast path's decoder (msgspec: as where no C compiler was found)")
     args = ap.parse_args()
+    if args.decoder == "msgspec":
+        fast._eve = None
+    elif fast._eve is None:
+        sys.exit("the compiled EVE decoder was not built (pip install -e . needs gcc)")
     stage = run(args.events, args.chunk)
     for name, seconds in stage.items():
         print(f"{name:11s} {seconds / args.events * 1e6:6.2f} µs per event")

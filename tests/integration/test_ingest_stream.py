@@ -10,7 +10,6 @@ The worker processes run on the real clock, so the events are timed an hour befo
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import signal
@@ -88,7 +87,7 @@ def names(db_url: str):
             "FENGHUO_INGEST_WORKER_BATCH": "2"}
     settings = Settings(**{k.removeprefix("FENGHUO_").lower(): v for k, v in conf.items()})
     yield settings, clean_env(**conf)
-    asyncio.run(_delete_stream(settings))
+    stream.run_sync(_delete_stream(settings))
 
 
 async def _delete_stream(settings: Settings) -> None:
@@ -116,7 +115,7 @@ def _ledger(rt) -> int:
 
 
 def _lag(settings: Settings):
-    return asyncio.run(stream.consumer_lag(settings))
+    return stream.run_sync(stream.consumer_lag(settings))
 
 
 def _counted(rt) -> dict[str, int]:
@@ -213,7 +212,7 @@ def test_a_chunk_published_twice_is_counted_once(rt, feed, names, tmp_path):
     again = fenghuo(*args, env=env, cwd=tmp_path)  # JetStream drops it: same Nats-Msg-Id
     assert again.returncode == 0, again.stderr
     assert "1 dropped as already published" in again.stdout
-    assert asyncio.run(_stored(settings)) == 1
+    assert stream.run_sync(_stored(settings)) == 1
 
     worker = fenghuo("ingest-worker", "--once", env=env, cwd=tmp_path)
     assert worker.returncode == 0, worker.stderr
@@ -222,7 +221,7 @@ def test_a_chunk_published_twice_is_counted_once(rt, feed, names, tmp_path):
     # the same chunk once more, past the duplicate window: the ledger makes it a duplicate
     [key] = _keys(rt)
     copy = ingest.Chunk(key, [line for c in chunks for line in c.lines], 1)
-    assert asyncio.run(_republish(settings, copy))
+    assert stream.run_sync(_republish(settings, copy))
     worker = fenghuo("ingest-worker", "--once", env=env, cwd=tmp_path)
     assert worker.returncode == 0, worker.stderr
     assert "1 messages: 0 batches taken in (0 events), 1 already taken in" in worker.stdout

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, inspect, select
 
 from fenghuo import bootstrap
 from fenghuo.common.clock import FakeClock
@@ -25,11 +25,27 @@ def test_migrations_match_the_models(empty_db_url):
         empty_db_url)
     engine = create_engine(empty_db_url)
     with engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                 metadata)
+        opts = {"compare_type": True}
+        if conn.dialect.name == "sqlite":
+            # migration 0025: monitoring_events is a view over the open days' table and the
+            # indexed one; both have the model's columns, the view also a rowid (theirs)
+            opts["include_object"] = _not_sqlite_events
+            opts["include_name"] = lambda name, kind, _: not (
+                kind == "table" and name.startswith("monitoring_events"))
+            cols = [c.name for c in metadata.tables["monitoring_events"].columns]
+            names = {n: [c["name"] for c in inspect(conn).get_columns(n)] for n in (
+                "monitoring_events", "monitoring_events_open", "monitoring_events_indexed")}
+            assert names == {"monitoring_events": ["rowid", *cols],
+                             "monitoring_events_open": cols, "monitoring_events_indexed": cols}
+        diffs = compare_metadata(MigrationContext.configure(conn, opts=opts), metadata)
     engine.dispose()
     rt.engine.dispose()
     assert diffs == []
+
+
+def _not_sqlite_events(obj, name, kind, *_) -> bool:  # noqa: ANN001
+    table = name if kind == "table" else getattr(getattr(obj, "table", None), "name", "")
+    return not (table or "").startswith("monitoring_events")
 
 
 def test_seed_is_complete_and_bilingual(rt):

@@ -10,10 +10,11 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from fenghuo.audit.models import AuditPending
-from fenghuo.monitoring import housekeeping, ingest, sketch
+from fenghuo.common.periods import day_of
+from fenghuo.monitoring import housekeeping, ingest, sketch, store
 from fenghuo.monitoring.models import Aggregate, Feed, IngestBatch, IngestReject, RawPiece, events
 from fenghuo.monitoring.schemas import FeedIn
 from fenghuo.notify.models import OutboxMessage
@@ -69,6 +70,46 @@ def test_retention_drops_old_events_with_their_raw_and_rejected_lines(rt, feed):
 def _batch(rt, key):
     with rt.uow() as s:
         return s.scalar(select(IngestBatch.id).where(IngestBatch.key == key))
+
+
+def _found(rt, principal, ip):
+    return [e.observed_at for e in ingest.search_events(rt.uow, principal=principal("nat_admin"),
+                                                        ip=ip)]
+
+
+def _sqlite_rows(rt, table):
+    with rt.uow() as s:
+        return None if store.is_postgres(s) else s.scalar(text(f"SELECT count(*) FROM {table}"))
+
+
+def test_a_closed_days_events_get_the_address_indexes_and_stay_searchable(rt, feed, principal):
+    """Open days (today and yesterday) take events without the address and body indexes:
+    unindexed partitions on PostgreSQL, the open table on SQLite (migration 0025); once the
+    day is over they get them (on SQLite a chunk moves as many as it brings, housekeeping the
+    rest), and every search finds the same events throughout."""
+    moment = rt.clock.now() - timedelta(hours=1)
+    _take(rt, feed, "a", [_alert(moment, "61.135.1.7"), _alert(moment, "61.135.1.7")])
+    assert len(_found(rt, principal, "61.135.1.7")) == 2
+    assert _sqlite_rows(rt, "monitoring_events_open") in (None, 2)
+    rt.clock.advance(days=1)
+    assert housekeeping.run(rt.uow, rt.clock).indexed == []  # yesterday is still open
+    rt.clock.advance(days=1)
+    today = rt.clock.now() - timedelta(hours=1)
+    _take(rt, feed, "b", [_alert(today, "61.135.1.7")])
+    assert _sqlite_rows(rt, "monitoring_events_indexed") in (None, 1)  # one of the two
+    assert len(_found(rt, principal, "61.135.1.7")) == 3
+    # PostgreSQL indexed the closed day's partition when today's was created, for "b"
+    pg = rt.engine.dialect.name == "postgresql"
+    assert housekeeping.run(rt.uow, rt.clock).indexed == ([] if pg else [day_of(moment)])
+    assert housekeeping.run(rt.uow, rt.clock).indexed == []  # once
+    assert _sqlite_rows(rt, "monitoring_events_open") in (None, 1)  # today's
+    assert _sqlite_rows(rt, "monitoring_events_indexed") in (None, 2)
+    _take(rt, feed, "c", [_alert(moment, "61.135.1.7")])  # a late one of the closed day
+    assert _sqlite_rows(rt, "monitoring_events_indexed") in (None, 3)
+    assert len(_found(rt, principal, "61.135.1.7")) == 4
+    with rt.uow() as s:
+        assert store.drop_before(s, day_of(rt.clock.now())) >= 1  # days or rows
+    assert _found(rt, principal, "61.135.1.7") == [today]
 
 
 def test_compaction_folds_a_closed_day_and_keeps_every_total(rt, feed):

@@ -2,8 +2,9 @@
 
 A chunk's key is made of the input's label, its first line number and a digest of its lines,
 so a second run over the same input repeats every key: a restarted ingest neither skips nor
-counts twice. Line formats (Suricata EVE) are cut every ``CHUNK_LINES`` lines, read in blocks
-of a few megabytes and split in C rather than line by line; the other formats carry headers or
+counts twice. Line formats (Suricata EVE) are cut every ``CHUNK_LINES`` lines, read in
+blocks of a few megabytes, their newlines found in C and the lines kept joined
+(``lines.Lines``); the other formats carry headers or
 are documents, and go whole.
 """
 
@@ -14,7 +15,10 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
+import numpy as np
+
 from fenghuo.common.errors import FieldError, ValidationFailed
+from fenghuo.monitoring import lines
 from fenghuo.monitoring.ingest import Chunk
 
 CHUNK_LINES = 50_000
@@ -42,33 +46,58 @@ def chunks(fp: BinaryIO, label: str, fmt: str,
 def line_chunks(fp: BinaryIO, label: str, advance: Callable[[int], object] = lambda n: None,
                 chunk_lines: int = CHUNK_LINES) -> Iterator[Chunk]:
     """Chunks of ``chunk_lines`` lines (a trailing ``\\r`` removed, blank lines kept so line
-    numbers stay those of the input)."""
-    first, pending = 1, []
-    for lines in _lines(fp, advance):
-        pending.extend(lines)
-        while len(pending) >= chunk_lines:
-            yield _chunk(label, first, pending[:chunk_lines])
-            first, pending = first + chunk_lines, pending[chunk_lines:]
-    if pending:
-        yield _chunk(label, first, pending)
+    numbers stay those of the input), their lines held as :class:`~.lines.Lines`: the data
+    once, no object per line."""
+    first, parts, count = 1, [], 0
+    for block in _blocks(fp, advance):
+        ends = lines.newline_offsets(block)
+        ends = np.append(ends, np.int64(len(block)))
+        start = 0
+        while count + len(ends) - start >= chunk_lines:
+            stop = start + chunk_lines - count
+            parts.append(_part(block, ends, start, stop))
+            yield _chunk(label, first, lines.join(parts))
+            first, parts, count, start = first + chunk_lines, [], 0, stop
+        if start < len(ends):
+            parts.append(_part(block, ends, start, len(ends)))
+            count += len(ends) - start
+    if count:
+        yield _chunk(label, first, lines.join(parts))
 
 
-def _chunk(label: str, first: int, lines: list[bytes]) -> Chunk:
-    data = b"\n".join(lines)
-    return Chunk(f"{label}:{first}:{hashlib.sha256(data).hexdigest()[:32]}", lines, first, data)
+def _part(block: memoryview, ends: np.ndarray, start: int,
+          stop: int) -> tuple[memoryview, np.ndarray]:
+    """Lines ``start`` to ``stop`` of a block: (their data, their ends within it)."""
+    lo = int(ends[start - 1]) + 1 if start else 0
+    return block[lo:int(ends[stop - 1])], ends[start:stop] - lo
 
 
-def _lines(fp: BinaryIO, advance: Callable[[int], object]) -> Iterator[list[bytes]]:
-    """The complete lines of each block read (the last, unterminated line too)."""
+def _chunk(label: str, first: int, held: lines.Lines) -> Chunk:
+    return Chunk(f"{label}:{first}:{hashlib.sha256(held.data).hexdigest()[:32]}", held, first,
+                 held.data)
+
+
+def _blocks(fp: BinaryIO, advance: Callable[[int], object]) -> Iterator[memoryview]:
+    """The complete lines of each block read, joined (the last, unterminated line too), with
+    the ``\\r`` before each newline removed."""
     rest = b""
     while block := fp.read(BLOCK_BYTES):
         advance(len(block))
         data = rest + block
-        lines = data.split(b"\n")
-        rest = lines.pop()
-        yield [line.rstrip(b"\r") for line in lines] if b"\r" in data else lines
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        rest = data[cut + 1:]
+        yield _without_cr(data, cut)
     if rest:
-        yield [rest.rstrip(b"\r")]
+        yield _without_cr(rest, len(rest))
+
+
+def _without_cr(data: bytes, cut: int) -> memoryview:
+    if data.find(b"\r", 0, cut) < 0:
+        return memoryview(data)[:cut]
+    return memoryview(b"\n".join(line.rstrip(b"\r") for line in data[:cut].split(b"\n")))
 
 
 def groups(items: Iterable[Chunk], size: int = GROUP_CHUNKS) -> Iterator[Iterator[Chunk]]:

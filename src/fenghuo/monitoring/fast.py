@@ -1,15 +1,19 @@
 """The Suricata EVE fast path: alert lines straight into :class:`~.columns.Columns`.
 
-The national sensors' volume is IDS alerts (millions a day), so this path decodes each line with
-``msgspec`` into only the fields it needs, classifies once per signature rather than once per
-alert, and parses the timestamps vectorized. Its output is the same as the general path's
-(``parsers.suricata`` events through :func:`~.columns.from_events`), which a test checks.
+The national sensors' volume is IDS alerts (millions a day), so this path decodes each line
+into only the fields it needs, classifies once per signature rather than once per alert, and
+reads timestamps and addresses into arrays. The decoder is compiled (``_eve.c``: the line's
+fields straight into native arrays, no Python object per field) where a C compiler was found at
+install, else ``msgspec`` with vectorized timestamps. Either way its output is the same as the
+general path's (``parsers.suricata`` events through :func:`~.columns.from_events`), which the
+tests check on the sample file, generated alerts and mutated lines.
 """
 
 from __future__ import annotations
 
 import io
 import operator
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,11 +32,20 @@ from fenghuo.monitoring.columns import (
     select,
 )
 from fenghuo.monitoring.events import Rejected
+from fenghuo.monitoring.lines import Lines
 from fenghuo.monitoring.parsers import suricata
+
+try:  # built at install from _eve.c where a C compiler is found (pyproject ext-modules)
+    from fenghuo.monitoring import _eve
+except ImportError:  # pragma: no cover - the msgspec decoder below does the same, slower
+    _eve = None
+
+
+Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 
 
 class _Alert(msgspec.Struct, gc=False):
-    signature_id: int = 0
+    signature_id: Int64 = 0
     signature: str = ""
     category: str = ""
     metadata: msgspec.Raw = msgspec.Raw()  # ET rule metadata: the general parser reads it
@@ -80,43 +93,88 @@ _get = operator.attrgetter
 
 
 def decode_alerts(lines: Sequence[bytes], first_line: int, classify: Classifier,
-                  feed: str = "") -> Decoded:
+                  feed: str = "", *, compiled: bool | None = None) -> Decoded:
     """Decode EVE ``lines`` (numbered from ``first_line``). Plain alerts take the fast way;
     every other alert or anomaly line (rule metadata, HTTP, TLS or file fields, an address that
     is not IPv4, an infected host that may be the destination, an unusual timestamp, a field
     the fast decoder refuses) goes through ``parsers.suricata`` line by line, so both ways give
-    the same events. Other event types are skipped; unreadable lines are rejected."""
-    records = _decode_all(lines)
-    fast, slow = _split(records)
-    recs = [records[i] for i in fast]
-    stamps = list(map(_get("timestamp"), recs))
-    times, bad = parse_times(stamps, vectorized_only=True)
-    alerts = list(map(_get("alert"), recs))
-    sids, inverse = np.unique(np.asarray(list(map(_get("signature_id"), alerts)),
-                                         dtype=np.int64), return_inverse=True)
-    first_of = dict(zip(map(_get("signature_id"), alerts), alerts, strict=True))
-    shapes = [classify(sid, first_of[sid].signature, first_of[sid].category)
-              for sid in sids.tolist()]
-    cols = Columns(
-        shapes=shapes, shape=inverse.ravel().astype(np.int32), time_us=times,
-        line_no=(np.asarray(fast, dtype=np.int64) + first_line).astype(np.int32),
-        source=list(map(_get("src_ip"), recs)), destination=list(map(_get("dest_ip"), recs)),
-        source_port=ports_array(list(map(_get("src_port"), recs))),
-        destination_port=ports_array(list(map(_get("dest_port"), recs))))
-    away = bad | _needs_parser(cols, recs)
+    the same events. Other event types are skipped; unreadable lines are rejected.
+
+    The fast way is the compiled decoder (``_eve``) where it was built at install, else
+    msgspec; ``compiled`` forces one (tests compare them)."""
+    use_c = _eve is not None if compiled is None else compiled
+    if use_c and _eve is None:
+        raise RuntimeError("the compiled EVE decoder was not built at install")
+    cols, slow, hints = (_compiled if use_c else _interpreted)(lines, first_line, classify)
+    away = _needs_parser(cols, hints)
     if away.any():
-        slow = sorted(slow + [fast[i] for i in np.flatnonzero(away)])
+        slow = sorted(slow + (cols.line_no[away] - first_line).tolist())
         cols = select(cols, ~away)
     general, rejected = _general(lines, slow, first_line, feed)
     merged = concat([cols, general]) if general.n else cols
     return Decoded(merged, rejected, len(lines) - merged.n - len(rejected))
 
 
+#: (fast columns, indexes of the lines for the general parser, infected-host hints: a function
+#: of fast rows giving for each whether the alert says the host may be the destination)
+_Fast = tuple[Columns, list[int], Callable[[np.ndarray], np.ndarray]]
+
+
+def _compiled(lines: Sequence[bytes], first_line: int, classify: Classifier) -> _Fast:
+    (status, idx, times, shape, src4, src_is4, dst4, dst_is4, sport, dport, hint, _n,
+     sources, destinations, texts) = (_eve.decode_joined(lines.data, lines.ends)
+                                      if isinstance(lines, Lines) else _eve.decode(lines))
+    slow = np.flatnonzero(np.frombuffer(status, dtype=np.uint8) == 1).tolist()
+    cols = Columns(
+        shapes=[classify(*triple) for triple in texts],
+        shape=np.frombuffer(shape, dtype=np.int32), time_us=np.frombuffer(times, dtype=np.int64),
+        line_no=np.frombuffer(idx, dtype=np.int32) + np.int32(first_line),
+        source=sources, destination=destinations,
+        source_port=np.frombuffer(sport, dtype=np.int32),
+        destination_port=np.frombuffer(dport, dtype=np.int32),
+        source4=np.frombuffer(src4, dtype=np.uint32),
+        source_is4=np.frombuffer(src_is4, dtype=np.bool_),
+        destination4=np.frombuffer(dst4, dtype=np.uint32),
+        destination_is4=np.frombuffer(dst_is4, dtype=np.bool_))
+    hints = np.frombuffer(hint, dtype=np.bool_)
+    return cols, slow, lambda rows: hints[rows]
+
+
+def _interpreted(lines: Sequence[bytes], first_line: int, classify: Classifier) -> _Fast:
+    """The same with msgspec (where the compiled decoder was not built)."""
+    records = _decode_all(lines)
+    fast, slow = _split(records)
+    recs = [records[i] for i in fast]
+    stamps = list(map(_get("timestamp"), recs))
+    times, bad = parse_times(stamps, vectorized_only=True)
+    # a shape per (id, signature, category): two rule revisions may word one id differently
+    index: dict[tuple[int, str, str], int] = {}
+    shape_ids = [index.setdefault((a.signature_id, a.signature, a.category), len(index))
+                 for a in map(_get("alert"), recs)]
+    shapes = [classify(*triple) for triple in index]
+    cols = Columns(
+        shapes=shapes, shape=np.asarray(shape_ids, dtype=np.int32), time_us=times,
+        line_no=(np.asarray(fast, dtype=np.int64) + first_line).astype(np.int32),
+        source=list(map(_get("src_ip"), recs)), destination=list(map(_get("dest_ip"), recs)),
+        source_port=ports_array(list(map(_get("src_port"), recs))),
+        destination_port=ports_array(list(map(_get("dest_port"), recs))))
+    if bad.any():
+        slow = sorted(slow + [fast[i] for i in np.flatnonzero(bad)])
+        cols = select(cols, ~bad)
+        recs = [r for r, b in zip(recs, bad.tolist(), strict=True) if not b]
+
+    def hints(rows: np.ndarray) -> np.ndarray:
+        return np.asarray([recs[i].direction == "to_client"
+                           or _flow_source(recs[i].flow) is not None for i in rows.tolist()],
+                          dtype=bool)
+    return cols, slow, hints
+
+
 def _split(records: list) -> tuple[list[int], list[int]]:
     """(plain alerts, lines for the general parser) by index; other event types in neither."""
     plain = [r is not None and r.event_type == "alert" and r.alert is not None
              and not r.alert.metadata and not r.http and not r.tls and not r.fileinfo
-             and not r.files for r in records]
+             and not r.files and (not r.flow or bytes(r.flow)[:1] == b"{") for r in records]
     if all(plain):
         return list(range(len(records))), []
     fast, slow = [], []
@@ -140,7 +198,7 @@ def _internal(values: np.ndarray, is4: np.ndarray) -> np.ndarray:
     return out & is4
 
 
-def _needs_parser(cols: Columns, recs: list) -> np.ndarray:
+def _needs_parser(cols: Columns, hints: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Rows the general parser must read: an address that is not IPv4, or an infected host
     that may be the destination (``parsers.suricata`` then swaps the sides)."""
     odd = _not4(cols.source, cols.source_is4) | _not4(cols.destination, cols.destination_is4)
@@ -150,11 +208,10 @@ def _needs_parser(cols: Columns, recs: list) -> np.ndarray:
         return odd
     sides = _internal(cols.source4, cols.source_is4) != _internal(cols.destination4,
                                                                   cols.destination_is4)
-    hints = np.zeros(cols.n, dtype=bool)
+    flagged = np.zeros(cols.n, dtype=bool)
     rows = np.flatnonzero(infected)
-    hints[rows] = [recs[i].direction == "to_client" or _flow_source(recs[i].flow) is not None
-                   for i in rows.tolist()]
-    return odd | (infected & (sides | hints))
+    flagged[rows] = hints(rows)
+    return odd | (infected & (sides | flagged))
 
 
 _decode_flow = msgspec.json.Decoder(_Flow).decode
@@ -217,10 +274,10 @@ def parse_times(stamps: Sequence[str], *,
     shifts = {t: _offset(t) for t in tails}
     if len(tails) == 1 and all(len(s) == 31 for s in stamps) and shifts[next(iter(tails))]:
         try:  # the common case: one sensor, one time zone
-            local = np.array([s[:26] for s in stamps], dtype="datetime64[us]")
+            local = _datetimes([s[:26] for s in stamps])
             return (local.astype(np.int64) - shifts[next(iter(tails))],
                     np.zeros(n, dtype=bool))
-        except ValueError:
+        except (ValueError, UserWarning):
             pass
     shaped = np.asarray([len(s) == 31 and shifts[s[26:]] is not None for s in stamps] or [],
                         dtype=bool)
@@ -229,10 +286,10 @@ def parse_times(stamps: Sequence[str], *,
     idx = np.flatnonzero(shaped)
     if len(idx):
         try:
-            local = np.array([stamps[i][:26] for i in idx], dtype="datetime64[us]")
+            local = _datetimes([stamps[i][:26] for i in idx])
             out[idx] = local.astype(np.int64) - np.asarray(
                 [shifts[stamps[i][26:]] for i in idx], dtype=np.int64)
-        except ValueError:
+        except (ValueError, UserWarning):
             bad[idx] = True
     if not vectorized_only:
         for i in np.flatnonzero(bad):
@@ -242,11 +299,22 @@ def parse_times(stamps: Sequence[str], *,
     return out, bad
 
 
+def _datetimes(texts: list[str]) -> np.ndarray:
+    """numpy datetimes of local ISO texts; a text with a zone of its own (numpy warns, then
+    reads it) raises instead, so that the general parser reads it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        return np.array(texts, dtype="datetime64[us]")
+
+
 def _offset(tail: str) -> int | None:
     """Microseconds east of UTC of a ``+HHMM`` / ``-HHMM`` suffix, None otherwise."""
     if len(tail) != 5 or tail[0] not in "+-" or not tail[1:].isdigit():
         return None
-    minutes = int(tail[1:3]) * 60 + int(tail[3:])
+    hours, minutes = int(tail[1:3]), int(tail[3:])
+    if hours > 23 or minutes > 59:  # as datetime.fromisoformat (the general parser) refuses
+        return None
+    minutes += hours * 60
     return (1 if tail[0] == "+" else -1) * minutes * 60_000_000
 
 

@@ -63,7 +63,7 @@ def run(uow: UnitOfWork, clock: Clock) -> Report:
     with uow() as s:
         expire(s, today, report)
     with uow() as s:
-        report.indexed = store.index_closed(s, today) if store.is_postgres(s) else []
+        report.indexed = store.index_closed(s, today)
     for day in _closed_days(today):
         with uow() as s:
             report.compacted += compact(s, day)

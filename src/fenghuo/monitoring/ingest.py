@@ -171,7 +171,8 @@ def _without_nul(chunk: Chunk) -> Chunk:
     """Sensor data may hold NUL characters (an attacker's payload), which PostgreSQL cannot
     store as text: they are kept as U+FFFD, raw or JSON-escaped (issue 18 item 2)."""
     data = chunk.joined()
-    if b"\x00" not in data and b"\\u0000" not in data:
+    # a backslash is looked for first: memchr is ten times faster than a substring search
+    if b"\x00" not in data and (b"\\" not in data or b"\\u0000" not in data):
         return chunk
 
     def clean(b: bytes) -> bytes:
@@ -186,7 +187,7 @@ def classify_alert(sid: int, signature: str, category: str) -> Shape:
     kind = suricata.alert_kind(signature, category)
     family = suricata.malware_family(signature) if kind == "infected-system" else None
     probe = Event(time=datetime.min, kind=kind, feed="", malware=family,
-                  signature_id=f"suricata:{sid}", cve=find_cve(signature))
+                  signature_id=f"suricata:{sid}" if sid else None, cve=find_cve(signature))
     return Shape(kind, indicator_of(probe), cve=probe.cve, malware=family)
 
 
@@ -198,7 +199,7 @@ def _parse(fmt: str, feed: str, chunk: Chunk, now: datetime
         return decoded.columns, decoded.rejected, decoded.skipped
     events: list[Event] = []
     rejected: list[Rejected] = []
-    stream = io.BytesIO(b"\n".join(chunk.lines))
+    stream = io.BytesIO(chunk.joined())
     for item in parsers.get_format(fmt).parse(stream, feed=feed, now=now):
         (events if isinstance(item, Event) else rejected).append(item)
     for r in rejected:

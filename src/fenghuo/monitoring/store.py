@@ -6,16 +6,18 @@ after the retention period (Law art. 21: at least six months).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
+from itertools import repeat
 
 import numpy as np
-from sqlalchemy import delete, text
+from sqlalchemy import MetaData, delete, func, insert, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from fenghuo.common.periods import start_of
 from fenghuo.monitoring import pgcopy
 from fenghuo.monitoring.columns import Columns, cst_days
+from fenghuo.monitoring.lines import Lines
 from fenghuo.monitoring.models import RawPiece, events
 from fenghuo.monitoring.pipeline import Aggregates, Attributed
 
@@ -40,7 +42,8 @@ def days_of(cols: Columns) -> set[date]:
     return {_EPOCH_DAY + timedelta(days=d) for d in days}
 
 
-#: the indexes a day's events get (PostgreSQL: when the day is over; SQLite: at once)
+#: the indexes a day's events get when the day is over (PostgreSQL: built on its partition;
+#: SQLite: its events move from the open table to the indexed one, migration 0025)
 HOT_INDEXES = {"source_ip": "(source_ip)", "destination_ip": "(destination_ip)",
                "body": "(body_id, observed_at)"}
 OPEN_DAYS = 2  # today and yesterday (CST) stay unindexed: late events land there cheaply
@@ -65,16 +68,12 @@ def ensure_partitions(s: Session, days: Iterable[date], today: date) -> None:
         index_closed(s, today)
 
 
-def ensure_indexes(s: Session) -> None:
-    """SQLite: the address and body indexes (three no-op statements once they exist)."""
-    for name, cols in HOT_INDEXES.items():
-        s.execute(text(f"CREATE INDEX IF NOT EXISTS ix_monitoring_events_{name} "
-                       f"ON monitoring_events {cols}"))
-
-
 def index_closed(s: Session, today: date) -> list[date]:
     """Build the address and body indexes of every partition whose day is over (before
-    yesterday), in bulk; returns the days indexed now."""
+    yesterday), in bulk (SQLite: move those days' events into the indexed table); returns the
+    days indexed now."""
+    if not is_postgres(s):
+        return _close_sqlite(s, today)
     done = []
     for day in partitions(s):
         if day > today - timedelta(days=OPEN_DAYS):
@@ -108,27 +107,77 @@ def drop_before(s: Session, day: date) -> int:
         for d in old:
             s.execute(text(f"DROP TABLE {partition_name(d)}"))
         return len(old)
-    return s.execute(delete(events).where(events.c.observed_at < start_of(day))).rowcount
+    return delete_before(s, start_of(day))
 
 
-def _sqlite_rows(feed_id: int, batch_id: int, cols: Columns, att: Attributed) -> list[tuple]:
-    """Event rows as SQLite stores them (times as naive UTC text, like ``UTCDateTime``)."""
-    stamps = np.datetime_as_string(cols.time_us.astype("datetime64[us]"), unit="us").tolist()
-    times = [t[:10] + " " + t[11:] for t in stamps]
-    texts = [(sh.kind, sh.domain, sh.url, sh.hash, sh.cve, sh.malware) for sh in cols.shapes]
-    bodies = [None if b < 0 else b for b in att.body.tolist()]
-    sports = [None if p < 0 else p for p in cols.source_port.tolist()]
-    dports = [None if p < 0 else p for p in cols.destination_port.tolist()]
-    return [(t, feed_id, batch_id, no, x[0], b, lv, src, sp, dst, dp, *x[1:])
-            for t, no, x, b, lv, src, sp, dst, dp in zip(
-                times, cols.line_no.tolist(), [texts[k] for k in cols.shape.tolist()], bodies,
-                att.level.tolist(), cols.source, sports, cols.destination, dports, strict=True)]
+# SQLite (migration 0025): ``monitoring_events`` is a view over the closed days' table, with
+# the address and body indexes, and the open days' table, without them; writes go to the open
+# table and a day's events move across when the day is over (``index_closed``).
+_INDEXED = events.to_metadata(MetaData(), name="monitoring_events_indexed")
+_OPEN = events.to_metadata(MetaData(), name="monitoring_events_open")
+
+
+def delete_before(s: Session, moment: datetime, limit: int | None = None) -> int:
+    """SQLite: delete the events observed before ``moment`` (at most ``limit`` of them, the
+    indexed table's first); returns how many."""
+    done = 0
+    for table in (_INDEXED, _OPEN):
+        old = table.c.observed_at < moment
+        if limit is not None:
+            rowid = literal_column("rowid")
+            old = rowid.in_(select(rowid).select_from(table).where(old).limit(limit - done))
+        done += s.execute(delete(table).where(old)).rowcount
+        if limit is not None and done >= limit:
+            break
+    return done
+
+
+def _close_sqlite(s: Session, today: date, limit: int | None = None) -> list[date]:
+    """Move the events of the days that are over from the open table to the indexed one (the
+    days' address and body index entries are made then; about 12 µs an event), the first
+    ``limit`` of them when given; returns the days moved (CST)."""
+    cut = _OPEN.c.observed_at < start_of(today - timedelta(days=OPEN_DAYS - 1))
+    if s.scalar(select(_OPEN.c.observed_at).where(cut).limit(1)) is None:
+        return []  # the common case: one look at the time index
+    if limit is not None:
+        rowid = literal_column("rowid")
+        cut = rowid.in_(select(rowid).select_from(_OPEN).where(cut).order_by(rowid)
+                        .limit(limit))
+    days = s.scalars(select(func.date(_OPEN.c.observed_at, "+8 hours")).where(cut)
+                     .distinct()).all()
+    s.execute(insert(_INDEXED).from_select(
+        list(_EVENT_COLUMNS), select(*(_OPEN.c[c] for c in _EVENT_COLUMNS)).where(cut)))
+    s.execute(delete(_OPEN).where(cut))
+    return sorted(date.fromisoformat(d) for d in days)
+
+
+def _sqlite_rows(feed_id: int, batch_id: int, cols: Columns, att: Attributed) -> Iterator[tuple]:
+    """Event rows as SQLite stores them (times as naive UTC text, like ``UTCDateTime``), built
+    column by column (each column one C-level pass; ``zip`` makes the tuples)."""
+    stamps = np.datetime_as_string(cols.time_us.astype("datetime64[us]"), unit="us")
+    chars = stamps.view(np.uint32).reshape(len(stamps), -1)
+    chars[:, 10] = ord(" ")  # "2026-11-30T10:00:00.000000" -> "2026-11-30 10:00:00.000000"
+    texts = np.empty((len(cols.shapes), 6), dtype=object)
+    texts[:] = [(sh.kind, sh.domain, sh.url, sh.hash, sh.cve, sh.malware) for sh in cols.shapes]
+    per_event = texts[cols.shape]
+    kind, domain, url, hash_, cve, malware = (per_event[:, j].tolist() for j in range(6))
+    return zip(stamps.tolist(), repeat(feed_id), repeat(batch_id), cols.line_no.tolist(), kind,
+               _or_none(att.body), att.level.tolist(), cols.source, _or_none(cols.source_port),
+               cols.destination, _or_none(cols.destination_port), domain, url, hash_, cve,
+               malware)
+
+
+def _or_none(values: np.ndarray) -> list[int | None]:
+    """The values as Python ints, None where negative (unknown)."""
+    out = values.astype(object)
+    out[values < 0] = None
+    return out.tolist()
 
 
 def write_events(s: Session, feed_id: int, batch_id: int, cols: Columns,
                  att: Attributed, today: date) -> None:
     """Events by binary COPY on PostgreSQL (into daily partitions), by one executemany of the
-    driver on SQLite."""
+    driver on SQLite (into the open days' table)."""
     if not cols.n:
         return
     raw = s.connection().connection.driver_connection
@@ -139,10 +188,12 @@ def write_events(s: Session, feed_id: int, batch_id: int, cols: Columns,
                 "(FORMAT BINARY)") as copy:
             copy.write(pgcopy.rows(cols, att, feed_id, batch_id))
         return
-    ensure_indexes(s)
-    raw.executemany(f"INSERT INTO monitoring_events ({', '.join(_EVENT_COLUMNS)}) VALUES "
+    raw.executemany(f"INSERT INTO monitoring_events_open ({', '.join(_EVENT_COLUMNS)}) VALUES "
                     f"({', '.join('?' * len(_EVENT_COLUMNS))})",
                     _sqlite_rows(feed_id, batch_id, cols, att))
+    # once a day the day before yesterday's events move across: here as many as were written
+    # (a chunk's time at most doubles, never a day's move at once), the rest by housekeeping
+    _close_sqlite(s, today, limit=cols.n)
 
 
 def write_raw(s: Session, batch_id: int, lines: Sequence[bytes], first_line: int = 1,
@@ -150,8 +201,11 @@ def write_raw(s: Session, batch_id: int, lines: Sequence[bytes], first_line: int
     """Keep the batch's lines as received, in pieces of about a megabyte (a piece ends at the
     first line that brings it to ``PIECE_BYTES``); ``data``, the lines joined by newlines, is
     sliced when given."""
-    ends = np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1)
-    data = b"\n".join(lines) if data is None else data
+    if isinstance(lines, Lines):
+        data, ends = lines.data, lines.ends + 1
+    else:
+        ends = np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1)
+        data = b"\n".join(lines) if data is None else data
     piece, start = 0, 0
     while start < len(lines):
         before = int(ends[start - 1]) if start else 0

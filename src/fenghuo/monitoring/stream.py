@@ -24,10 +24,13 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
+import threading
 import zlib
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import quote, unquote
 
 import nats
@@ -221,9 +224,23 @@ async def publish_async(settings: Settings, *, feed: str, fmt: str, by: str,
     return done
 
 
+T = TypeVar("T")
+
+
 def publish(settings: Settings, *, feed: str, fmt: str, by: str,
             chunks: Iterable[ingest.Chunk]) -> Published:
-    return asyncio.run(publish_async(settings, feed=feed, fmt=fmt, by=by, chunks=chunks))
+    return run_sync(publish_async(settings, feed=feed, fmt=fmt, by=by, chunks=chunks))
+
+
+def run_sync(coro: Coroutine[object, object, T]) -> T:
+    """``asyncio.run``, in a thread of its own when this thread already runs an event loop (a
+    caller inside async code; Playwright's sync API holds one for a whole test session)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 # --- consuming ---------------------------------------------------------------------------------
@@ -352,8 +369,9 @@ async def _keep_alive(msgs: list[Msg], every: float) -> None:
 
 async def _run_until_signalled(worker: IngestWorker, once: bool) -> Totals:
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, worker.stop.set)
+    if threading.current_thread() is threading.main_thread():  # (signals reach only it)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, worker.stop.set)
     return await worker.run(once=once)
 
 
@@ -361,4 +379,4 @@ def run_worker(uow: UnitOfWork, clock: Clock, settings: Settings, *, batch: int 
                once: bool = False) -> Totals:
     """Run an ingest worker until SIGTERM or SIGINT (it finishes the batch in hand first)."""
     worker = IngestWorker(uow, clock, settings, batch=batch)
-    return asyncio.run(_run_until_signalled(worker, once))
+    return run_sync(_run_until_signalled(worker, once))

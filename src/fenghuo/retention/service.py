@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, literal_column, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
@@ -402,12 +402,9 @@ def _purge_events(uow: UnitOfWork, kp: KindPlan, held: set[int], _: Path | None,
             store.drop_before(s, day + timedelta(days=1))
         step(Kind.EVENTS, kp.count, kp.count)
     done = kp.count if postgres else 0
-    rowid = literal_column("rowid")
     while not postgres:
         with uow() as s:
-            n = s.execute(delete(events).where(rowid.in_(
-                select(rowid).select_from(events).where(events.c.observed_at < kp.cutoff)
-                .limit(batch)))).rowcount
+            n = store.delete_before(s, kp.cutoff, batch)
         done += n
         step(Kind.EVENTS, done, kp.count)
         if n < batch:

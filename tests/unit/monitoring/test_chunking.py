@@ -7,11 +7,12 @@ import hashlib
 import io
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fenghuo.common.errors import ValidationFailed
 from fenghuo.monitoring import chunking
+from fenghuo.monitoring import lines as lines_mod
 
 
 def _lines(data: bytes, **kw) -> list:  # noqa: ANN003
@@ -68,3 +69,29 @@ def test_document_formats_go_whole_and_are_bounded(monkeypatch):
 def test_groups():
     items = _lines(b"".join(b"%d\n" % i for i in range(10)), chunk_lines=1)
     assert [len(list(g)) for g in chunking.groups(iter(items), 4)] == [4, 4, 2]
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(st.lists(st.binary(max_size=12).map(lambda b: b.replace(b"\n", b"")), max_size=30))
+def test_lines_held_joined_behave_as_a_list(items):
+    """``Lines`` (the data once, the ends of its lines) reads as the list of its lines, with
+    and without the compiled newline scan."""
+    data = b"\n".join(items)
+    expected = data.split(b"\n")
+    for scan in (lines_mod._eve, None):
+        old, lines_mod._eve = lines_mod._eve, scan
+        try:
+            held = lines_mod.Lines.of(data)
+        finally:
+            lines_mod._eve = old
+        assert len(held) == len(expected) and list(held) == expected and held == expected
+        assert [held[i] for i in range(-len(held), len(held))] == expected + expected
+        assert held[1:3] == expected[1:3]
+        assert held.lengths().tolist() == [len(x) for x in expected]
+    half = len(expected) // 2
+    parts = [lines_mod.Lines.of(b"\n".join(expected[:half]) or b""), lines_mod.Lines.of(
+        b"\n".join(expected[half:]))] if half else [lines_mod.Lines.of(data)]
+    joined = lines_mod.join([(p.data, p.ends) for p in parts])
+    assert joined.data == data and list(joined) == expected
+    with pytest.raises(IndexError):
+        held[len(held)]
