@@ -16,7 +16,7 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fenghuo import __version__
-from fenghuo.api import access_log, guard, ops, problems
+from fenghuo.api import access_log, docs, guard, ops, problems
 from fenghuo.api.routers import accountability as accountability_router
 from fenghuo.api.routers import (
     audit,
@@ -34,6 +34,7 @@ from fenghuo.api.routers import (
     warnings,
 )
 from fenghuo.api.routers import bulletins as bulletins_router
+from fenghuo.api.routers import kpi as kpi_router
 from fenghuo.api.routers import misp as misp_router
 from fenghuo.api.routers import monitoring_notices as notices_router
 from fenghuo.api.routers import preparedness as preparedness_router
@@ -61,7 +62,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         "character (\\x00): such a request is refused whole with 422. Booleans are JSON "
         "`true`/`false`, and `true`/`false` in a query string.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # fenghuo.api.docs: Swagger UI served from a package, not a CDN
         redoc_url=None,
     )
     app.state.runtime = runtime
@@ -80,23 +81,25 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(support_router.router, prefix=API_PREFIX)
     app.include_router(supervision_router.router, prefix=API_PREFIX)
     app.include_router(bulletins_router.router, prefix=API_PREFIX)
+    app.include_router(kpi_router.router, prefix=API_PREFIX)  # issue 19 item 10
     app.include_router(sharing_router.router, prefix=API_PREFIX)
     app.include_router(misp_router.router, prefix=API_PREFIX)
     app.include_router(tips.router, prefix=API_PREFIX)  # /public/tips, /tips
     app.include_router(taxii_router.router)  # /taxii2/: TAXII 2.1, its own media type
     assets.mount(app)  # /web/static: the pages' styles and scripts
+    docs.install(app, app.openapi_url)  # /docs and /docs/assets (issue 19 item 9)
     app.include_router(web.router)
     app.include_router(public.router)  # /public/warnings…: no login
     app.include_router(public_tips.router)  # /public/tips…: no login
     ops.install(app)  # /healthz, /readyz, a database outage as 503 (issue 18 item 3)
     app.add_middleware(guard.RefuseNul)  # issue 18 item 2; inside Measure: refusals counted
     _install_metrics(app)
-    app.add_middleware(SecurityHeaders, docs_path=app.docs_url)  # issue 18 item 4
+    app.add_middleware(SecurityHeaders)  # issue 18 item 4
     app.add_middleware(access_log.AccessLog)  # outermost: every answer (issue 18 item 8)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+        return RedirectResponse(docs.PATH)
 
     return app
 

@@ -15,12 +15,10 @@ pages, feeds, files and the interactive documentation alike.
     fetches from this site only, no inline script or style (the console's are files under
     /web/static, :mod:`fenghuo.web.assets`), images from this site or ``data:``; injected markup
     can neither run nor restyle a page, nor post a form elsewhere;
-  - the interactive API documentation (``/docs``, and ``/docs/oauth2-redirect``): FastAPI's
-    Swagger UI page loads its script and style from cdn.jsdelivr.net and starts it with an
-    inline script: :data:`DOCS_CSP` allows those (``'unsafe-inline'`` there only; the page holds
-    no data of anyone, the API answers it fetches are JSON);
   - a document a route serves with its own policy keeps it: the HTML bulletin
-    (:data:`DOCUMENT_CSP`, inline styles of its template, no script at all);
+    (:data:`DOCUMENT_CSP`, inline styles of its template, no script at all) and the interactive
+    API documentation (``/docs``, :func:`docs_policy`: Swagger UI's files from this site, served
+    from a package, :mod:`fenghuo.api.docs`, and the one inline script that starts it, by hash);
   - anything else (JSON, feeds, PDF, CSV, metrics): :data:`DATA_CSP`, nothing may load.
 
 * ``Strict-Transport-Security`` when the setting ``FENGHUO_HSTS`` is on (behind TLS only:
@@ -31,16 +29,14 @@ Plain ASGI like :class:`fenghuo.api.app.Measure`: it rewrites the start of each 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _FRAMES = "frame-ancestors 'none'"
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"object-src 'none'; base-uri 'self'; form-action 'self'; {_FRAMES}")
-_CDN = "https://cdn.jsdelivr.net"
-DOCS_CSP = (f"default-src 'self'; script-src 'self' 'unsafe-inline' {_CDN}; "
-            f"style-src 'self' 'unsafe-inline' {_CDN}; "
-            "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
             f"object-src 'none'; base-uri 'self'; form-action 'self'; {_FRAMES}")
 DOCUMENT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
                 f"base-uri 'none'; form-action 'none'; {_FRAMES}")
@@ -50,10 +46,18 @@ COMMON = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
 HSTS = "max-age=31536000"  # a year; no includeSubDomains: the other hosts are not ours to say
 
 
-def policy_for(path: str, content_type: str, docs_path: str | None) -> str:
-    """The Content-Security-Policy of an answer at ``path`` of ``content_type``."""
-    if docs_path and (path == docs_path or path.startswith(docs_path + "/")):
-        return DOCS_CSP
+def docs_policy(inline_scripts: list[str]) -> str:
+    """The policy of the Swagger UI page: everything from this site (nothing from the internet,
+    issue 19 item 9), and of inline script only ``inline_scripts`` (by their SHA-256)."""
+    hashes = "".join(f" 'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
+                     for s in inline_scripts)
+    return (f"default-src 'self'; script-src 'self'{hashes}; style-src 'self'; "
+            "img-src 'self' data:; connect-src 'self'; "
+            f"object-src 'none'; base-uri 'self'; form-action 'self'; {_FRAMES}")
+
+
+def policy_for(content_type: str) -> str:
+    """The Content-Security-Policy of an answer of ``content_type`` that set none itself."""
     if content_type.split(";")[0].strip().lower() == "text/html":
         return PAGE_CSP
     return DATA_CSP
@@ -63,8 +67,8 @@ class SecurityHeaders:
     """Sets :data:`COMMON`, the answer's CSP (:func:`policy_for`, unless the route set one) and,
     with the runtime's setting ``hsts``, ``Strict-Transport-Security`` on every HTTP answer."""
 
-    def __init__(self, app: ASGIApp, *, docs_path: str | None) -> None:
-        self.app, self.docs_path = app, docs_path
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,8 +84,8 @@ class SecurityHeaders:
                     headers.setdefault(name, value)
                 if hsts:
                     headers.setdefault("Strict-Transport-Security", HSTS)
-                headers.setdefault("Content-Security-Policy", policy_for(
-                    scope["path"], headers.get("content-type", ""), self.docs_path))
+                headers.setdefault("Content-Security-Policy",
+                                   policy_for(headers.get("content-type", "")))
                 message["headers"] = headers.raw
             await send(message)
 

@@ -15,9 +15,10 @@ from fenghuo.sharing.tlp import Tlp
 
 class FactsIn(BaseModel):
     """What is known of the incident's effects, for grading (Plan §1.4, annexes 2–3; CAC 2025
-    grading guide). Every field is optional; unknown facts may follow in supplementary reports."""
+    grading guide). Every field is optional; unknown facts may follow in supplementary reports.
+    Numbers must be finite: an infinite loss would grade especially major yet be stored as null."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     system_loss: Degree | None = Field(
         default=None, description="criterion ①: loss suffered by the affected system (annex 3)")
     data_threat: Degree | None = Field(

@@ -36,9 +36,10 @@ from fenghuo.response import console as response_console
 from fenghuo.response import views as response_views
 from fenghuo.response.rules import LEVEL_LABELS as RESPONSE_LEVELS
 from fenghuo.response.rules import RESPONSE_STATE_LABELS, level_for_grade
+from fenghuo.sharing.tlp import TLP_LABELS
 from fenghuo.warning import service as warning_service
 
-from . import i18n, incident_owners, session
+from . import i18n, incident_owners, report_form, session
 from .pages import (
     Posted,
     error_page,
@@ -54,11 +55,13 @@ from .pages import (
 
 router = APIRouter()
 router.include_router(incident_owners.router)  # a parent's units, personal information
+router.include_router(report_form.router)  # /web/report/grade, the provisional grade
 #: the three criteria of Plan §1.4 a reporter states a degree for (annex 3 degrees)
 CRITERIA = ("system_loss", "data_threat", "other_threat")
 #: the form's own fields, in order; a validation error on anything else shows at the top
 REPORT_FIELDS = ("unit", "system", "category", "title", "found_at", "impact", "measures",
-                 "description", *CRITERIA)
+                 "description", "tlp", *CRITERIA, *report_form.QUANTITIES,
+                 *report_form.STATED_FLAGS)
 
 
 def _labels() -> dict:
@@ -67,7 +70,7 @@ def _labels() -> dict:
             "degrees": [(d.value, DEGREE_LABELS[d]) for d in Degree],
             "response_levels": {k.value: v for k, v in RESPONSE_LEVELS.items()},
             "response_states": dict(RESPONSE_STATE_LABELS),
-            "criteria": CRITERIA}
+            "criteria": CRITERIA, "tlp_labels": dict(TLP_LABELS)}
 
 
 def _translated(request: Request, errors: dict) -> dict:
@@ -210,6 +213,7 @@ def _detail(request: Request, me: Principal, ref: str, *, errors: dict | None = 
             e for e in out.timeline if e.kind == "supplementary"],
         "actions": _actions(me_out, out), **_response_context(rt, me, me_out, ref), **_labels(),
         "warnings_in_force": _warnings_in_force(rt, me, out),
+        "fact_rows": report_form.fact_rows(out.facts, i18n.negotiate(request)),
         **incident_owners.context(rt, me, me_out, out),
         "errors": _translated(request, errors or {}), "form": form or {}}, status)
 
@@ -248,7 +252,7 @@ def _message(e: dict) -> str:
         return "This is too long."
     if e["type"].startswith("datetime"):
         return "Enter a valid date and time."
-    return e["msg"]
+    return report_form.message(e) or e["msg"]
 
 
 @router.post("/incidents/{ref}/acknowledge")
@@ -326,6 +330,7 @@ def _form_page(request: Request, me: Principal, form: dict, errors: dict,
         "me": me_out, "nav": "report", "operator": operator, "units": units,
         "systems": systems, "form": form, "errors": _translated(request, errors), **_labels(),
         "taxonomy": get_taxonomy().as_dicts(),
+        **report_form.context(rt.settings.grading_profile, i18n.negotiate(request)),
         "idempotency_key": form.get("idempotency_key") or uuid.uuid4().hex}, status)
 
 
@@ -349,7 +354,7 @@ def _report_in(form: dict, tz: ZoneInfo) -> ReportIn:
                     title=str(form.get("title", "")), description=str(form.get("description", "")),
                     found_at=found_at, impact=str(form.get("impact", "")),
                     measures=str(form.get("measures", "")),
-                    facts={k: form[k] for k in CRITERIA if form.get(k)})
+                    facts=report_form.form_facts(form), tlp=report_form.form_tlp(form))
 
 
 @router.post("/report")

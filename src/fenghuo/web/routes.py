@@ -9,6 +9,7 @@ from fenghuo.web import (
     console,
     directory,
     incidents,
+    kpi,
     login,
     monitoring_candidates,
     monitoring_feeds,
@@ -34,6 +35,7 @@ router.include_router(monitoring_notices.router)  # /web/monitoring/notices (bef
 router.include_router(monitoring_form.router)  # /web/monitoring
 router.include_router(console.router)  # /web/ dashboard, /web/lang
 router.include_router(incidents.router)  # /web/incidents
+router.include_router(kpi.router)  # /web/kpi, /web/kpi.csv, /web/kpi.json
 router.include_router(tips.router)  # /web/tips
 router.include_router(supervision.router)  # /web/supervision
 router.include_router(warnings.router)  # /web/warnings
