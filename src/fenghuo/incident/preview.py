@@ -47,7 +47,8 @@ def preview_grade(uow: UnitOfWork, *, principal: Principal, facts: FactsIn, unit
     :class:`Forbidden` a caller who may not report."""
     require(principal, Permission.INCIDENT_REPORT)
     with uow() as s:
-        found = service._lookup(s, principal, SimpleNamespace(unit=unit, system=system), None)
+        asked = SimpleNamespace(unit=unit, system=system)
+        found = service.lookup_subject(s, principal, asked, None)
     chosen = grading.load_profile(profile)
     graded = service.grade_facts(facts, found.system_important, found.subject.cii)
     return Preview(result=grading.grade(graded, chosen), unmet=unmet_thresholds(graded, chosen),

@@ -183,7 +183,10 @@ def _own_unit_lookup(system: bool, key: bool) -> Select:
     return _lookup_stmt(system=system, key=key, which=Body.id == bindparam("reporter"))
 
 
-def _lookup(s: Session, principal: Principal, data: ReportIn, key: str | None) -> Lookup:
+def lookup_subject(s: Session, principal: Principal, data: ReportIn,
+                   key: str | None) -> Lookup:
+    """The unit (and system) a report is about, in the caller's reporting scope; used by the
+    report itself and by the provisional grade of the console's form (``incident.preview``)."""
     if data.unit:  # about another unit: only one the caller may report about (Law art. 30)
         which = (Body.key == data.unit) & reportable_units(principal)
         stmt = _lookup_stmt(system=bool(data.system), key=bool(key), which=which)
@@ -249,7 +252,7 @@ def file_report(s: Session, now: datetime, principal: Principal, data: ReportIn,
     of writing when ``key`` was used before. A report about another unit also tells that unit
     (its own contacts), not only the bodies it is routed to."""
     check_fields(data, now)
-    unit = _lookup(s, principal, data, key)
+    unit = lookup_subject(s, principal, data, key)
     if unit.existing is not None:
         return unit.existing
     profile = grading.load_profile(profile_name)

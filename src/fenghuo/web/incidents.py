@@ -57,7 +57,7 @@ router = APIRouter()
 router.include_router(incident_owners.router)  # a parent's units, personal information
 router.include_router(report_form.router)  # /web/report/grade, the provisional grade
 #: the three criteria of Plan §1.4 a reporter states a degree for (annex 3 degrees)
-CRITERIA = ("system_loss", "data_threat", "other_threat")
+CRITERIA = report_form.CRITERIA
 #: the form's own fields, in order; a validation error on anything else shows at the top
 REPORT_FIELDS = ("unit", "system", "category", "title", "found_at", "impact", "measures",
                  "description", "tlp", *CRITERIA, *report_form.QUANTITIES,

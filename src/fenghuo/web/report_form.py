@@ -81,6 +81,7 @@ FLAG_LABELS = {
     "important_system": N_("an important network and information system (per the register)"),
 }
 STATED_FLAGS = ("provincial_portal", "prefectural_portal")
+#: the three criteria of Plan §1.4 a reporter states a degree for (annex 3 degrees)
 CRITERIA = ("system_loss", "data_threat", "other_threat")
 #: what a report carries when the reporter says nothing: the API's default (ReportIn)
 DEFAULT_TLP = Tlp(ReportIn.model_fields["tlp"].default)
