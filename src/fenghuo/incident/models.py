@@ -82,6 +82,10 @@ class Incident(Base):
     imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     import_source: Mapped[str | None] = mapped_column(String(80))
     import_id: Mapped[str | None] = mapped_column(String(120))
+    #: the person of the handling body the incident is assigned to (issue 19 item 1)
+    assignee_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: how it was resolved, written when it becomes resolved or closed (issue 19 item 2)
+    resolution: Mapped[str | None] = mapped_column(Text)
 
 
 class IncidentEvent(Base):
@@ -214,3 +218,53 @@ class TipEvent(Base):
     actor: Mapped[str] = mapped_column(String(120))
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
     detail: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Observable(Base):
+    """A technical indicator of an incident (IP, domain, URL, hash, CVE) that feeds the exports
+    (issue 19 item 2). One value of one kind once per incident."""
+
+    __tablename__ = "incident_observables"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "kind", "value", name="uq_incident_observables"),
+        Index("ix_incident_observables_value", "kind", "value"),
+    )
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # ipv4, ipv6, domain, url, md5, sha1, sha256, cve
+    value: Mapped[str] = mapped_column(String(2048))
+    note: Mapped[str] = mapped_column(Text, default="")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    added_by: Mapped[str] = mapped_column(String(120))
+
+
+class Task(Base):
+    """A piece of work on an incident with an owner and a due time (issue 19 item 2)."""
+
+    __tablename__ = "incident_tasks"
+    __table_args__ = (Index("ix_incident_tasks_owner", "owner_user_id", "done_at", "due_at"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(120))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class Comment(Base):
+    """An internal note on an incident, seen by exactly those who see the incident
+    (issue 19 item 2; Law art. 30)."""
+
+    __tablename__ = "incident_comments"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    author: Mapped[str] = mapped_column(String(120))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)

@@ -145,6 +145,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: when the user last opened the console's notice bell (issue 19 item 7)
+    notices_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     body: Mapped[Body] = relationship(lazy="joined")
     role_links: Mapped[list[UserRole]] = relationship(
