@@ -9,10 +9,11 @@ headquarters, progress and a support request), then drives Debian's Chromium hea
 detail pages whole at 1366 wide, cut at 2000 px) and writes:
 
     login.png            the login page
-    dashboard.png        the dashboard in Chinese, Beijing coloured on the province map
+    dashboard.png        the duty officer's queue above the dashboard, in Chinese
     dashboard-en.png     the dashboard in English
     incidents.png        the incident list
-    incident.png         an incident's page: grading, routing, clocks
+    incident.png         an incident's page: grading, routing, clocks, its assignee, observables,
+                         tasks and internal notes
     report.png           the report form with an inline validation error
     warning-form.png     the warning form: the levels the body may issue, and why
     warning.png          a published warning: recipients, acknowledgements, checklist progress
@@ -20,6 +21,7 @@ detail pages whole at 1366 wide, cut at 2000 px) and writes:
     directory.png        the directory of bodies
     preparedness.png     compliance: plans, exercises, CII assessments per body, with statuses
     accountability.png   the accountability and commendation view for the half-year
+    bulletin.png         last week's bulletin in the console: figures, recipients, HTML and PDF
     tablet-incident.png  the incident page at 768×1024
 
 Usage: python tools/screenshots.py [--out docs/screenshots]
@@ -61,6 +63,7 @@ class Content:
     incident: str
     warning: str
     response: str
+    bulletin: str
 
 
 # --- content, through the API ------------------------------------------------------------------
@@ -84,6 +87,12 @@ class Api:
         r = self.http.post(path, json=json, headers=self._auth(username))
         if r.status_code >= 400:
             raise RuntimeError(f"POST {path} as {username}: {r.status_code} {r.text}")
+        return r.json()
+
+    def put(self, username: str, path: str, json: dict) -> dict:
+        r = self.http.put(path, json=json, headers=self._auth(username))
+        if r.status_code >= 400:
+            raise RuntimeError(f"PUT {path} as {username}: {r.status_code} {r.text}")
         return r.json()
 
 
@@ -117,7 +126,21 @@ def incidents(api: Api) -> str:
                    measures="隔离主机、切换备用节点 hosts isolated, standby nodes in use",
                    system_loss="serious")
     api.post("bj_duty", f"/incidents/{major}/acknowledge")
+    casework(api, major)
     return major
+
+
+def casework(api: Api, ref: str) -> None:
+    """The duty officer takes the incident, records what is known and sets a task."""
+    api.put("bj_duty", f"/incidents/{ref}/assignee", {"username": "bj_duty"})
+    for value in ("198.51.100.23", "update-check.example.net",
+                  "44d88612fea8a8f36de82e1278abb02f"):
+        api.post("bj_duty", f"/incidents/{ref}/observables", {"value": value})
+    api.post("bj_duty", f"/incidents/{ref}/tasks", {
+        "title": "提取失陷主机内存镜像 image the memory of the compromised hosts",
+        "owner": "bj_analyst", "due_at": (datetime.now(UTC) + timedelta(hours=6)).isoformat()})
+    api.post("bj_duty", f"/incidents/{ref}/comments", {
+        "text": "已电话通知银行信息科技部 the bank's IT department was told by phone"})
 
 
 def warning(api: Api) -> str:
@@ -184,12 +207,23 @@ def preparedness(api: Api) -> None:
         "body": "bj-support", "reason": "协助处置勒索事件 helped handle the ransomware case"})
 
 
+def bulletin(api: Api) -> str:
+    """This week's bulletin of the Beijing office (Support rights 2), sent to its recipients."""
+    week = datetime.now(SHANGHAI).isocalendar()
+    ref = api.post("bj_duty", "/bulletins", {
+        "kind": "weekly", "period": f"{week.year}-W{week.week:02d}"})["ref"]
+    api.post("bj_duty", f"/bulletins/{ref}/send", {"recipients": []})
+    return ref
+
+
 def build_content(base: str) -> Content:
     api = Api(base)
     try:
         published = warning(api)  # first, so the incidents are reported while it is in effect
-        content = Content(incident=incidents(api), warning=published, response=response(api))
+        content = Content(incident=incidents(api), warning=published, response=response(api),
+                          bulletin="")
         preparedness(api)
+        content.bulletin = bulletin(api)
         return content
     finally:
         api.http.close()
@@ -294,6 +328,11 @@ def shot_preparedness(browser: Browser, base: str, out: Path) -> list[Path]:
     return [first, shoot(page, out, "accountability", full_page=True)]
 
 
+def shot_bulletin(browser: Browser, base: str, out: Path, ref: str) -> Path:
+    page = open_as(browser, base, "bj_duty", f"/web/bulletins/{ref}", TALL)
+    return shoot(page, out, "bulletin", full_page=True)
+
+
 def take_shots(base: str, out: Path, content: Content) -> list[Path]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
@@ -309,6 +348,7 @@ def take_shots(base: str, out: Path, content: Content) -> list[Path]:
                     shot_response(browser, base, out, content.response),
                     shot_directory(browser, base, out),
                     *shot_preparedness(browser, base, out),
+                    shot_bulletin(browser, base, out, content.bulletin),
                     shot_incident(browser, base, out, content.incident, "tablet-incident",
                                   TABLET)]
         finally:
@@ -325,15 +365,8 @@ def main() -> None:
         rt = _runtime(url, FakeClock())
         _seed_world(rt)
         rt.engine.dispose()
-        proc, base = start_server(url, Path(tmp) / "server.log")
-        try:
+        with start_server(url) as base:
             shots = take_shots(base, args.out, build_content(base))
-        except Exception:
-            print((Path(tmp) / "server.log").read_text()[-4000:], file=sys.stderr)
-            raise
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
     for path in shots:
         print(path)
 

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
         default=None, description="Password for the first administrator; random when unset."
     )
     timezone: str = "Asia/Shanghai"
+    bell_poll_seconds: int = Field(
+        default=30, ge=1, le=3600, description="How often the console's notice bell asks for "
+        "news (web.bell, issue 19 item 7); a page's ?bell_poll=N overrides it in that tab")
     log_json: bool = False
     access_log: bool = Field(
         default=False, description="Log every HTTP request (changes are in the audit trail "

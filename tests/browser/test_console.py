@@ -32,8 +32,8 @@ def test_dashboard_in_chinese_then_english(server, context):
     page.wait_for_url(f"{server}/web/")
     assert page.locator("html").get_attribute("lang") == "en"
     expect(page.get_by_role("heading", name="Open incidents by grade")).to_be_visible()
-    expect(page.get_by_role("link", name="Incidents")).to_be_visible()
-    page.get_by_role("link", name="Incidents").click()
+    expect(page.get_by_role("link", name="Incidents", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Incidents", exact=True).click()
     expect(page.get_by_role("heading", name="Incidents")).to_be_visible()  # the choice sticks
     page.get_by_role("link", name="中文").click()
     expect(page.get_by_role("heading", name="事件")).to_be_visible()

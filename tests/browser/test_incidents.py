@@ -67,7 +67,7 @@ def test_report_then_acknowledge_from_the_incident_page(server, contexts):
     expect(duty.locator("#state")).to_contain_text("已报告")
     office = duty.locator("#routing").get_by_role("row", name=re.compile("北京市网信办"))
     clock = duty.locator("#clocks").get_by_role("row", name=re.compile("北京市网信办"))
-    expect(clock).to_contain_text("剩余")
+    expect(clock).to_contain_text("还剩")
     expect(office).to_contain_text("尚未确认")
     duty.get_by_role("button", name="确认接收").click()
     duty.wait_for_url(f"{server}/web/incidents/{ref}#timeline")

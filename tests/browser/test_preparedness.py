@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from fenghuo import bootstrap
+from fenghuo.common.clauses import render as zh_clause
 from fenghuo.common.periods import add_months, day_of
 from fenghuo.config import Settings
 from fenghuo.org.accounts import principal_for
@@ -50,7 +51,7 @@ def test_a_non_compliant_province(world, server, browser):
         expect(plan.locator(".st")).to_have_text("已逾期")
         expect(plan.locator(".reasons")).to_be_hidden()
         plan.locator("summary").click()  # the rule and its clause, on demand
-        expect(plan.locator(".reasons")).to_contain_text("Plan §8.1")
+        expect(plan.locator(".reasons")).to_contain_text(zh_clause("Plan §8.1"))
         expect(row.locator("td.duty-exercise .st")).to_have_text("缺失")  # Plan §6.2
         expect(page.locator('[id="body-310000.office"]')).to_have_count(0)  # Law art. 30
 
@@ -58,7 +59,7 @@ def test_a_non_compliant_province(world, server, browser):
         page.wait_for_url("**/web/preparedness/accountability")
         office = page.locator('[id="acc-110000.office"]')
         expect(office).to_contain_text("plan.evaluation_overdue")
-        expect(office).to_contain_text("Plan §6.2")
+        expect(office).to_contain_text(zh_clause("Plan §6.2"))
         period = page.locator("#f-period").input_value()
         expect(page.locator("#acc-csv")).to_have_attribute(
             "href", f"/web/preparedness/accountability.csv?period={period}")

@@ -40,7 +40,7 @@ def test_typing_an_outage_shows_the_threshold_and_the_provisional_grade(server, 
         "暂定级别：较大（III级）（仅依据征求意见稿数值，终稿未确认）")
     page.locator("#outage_hours").press_sequentially("0")  # 10 h: the final text's 6 h
     expect(crossed).to_contain_text(
-        "≥ 6 小时：特别重大（I级），依据 CAC 2025 grading guide (final), 特别重大 item 2")
+        "≥ 6 小时：特别重大（I级），依据 《网络安全事件分级指南》（2025年正式版）特别重大第2项")
     expect(page.locator("#provisional-grade")).to_have_text("暂定级别：特别重大（I级）")
     expect(page.locator("#provisional-chip")).to_have_class("chip c-especially_major")
     expect(page.locator("#provisional-reasons")).to_contain_text("关键信息基础设施整体中断运行6小时以上")

@@ -48,7 +48,7 @@ def test_draft_approve_publish_acknowledge_lift(server, contexts):
     officer_a.fill("#title", TITLE)
     officer_a.select_option("#category", "harmful-program")
     officer_a.check("#level-orange")
-    expect(officer_a.locator("#jurisdictions")).to_have_value("110000")
+    expect(officer_a.locator("#region-110000")).to_be_checked()  # picked by name, not typed
     officer_a.check("#sector-finance")
     officer_a.fill("#items", "勒索软件利用VPN漏洞 ransomware via a VPN flaw")
     officer_a.fill("#measure_text_0", "修补VPN patch the VPN")
@@ -65,7 +65,10 @@ def test_draft_approve_publish_acknowledge_lift(server, contexts):
     officer_b.get_by_role("button", name="审核通过").click()
     officer_b.wait_for_url(f"{server}{detail}?done=approve")
     expect(officer_b.locator("#w-approved")).to_contain_text("bj_admin")
-    officer_b.get_by_role("button", name="发布").click()
+    officer_b.get_by_role("button", name="发布", exact=True).click()
+    dialog = officer_b.locator("#confirm-publish")  # who will be notified, before it is sent
+    expect(dialog.locator("#publish-recipients li[data-body=bj-finance-reg]")).to_be_visible()
+    dialog.get_by_role("button", name="确认发布").click()
     officer_b.wait_for_url(f"{server}{detail}?done=publish")
     expect(officer_b.locator("#w-state")).to_have_text("已发布")
 
@@ -88,6 +91,7 @@ def test_draft_approve_publish_acknowledge_lift(server, contexts):
     expect(officer_a.locator("#progress tr[data-body=bj-finance-reg]")).to_contain_text("0 / 3")
     officer_a.fill("#lift-reason", "漏洞已修补 the flaw is patched")
     officer_a.get_by_role("button", name="解除预警").click()
+    officer_a.locator("#confirm-lift").get_by_role("button", name="确认解除").click()
     officer_a.wait_for_url(f"{server}{detail}?done=lift")
     expect(officer_a.locator("#w-state")).to_have_text("已解除")
 

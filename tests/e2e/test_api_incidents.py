@@ -67,7 +67,8 @@ def test_supplement_regrade_acknowledge_and_states(client, headers):
                     headers=headers("bj_duty"))
     assert r.status_code == 422 and "cannot become closed" in r.json()["errors"][0]["message"]
     for state in ("handling", "resolved", "closed"):
-        r = client.post(f"/api/v1/incidents/{ref}/state", json={"state": state},
+        done = {"resolution": "主机已清除 cleaned"} if state == "resolved" else {}
+        r = client.post(f"/api/v1/incidents/{ref}/state", json={"state": state, **done},
                         headers=headers("bj_duty"))
         assert r.status_code == 200, r.text
     final = [d for d in r.json()["duties"] if d["kind"] == "final_report"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from fenghuo.common.clauses import render as zh_clause
 from fenghuo.common.pagination import PageParams
 from fenghuo.incident import handling, service
 from fenghuo.incident.schemas import FactsIn, ReportIn, SupplementIn
@@ -37,7 +38,7 @@ def test_an_omission_shows_with_its_ground(client, rt, clock):
     page = web(client, "bj_admin").get(PAGE)
     assert page.status_code == 200, page.text
     bank = text(row(page.text, "bj-bank"))
-    assert out.ref in bank and "漏报重要情况" in bank and "Plan §7.10" in bank
+    assert out.ref in bank and "漏报重要情况" in bank and zh_clause("Plan §7.10") in bank
     assert f'href="/web/incidents/{out.ref}"' in row(page.text, "bj-bank")
     english = text(row(web(client, "bj_admin", "en").get(PAGE).text, "bj-bank"))
     assert "omitted important circumstances" in english

@@ -89,7 +89,7 @@ def test_another_provinces_feed_is_not_found(client):
     login(shanghai, "sh_admin")
     assert 'id="feed-bj-ids"' not in shanghai.get(PAGE).text
     r = shanghai.get(f"{PAGE}/bj-ids")
-    assert r.status_code == 404 and "no feed" in r.text
+    assert r.status_code == 404 and "您的管辖范围内没有该编号对应的记录" in r.text
     assert client.get(f"{PAGE}/bj-ids").status_code == 200
     reader = client.__class__(client.app)
     login(reader, "bj_ro")  # may read feeds, not their rejected lines (as in the API)

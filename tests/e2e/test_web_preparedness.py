@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from fenghuo.common.clauses import render as zh_clause
 from fenghuo.common.pagination import PageParams
 from fenghuo.org.accounts import principal_for
 from fenghuo.preparedness import accountability as acc
@@ -84,10 +85,11 @@ def test_compliance_page_in_both_languages_and_scope(client, rt):
     assert "st-overdue" in re.search(r'class="duty-plan">.*?</td>', row, re.S).group(0)
     assert "st-missing" in re.search(r'class="duty-exercise">.*?</td>', row, re.S).group(0)
     shown = text(row)
-    assert "已逾期" in shown and "Plan §8.1" in shown and "plan.evaluation_overdue" in shown
-    assert "缺失" in shown and "Plan §6.2" in shown
+    assert "已逾期" in shown and zh_clause("Plan §8.1") in shown
+    assert "plan.evaluation_overdue" in shown
+    assert "缺失" in shown and zh_clause("Plan §6.2") in shown
     bank = re.search(r'<tr id="body-bj-bank".*?</tr>', page.text, re.S).group(0)
-    assert "Law art. 38" in text(bank)  # a CII operator's yearly assessment
+    assert zh_clause("Law art. 38") in text(bank)  # a CII operator's yearly assessment
     assert "310000.office" not in page.text and "sh-bank" not in page.text  # Law art. 30
 
     page = sh.get("/web/preparedness")
@@ -126,7 +128,7 @@ def test_support_pages(client, rt):
     hours = re.search(r'class="ob-hours">.*?</td>', october, re.S).group(0)
     # 平均每月 (Support obligations 4–5): October is progress toward 2026-H2's average
     assert "st-in_progress" in hours and "39 / 40" in text(hours)
-    assert "Support obligation 5" in hours and "余下2个月还需技术支持201h" in text(hours)
+    assert zh_clause("Support obligation 5") in hours and "余下2个月还需技术支持201h" in text(hours)
     assert "st-in_progress" in re.search(r'class="ob-responses">.*?</td>', october,
                                          re.S).group(0)
     assert "st-in_progress" in re.search(r'<tr id="month-2026-11".*?</tr>', page.text,
@@ -162,7 +164,7 @@ def test_a_decision_ending_the_status_shows_where_the_status_shows(client, rt):
     assert "已取消资格" in text(row)
     page = bj.get(UNIT)
     decision = re.search(r'id="decision-4">.*?</span>', page.text, re.S).group(0)
-    assert "违反保密规定" in decision and "Support obligation 2" in decision
+    assert "违反保密规定" in decision and zh_clause("Support obligation 2") in decision
     assert f"泄露 {ESCAPED}" in decision and SCRIPT not in page.text
     assert "barred from the next round" in en.get(UNIT).text
     assert "confidentiality breached" in en.get(UNIT).text
@@ -175,10 +177,10 @@ def test_accountability_page_and_csv(client, rt):
     page = bj.get("/web/preparedness/accountability?period=2026-H2")
     assert page.status_code == 200, page.text
     office = text(re.search(r'<tr id="acc-110000.office".*?</tr>', page.text, re.S).group(0))
-    assert "plan.evaluation_overdue" in office and "Plan §8.1" in office
+    assert "plan.evaluation_overdue" in office and zh_clause("Plan §8.1") in office
     unit = text(re.search(r'<tr id="acc-bj-support".*?</tr>', page.text, re.S).group(0))
     # 平均每月: 39 hours in October are not unmet while 2026-H2 runs; no 7×24 contact is
-    assert "Support obligation 6" in unit
+    assert zh_clause("Support obligation 6") in unit
     assert "Support obligation 5" not in unit and "Support obligation 4" not in unit
     telco = re.search(r'<tr id="acc-bj-telco".*?</tr>', page.text, re.S).group(0)
     assert f"处置得力 {SCRIPT}" in text(telco) and SCRIPT not in page.text
@@ -237,7 +239,7 @@ def test_a_bodys_plans_registered_and_evaluated(client, rt):
     page = duty.get(BODY)
     assert page.status_code == 200, page.text
     assert "st-overdue" in re.search(r'<tr id="duty-plan".*?</tr>', page.text, re.S).group(0)
-    assert "plan.evaluation_overdue" in page.text and "Plan §8.1" in page.text
+    assert "plan.evaluation_overdue" in page.text and zh_clause("Plan §8.1") in page.text
     assert f"北京预案 {SCRIPT}" in text(page.text) and SCRIPT not in page.text
     assert 'action="/web/preparedness/body/110000.office/plans"' in page.text
 
@@ -405,7 +407,7 @@ def test_support_unit_logs_its_time(client, rt):
              hours="1", with_body="110000.cncert")
     assert r.status_code == 403
     refused = text(re.search(r'id="refused-work".*?</div>', r.text, re.S).group(0))
-    assert "log.not_unit_or_cert" in refused and "Support obligation 4–5" in refused
+    assert "log.not_unit_or_cert" in refused and zh_clause("Support obligation 4–5") in refused
     r = post(branch, f"{UNIT}/work", UNIT, kind="technical_support", worked_on="2026-10-21",
              minutes="45")  # the branch logs for the unit, with itself by default
     assert r.status_code == 303

@@ -36,7 +36,8 @@ def test_the_form_renders_the_profiles_fields_thresholds_and_tlp(client):
     for t in profile.thresholds:
         assert f'data-reason="cac2025.{t.code}.{t.grade.value}"' in page
     assert "中断：系统中断运行或不能访问的时长 <span class=\"hint\">(小时)</span>" in page
-    assert "≥ 6 小时：特别重大（I级），依据 CAC 2025 grading guide (final), 特别重大 item 2" in page
+    assert ("≥ 6 小时：特别重大（I级），依据 《网络安全事件分级指南》（2025年正式版）特别重大第2项"
+            in page)
     assert "≥ 1亿 人：特别重大（I级）" in page  # personal information, as people write it
     assert 'name="provincial_portal"' in page  # a flag a threshold of the profile requires
     tlp = re.search(r'<select id="tlp" name="tlp"[^>]*>(.*?)</select>', page, re.S).group(1)
@@ -61,7 +62,7 @@ def test_the_provisional_grade_is_the_servers_grading(client):
     assert got["summary"] == "暂定级别：特别重大（I级）"
     [crossed] = got["fields"]["outage_hours"]  # the gravest it crosses; the list marks all
     assert crossed["crossed"] and crossed["text"] == (
-        "≥ 6 小时：特别重大（I级），依据 CAC 2025 grading guide (final), 特别重大 item 2；"
+        "≥ 6 小时：特别重大（I级），依据 《网络安全事件分级指南》（2025年正式版）特别重大第2项；"
         "仅适用于：关键信息基础设施（据登记）")
     r = client.post("/web/report/grade", data={"csrf": token, "outage_hours": "1"})
     [crossed] = r.json()["fields"]["outage_hours"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from fenghuo.common.clauses import render as zh_clause
 from tests.e2e.test_api_response_city_command import incident as water_incident
 from tests.e2e.test_web_responses import api, incident, post, text, web
 from tests.integration.test_response_city_command import shanxi  # noqa: F401 (a fixture)
@@ -23,7 +24,7 @@ def test_city_3_3_3_in_the_console_and_plan_4_3_2_who_was_told(client, headers,
     city, province, lead = web(client, "jc_duty"), web(client, "sx_duty"), web(client, "jc_lead")
 
     page = city.get(f"/web/responses/{ref}").text
-    assert 'id="commands"' in page and "City §3.3.3" in page
+    assert 'id="commands"' in page and zh_clause("City §3.3.3") in page
     section = page.split('id="command-field_command"')[1].split("</div>")[0]
     assert "command.needs_headquarters" in section  # the field command waits (City §3.3.4)
     r = post(province, f"/web/responses/{ref}/commands", **{
@@ -62,6 +63,6 @@ def test_plan_1_3_the_activation_form_refuses_content_security(client, headers):
                    category="information-content-security", subcategory=None,
                    facts={"other_threat": "serious"})
     page = web(client, "bj_duty").get(f"/web/responses/new?incident={inc}").text
-    assert page.count("activate.special_plan") >= 4 and "Plan §1.3" in page
+    assert page.count("activate.special_plan") >= 4 and zh_clause("Plan §1.3") in page
     assert "activate.jurisdiction_level" not in page
     assert re.search(r'<button type="submit"\s+disabled', page)

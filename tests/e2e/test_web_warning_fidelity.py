@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from fenghuo.common.clauses import render as zh_clause
 from fenghuo.org import accounts, interchange
 from fenghuo.warning import monitoring
 from fenghuo.warning.schemas import AssessmentIn
@@ -29,7 +30,7 @@ def test_the_form_states_the_city_limits(client, rt):
     page = client.get("/web/warnings/new")
     assert re.search(r'id="public"[^>]*disabled', page.text)
     rule = page.text.split('id="public-rule"')[1].split("</p>")[0]
-    assert "public.below_province" in rule and "Law art. 54(3)" in rule
+    assert "public.below_province" in rule and zh_clause("Law art. 54(3)") in rule
     assert "省级网络安全应急办公室" in rule
     r = client.post("/web/warnings", data=fields(page.text, level="yellow",
                                                  jurisdictions="140500", sectors=["telecom"],
@@ -40,7 +41,7 @@ def test_the_form_states_the_city_limits(client, rt):
     powers = tel.get("/web/warnings/new").text.split('id="powers"')[1].split("</section>")[0]
     assert 'data-level="yellow" data-allowed="no"' in powers
     assert 'data-level="blue" data-allowed="no"' in powers
-    assert "authority.city_department" in powers and "City §3.3.3" in powers
+    assert "authority.city_department" in powers and zh_clause("City §3.3.3") in powers
     login(client, "bj_duty")  # a province may: the box is there to tick
     assert not re.search(r'id="public"[^>]*disabled', client.get("/web/warnings/new").text)
 
@@ -62,7 +63,7 @@ def test_the_assessment_shows_its_report_and_the_office_acknowledges(client, rt,
     assert "橙色预警" in proposal and "risk.grade.plan.criterion1.serious" in proposal
     assert re.search(r'id="level-orange" name="level" value="orange" checked', page.text)
     report = proposal.split('id="report-cn.emergency-office"')[1]
-    assert 'data-state="due"' in report and "须于" in report and "Plan §3.3 ¶1" in report
+    assert 'data-state="due"' in report and "须于" in report and zh_clause("Plan §3.3 ¶1") in report
     clock.advance(hours=2)
     report = client.get(f"/web/warnings/new?assessment={ref}").text.split(
         'id="report-cn.emergency-office"')[1]

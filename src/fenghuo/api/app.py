@@ -22,6 +22,7 @@ from fenghuo.api.routers import (
     audit,
     auth,
     dossier,
+    incident_casework,
     incidents,
     monitoring_candidates,
     monitoring_collectors,
@@ -67,7 +68,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     problems.install(app)
-    for router in (auth.router, org.router, users.router, incidents.router, audit.router,
+    for router in (auth.router, org.router, users.router, incidents.router,
+                   incident_casework.router,  # issue 19: observables, tasks, notes
+                   audit.router,
                    monitoring_ingest.router, monitoring_collectors.router,
                    monitoring_statistics.router,
                    monitoring_candidates.router,  # before warnings: /monitoring/{ref}

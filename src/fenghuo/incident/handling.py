@@ -144,30 +144,58 @@ def acknowledge(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
         return incident_out(s, incident, now, reader=principal)
 
 
-def set_state(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: StateIn
-              ) -> IncidentOut:
+def set_state(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str, data: StateIn,
+              require_resolution: bool = False) -> IncidentOut:
+    """Move ``ref`` to ``data.state``. With ``require_resolution`` (the API and the console), a
+    unit's incident becomes resolved or closed only with a resolution, given now or before
+    (Plan §4.4; CAC 2025 art. 8); a parent's is its units'."""
     require(principal, Permission.INCIDENT_HANDLE)
     now = clock.now()
     with uow() as s:
         incident = visible_incident(s, principal.scope, ref)
-        current, target = rules.State(incident.state), rules.State(data.state)
-        problem = rules.transition_problem(current, target)
-        if problem:
-            raise ValidationFailed([FieldError("state", problem)])
-        if incident.is_parent:  # it rolls up its units, each of which ends its own handling
-            owner_rules.parent_may_become(target, rollup_of(s, incident.id)).enforce()
-        incident.state, incident.updated_at = target.value, now
-        if target == rules.State.RESOLVED and not incident.is_parent:
-            incident.resolved_at = now
-            d = rules.final_report_duty(incident.subject_body_id, now,
-                                        clock_settings(grading.load_profile(
-                                            incident.grading_profile)))
-            s.add(Duty(incident_id=incident.id, body_id=d.body_id, kind=d.kind.value,
-                       source=d.source, starts_at=d.starts_at, due_at=d.due_at))
-        event(s, incident, at=now, kind="state", actor=principal.username,
-              detail={"from": current.value, "to": target.value, "note": data.note})
+        if (require_resolution and not incident.is_parent
+                and data.state in RESOLUTION_STATES and not (data.resolution or "").strip()
+                and not (incident.resolution or "").strip()
+                and not rules.transition_problem(rules.State(incident.state),
+                                                 rules.State(data.state))):
+            raise ValidationFailed([FieldError(
+                "resolution", "say how it was resolved", source=RESOLUTION_SOURCE)])
+        move_state(s, incident, rules.State(data.state), now=now, actor=principal.username,
+                   note=data.note, resolution=data.resolution)
         _audit(s, principal, incident, "incident.state", now)
         return incident_out(s, incident, now, reader=principal)
+
+
+#: the states a unit's incident reaches only with a resolution (``set_state``)
+RESOLUTION_STATES = frozenset({rules.State.RESOLVED.value, rules.State.CLOSED.value})
+RESOLUTION_SOURCE = "Plan §4.4; CAC 2025 art. 8"
+
+
+def move_state(s: Session, incident: Incident, target: rules.State, *, now: datetime,
+               actor: str, note: str = "", resolution: str | None = None,
+               extra: dict | None = None) -> None:
+    """Move the incident along ``rules.TRANSITIONS`` (422 otherwise); on resolved the final
+    report falls due (CAC 2025 art. 8); a resolution is kept (Plan §4.4). The caller audits."""
+    current = rules.State(incident.state)
+    problem = rules.transition_problem(current, target)
+    if problem:
+        raise ValidationFailed([FieldError("state", problem)])
+    if incident.is_parent:  # it rolls up its units, each of which ends its own handling
+        owner_rules.parent_may_become(target, rollup_of(s, incident.id)).enforce()
+    incident.state, incident.updated_at = target.value, now
+    resolution = (resolution or "").strip()
+    if resolution:  # Plan §4.4: how it was resolved, for the final report (CAC 2025 art. 8)
+        incident.resolution = resolution
+    if target == rules.State.RESOLVED and not incident.is_parent:
+        incident.resolved_at = now
+        d = rules.final_report_duty(incident.subject_body_id, now,
+                                    clock_settings(grading.load_profile(
+                                        incident.grading_profile)))
+        s.add(Duty(incident_id=incident.id, body_id=d.body_id, kind=d.kind.value,
+                   source=d.source, starts_at=d.starts_at, due_at=d.due_at))
+    event(s, incident, at=now, kind="state", actor=actor,
+          detail={"from": current.value, "to": target.value, "note": note,
+                  **({"resolution": resolution} if resolution else {}), **(extra or {})})
 
 
 def record_finding(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str,

@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import case, false, or_, select
 from sqlalchemy.orm import Session
 
+from fenghuo.common import sorting
 from fenghuo.common.errors import NotFound
 from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal, Scope
@@ -18,6 +19,7 @@ from fenghuo.incident import grading, owner_rules, pi_rules, rules
 from fenghuo.incident.deliveries import managed_bodies, outbox_out
 from fenghuo.incident.models import Duty, Incident, IncidentEvent, IncidentRoute
 from fenghuo.incident.schemas import (
+    AssigneeOut,
     DutyOut,
     EventOut,
     IncidentOut,
@@ -30,7 +32,7 @@ from fenghuo.incident.schemas import (
 from fenghuo.incident.scoping import visible_incidents
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify.models import OutboxMessage
-from fenghuo.org.models import Body, InfoSystem, Jurisdiction
+from fenghuo.org.models import Body, InfoSystem, Jurisdiction, User
 from fenghuo.org.rules import Permission
 from fenghuo.org.service import require
 
@@ -104,8 +106,15 @@ def incident_out(s: Session, incident: Incident, now: datetime | None = None, *,
         parent=s.scalar(select(Incident.ref).where(Incident.id == incident.parent_id))
         if incident.parent_id else None,
         rollup=rollup_out(rollup_of(s, incident.id)) if incident.is_parent else None,
+        resolution=incident.resolution, assignee=_assignee(s, incident),
         personal_information=personal_info_out(incident, inform.due_at if inform else None,
                                                 now))
+
+
+def _assignee(s: Session, incident: Incident) -> AssigneeOut | None:
+    """Whom it is assigned to (one lookup by primary key, only when assigned)."""
+    user = s.get(User, incident.assignee_user_id) if incident.assignee_user_id else None
+    return AssigneeOut(username=user.username, display_name=user.display_name) if user else None
 
 
 def _discoverer(s: Session, incident: Incident) -> str | None:
@@ -168,16 +177,31 @@ def _search(q: str):  # noqa: ANN202 - a WHERE clause
     return or_(Incident.ref == q, *(c.icontains(q, autoescape=True) for c in columns))
 
 
+#: the columns the incident list sorts by (grade and state in their order, not alphabetically)
+SORTS = ("reported_at", "grade", "state", "title", "ref")
+
+
+def _sort_columns() -> dict:
+    return {"reported_at": Incident.reported_at, "title": Incident.title, "ref": Incident.ref,
+            "grade": case({g.value: g.rank for g in grading.Grade}, value=Incident.grade,
+                          else_=0),
+            "state": case({st.value: n for n, st in enumerate(rules.State)},
+                          value=Incident.state, else_=len(rules.State))}
+
+
 def list_incidents(
     uow: UnitOfWork, *, principal: Principal, page: PageParams, grade: str | None = None,
     category: str | None = None, state: str | None = None, sector: str | None = None,
     unit: str | None = None, q: str | None = None, since: datetime | None = None,
     until: datetime | None = None, subcategory: str | None = None,
-    jurisdiction: str | None = None,
+    jurisdiction: str | None = None, assignee: str | None = None,
+    sort: str | None = None, desc: bool = False,
 ) -> Page[IncidentSummary]:
     """Incidents in the caller's scope, newest first. ``jurisdiction`` (a jurisdiction code)
     keeps the incidents of units in its subtree; ``since``/``until`` bound the reporting time
-    (``until`` excluded); every filter combines with the others and with the scope."""
+    (``until`` excluded); ``assignee`` (a username) keeps those assigned to that user; every
+    filter combines with the others and with the scope. ``sort`` (one of :data:`SORTS`, with
+    ``desc``) orders the page in SQL, the id breaking ties; otherwise newest first."""
     require(principal, Permission.INCIDENT_READ)
     stmt = select(Incident, Body).join(Body, Body.id == Incident.subject_body_id).where(
         visible_incidents(principal.scope, shared=True))
@@ -188,6 +212,9 @@ def list_incidents(
             stmt = stmt.where(column == value)
     if q:
         stmt = stmt.where(_search(q))
+    if assignee:
+        stmt = stmt.where(Incident.assignee_user_id == select(User.id).where(
+            User.username == assignee).scalar_subquery())
     if since:
         stmt = stmt.where(Incident.reported_at >= since)
     if until:
@@ -196,5 +223,7 @@ def list_incidents(
         if jurisdiction:
             path = s.scalar(select(Jurisdiction.path).where(Jurisdiction.code == jurisdiction))
             stmt = stmt.where(Incident.jurisdiction_path.startswith(path) if path else false())
-        return fetch_page(s, stmt, page, order_by=Incident.id.desc(),
+        order = sorting.order_by(_sort_columns(), sort, desc, tiebreak=Incident.id,
+                                 default=Incident.id.desc())
+        return fetch_page(s, stmt, page, order_by=order,
                           convert=lambda row: IncidentSummary(**summary(row[0], row[1])))

@@ -146,6 +146,20 @@ class StateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     state: Literal["handling", "resolved", "closed"]
     note: str = Field(default="", max_length=4000)
+    #: how it was resolved (Plan §4.4; the final report within 30 days, CAC 2025 art. 8)
+    resolution: str | None = Field(default=None, max_length=4000)
+
+
+class AssigneeIn(BaseModel):
+    """Whom the incident is assigned to: a user of a body handling it; null unassigns."""
+
+    model_config = ConfigDict(extra="forbid")
+    username: str | None = Field(max_length=80)
+
+
+class AssigneeOut(BaseModel):
+    username: str
+    display_name: str
 
 
 class FindingIn(BaseModel):
@@ -286,3 +300,7 @@ class IncidentOut(IncidentSummary):
     #: the roll-up of the affected units when this is a parent
     rollup: RollupOut | None = None
     personal_information: PersonalInfoOut | None = None
+    #: how it was resolved, recorded when it became resolved or closed (Plan §4.4)
+    resolution: str | None = None
+    #: the person of a handling body it is assigned to (issue 19 item 1)
+    assignee: AssigneeOut | None = None

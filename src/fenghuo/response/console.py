@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fenghuo.common import sorting
 from fenghuo.common.clock import Clock
 from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.reasons import Decision, Reason, decide
@@ -276,19 +277,30 @@ class Row:
     #: the earliest next progress report of the bodies that report; None once ended
     next_due: datetime | None
     overdue: bool
+    #: the leading body's key, for its directory page
+    leading_key: str = ""
+
+
+#: the columns the response list sorts by (levels I–IV sort by gravity as written)
+SORTS = ("activated_at", "level", "state", "ref")
 
 
 def list_rows(uow: UnitOfWork, clock: Clock, *, principal: Principal, page: PageParams,
-              state: str | None = None) -> Page[Row]:
-    """``service.list_responses`` with each row's incident, leading body and progress clock."""
+              state: str | None = None, sort: str | None = None, desc: bool = False
+              ) -> Page[Row]:
+    """``service.list_responses`` with each row's incident, leading body and progress clock;
+    ``sort`` (one of :data:`SORTS`, with ``desc``) orders the page in SQL, id breaking ties."""
     require(principal, Permission.RESPONSE_READ)
     now = clock.now()
     stmt = select(Response).where(visible_responses(principal))
     if state:
         stmt = stmt.where(Response.state == state)
     with uow() as s:
-        return fetch_page(s, stmt, page, order_by=Response.id.desc(),
-                          convert=lambda r: _row(s, r, now))
+        columns = {"activated_at": Response.activated_at, "level": Response.level,
+                   "state": Response.state, "ref": Response.ref}
+        order = sorting.order_by(columns, sort, desc, tiebreak=Response.id,
+                                 default=Response.id.desc())
+        return fetch_page(s, stmt, page, order_by=order, convert=lambda r: _row(s, r, now))
 
 
 def _row(s: Session, r: Response, now: datetime) -> Row:
@@ -304,4 +316,5 @@ def _row(s: Session, r: Response, now: datetime) -> Row:
             due = at if due is None or at < due else due
             overdue = overdue or rules.progress_state(last, joined, cadence, now) == \
                 rules.ProgressState.OVERDUE
-    return Row(summary_out(s, r), incident.title, (body.name_zh, body.name_en), due, overdue)
+    return Row(summary_out(s, r), incident.title, (body.name_zh, body.name_en), due, overdue,
+               body.key)

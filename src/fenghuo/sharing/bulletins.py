@@ -539,6 +539,30 @@ def get_document(uow: UnitOfWork, *, principal: Principal, ref: str,
         return name, bytes(b.pdf)
 
 
+class DeliveryOut(BaseModel):
+    body: str
+    body_name_zh: str
+    body_name_en: str
+    reason: str
+    sent_at: datetime
+
+
+def deliveries(uow: UnitOfWork, *, principal: Principal, ref: str
+               ) -> tuple[list[DeliveryOut], int]:
+    """Who a bulletin was sent to, when and why, and how many others: the issuing body sees
+    every recipient, any other reader those within its scope (Law art. 30; as ``_delivered``)."""
+    require(principal, Permission.INCIDENT_READ)
+    with uow() as s:
+        b = _visible_bulletin(s, principal, ref)
+        shown, others = _delivered(s, [b], principal.scope)[b.id]
+        rows = s.execute(select(BulletinDelivery, Body).join(
+            Body, Body.id == BulletinDelivery.body_id).where(
+            BulletinDelivery.bulletin_id == b.id, Body.key.in_(shown or [""]))
+            .order_by(Body.key)).all()
+        return [DeliveryOut(body=x.key, body_name_zh=x.name_zh, body_name_en=x.name_en,
+                            reason=d.reason, sent_at=d.sent_at) for d, x in rows], others
+
+
 def _first_contacts(s: Session, body_ids: list[int]) -> dict[int, list]:
     """Each body's first-rank reachable contacts (phones too where SMS is set up)."""
     reachable = directory.contacts_of(s, body_ids)
@@ -632,3 +656,13 @@ def generate_scheduled(uow: UnitOfWork, clock: Clock, *, issuer_key: str,
             _send(s, b, principal=None, recipients=[], now=now)
             made.append(b.ref)
     return made
+
+
+def own_ref(uow: UnitOfWork, *, principal: Principal, kind: str, period: str) -> str | None:
+    """The ref of the bulletin of ``kind`` and ``period`` the caller's body issued, if stored
+    (one per body, kind and period): how a console page in one server process learns that a
+    generation started in another one has finished."""
+    with uow() as s:
+        return s.scalar(select(Bulletin.ref).where(
+            Bulletin.kind == kind, Bulletin.period == period,
+            Bulletin.issuer_body_id == principal.body_id))

@@ -42,6 +42,7 @@ from fenghuo.common.clock import Clock
 from fenghuo.common.errors import Conflict, FieldError, ValidationFailed
 from fenghuo.common.scope import Principal, Scope
 from fenghuo.db.session import UnitOfWork
+from fenghuo.incident import casework
 from fenghuo.incident.models import Incident
 from fenghuo.incident.scoping import visible_incidents
 from fenghuo.incident.taxonomy import get_taxonomy
@@ -299,15 +300,16 @@ class MispExport:
 KINDS = ("incident", "monitoring", "all")
 
 
-def _incident_event(incident: Incident, tz: ZoneInfo) -> EventData:
-    """An incident carries no indicators of its own (monitoring items do): its event has the
-    ref attribute, the tags and the levels."""
+def _incident_event(incident: Incident, tz: ZoneInfo,
+                    observables: tuple[tuple[str, str], ...] = ()) -> EventData:
+    """An incident's event has the ref attribute, the tags, the levels and one attribute per
+    observable recorded on it (issue 19; internal notes are never exported)."""
     return EventData(
         ref=incident.ref, kind="incident", info=f"{incident.ref} {incident.title}",
         day=incident.found_at.astimezone(tz).date(), tlp=Tlp(incident.tlp),
         threat_level_id=THREAT_LEVEL.get(incident.grade, 4),
         analysis=ANALYSIS.get(incident.state, 0), category=incident.category,
-        subcategory=incident.subcategory,
+        subcategory=incident.subcategory, indicators=observables,  # issue 19: observables
         comment=f"grade {incident.grade}, state {incident.state}")
 
 
@@ -368,7 +370,8 @@ def _incidents(s: Session, scope: Scope, refs: list[str] | None, since: datetime
         stmt = stmt.where(Incident.reported_at < until)
     rows = list(s.scalars(stmt.order_by(Incident.id.desc()).limit(limit)))
     relations = relations_to_incidents(s, scope.body_id, rows, scope=scope)
-    return [(_incident_event(i, tz), relations[i.id]) for i in rows]
+    observables = casework.export_observables(s, [i.id for i in rows])
+    return [(_incident_event(i, tz, observables.get(i.id, ())), relations[i.id]) for i in rows]
 
 
 def _items(s: Session, scope: Scope, refs: list[str] | None, since: datetime | None,

@@ -162,6 +162,16 @@ def list_received(uow: UnitOfWork, *, principal: Principal, page: PageParams,
         return fetch_page(s, stmt, page, order_by=IncidentShare.id.desc(), convert=_out)
 
 
+def list_sent(uow: UnitOfWork, *, principal: Principal, page: PageParams
+              ) -> Page[IncidentShareOut]:
+    """Shares the caller's body made (the Emergency Office's cross-region notifications), newest
+    first, with each recipient's acknowledgement."""
+    require(principal, Permission.INCIDENT_READ)
+    stmt = _shares_stmt().where(IncidentShare.shared_by_body_id == principal.body_id)
+    with uow() as s:
+        return fetch_page(s, stmt, page, order_by=IncidentShare.id.desc(), convert=_out)
+
+
 # --- use cases --------------------------------------------------------------------------------
 
 

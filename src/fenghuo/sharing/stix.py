@@ -45,7 +45,7 @@ from fenghuo.common.clock import Clock
 from fenghuo.common.errors import NotFound
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
-from fenghuo.incident import grading
+from fenghuo.incident import casework, grading
 from fenghuo.incident.models import Incident
 from fenghuo.incident.rules import State
 from fenghuo.incident.scoping import visible_incidents
@@ -298,6 +298,36 @@ class _Builder:
             external_references=[{"source_name": SOURCE_NAME, "external_id": inc.ref}],
             object_marking_refs=[self.mark(tlp, added, "incidents")],
             extensions={INCIDENT_CORE_EXTENSION: ext}), added, "incidents", tlp)
+        self._observables(inc, creator, tlp, added)
+
+    def _observables(self, inc: Incident, creator: str, tlp: Tlp, added: datetime) -> None:
+        """The incident's observables (issue 19): an indicator per IP, domain, URL, hash or
+        email (patterns from ``pattern_for``), a vulnerability per CVE, each related to the
+        incident. Internal notes and tasks are never exported."""
+        mark = [self.mark(tlp, added, "incidents")]
+        incident_id = stix_id("incident", inc.ref)
+        for kind, value in casework.export_observables(self.s, [inc.id]).get(inc.id, ()):
+            key = f"{inc.ref}:{kind}:{value}"
+            if kind == "cve":
+                obj: Any = stix2.v21.Vulnerability(
+                    id=stix_id("vulnerability", key), created=inc.created_at,
+                    modified=inc.updated_at, name=value, created_by_ref=creator,
+                    external_references=[{"source_name": "cve", "external_id": value}],
+                    object_marking_refs=mark)
+            elif (pattern := pattern_for(kind, value)) is not None:
+                obj = stix2.v21.Indicator(
+                    id=stix_id("indicator", key), created=inc.created_at,
+                    modified=inc.updated_at, name=f"{kind}: {value}"[:250], pattern=pattern,
+                    pattern_type="stix", valid_from=inc.found_at, created_by_ref=creator,
+                    description=inc.title, object_marking_refs=mark)
+            else:
+                continue
+            self.add(obj, added, "incidents", tlp)
+            self.add(stix2.v21.Relationship(
+                id=stix_id("relationship", f"{key}:incident"), created=inc.created_at,
+                modified=inc.updated_at, relationship_type="related-to", source_ref=obj.id,
+                target_ref=incident_id, created_by_ref=creator, object_marking_refs=mark),
+                added, "incidents", tlp)
 
     # warnings
 

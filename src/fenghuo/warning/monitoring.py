@@ -17,11 +17,12 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
+from fenghuo.common import sorting
 from fenghuo.common.clock import Clock
 from fenghuo.common.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from fenghuo.common.pagination import Page, PageParams, fetch_page
@@ -305,6 +306,27 @@ def list_items(uow: UnitOfWork, *, principal: Principal, page: PageParams,
     with uow() as s:
         return fetch_page(s, stmt, page, order_by=MonitoringItem.id.desc(),
                           convert=lambda item: item_out(s, item))
+
+
+#: the columns the list of received items sorts by
+RECEIVED_SORTS = ("shared_at", "observed_at", "title", "ref")
+
+
+def list_received(uow: UnitOfWork, *, principal: Principal, page: PageParams,
+                  sort: str | None = None, desc: bool = False) -> Page[MonitoringOut]:
+    """Monitoring items shared with the caller's body (Plan §3.2), newest share first (or by
+    ``sort``, one of :data:`RECEIVED_SORTS`, in SQL); each item's ``shares`` holds the caller's
+    own row with its acknowledgement."""
+    require(principal, Permission.MONITORING_READ)
+    stmt = select(MonitoringItem).join(MonitoringShare, and_(
+        MonitoringShare.item_id == MonitoringItem.id,
+        MonitoringShare.body_id == principal.body_id))
+    with uow() as s:
+        columns = {"shared_at": MonitoringShare.shared_at, "ref": MonitoringItem.ref,
+                   "observed_at": MonitoringItem.observed_at, "title": MonitoringItem.title}
+        order = sorting.order_by(columns, sort, desc, tiebreak=MonitoringShare.id,
+                                 default=MonitoringShare.id.desc())
+        return fetch_page(s, stmt, page, order_by=order, convert=lambda item: item_out(s, item))
 
 
 # --- risk assessment (Law art. 54(2)) ---------------------------------------------------------

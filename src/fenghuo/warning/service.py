@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
+from fenghuo.common import sorting
 from fenghuo.common.clock import Clock
 from fenghuo.common.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from fenghuo.common.pagination import Page, PageParams, fetch_page
@@ -413,11 +414,24 @@ def get_warning(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: str
         return warning_out(s, visible_warning(s, principal.scope, ref), clock.now(), principal)
 
 
+#: the columns the warning list sorts by (the level by gravity, not alphabetically)
+SORTS = ("published_at", "level", "state", "title", "ref")
+
+
+def _sort_columns() -> dict:
+    return {"published_at": EarlyWarning.published_at, "title": EarlyWarning.title,
+            "ref": EarlyWarning.ref, "state": EarlyWarning.state,
+            "level": case({lv.value: len(LEVELS_DESC) - i for i, lv in enumerate(LEVELS_DESC)},
+                          value=EarlyWarning.level, else_=0)}
+
+
 def list_warnings(uow: UnitOfWork, *, principal: Principal, page: PageParams,
                   state: str | None = None, level: str | None = None,
-                  region: str | None = None) -> Page[WarningSummary]:
+                  region: str | None = None, sort: str | None = None, desc: bool = False
+                  ) -> Page[WarningSummary]:
     """The warnings the caller can see, newest first; ``region`` (a jurisdiction code) keeps
-    those concerning it (``WarningScope.touches``)."""
+    those concerning it (``WarningScope.touches``); ``sort`` (one of :data:`SORTS`, with
+    ``desc``) orders the page in SQL, the id breaking ties."""
     require(principal, Permission.WARNING_READ)
     stmt = select(EarlyWarning, Body).join(Body, Body.id == EarlyWarning.issuer_body_id).where(
         visible_warnings(principal.scope))
@@ -431,7 +445,9 @@ def list_warnings(uow: UnitOfWork, *, principal: Principal, page: PageParams,
             ids = [w.id for w, scope in _scopes(s, s.scalars(stmt.with_only_columns(EarlyWarning)))
                    if path and scope.touches(path)]
             stmt = stmt.where(EarlyWarning.id.in_(ids))
-        return fetch_page(s, stmt, page, order_by=EarlyWarning.id.desc(),
+        order = sorting.order_by(_sort_columns(), sort, desc, tiebreak=EarlyWarning.id,
+                                 default=EarlyWarning.id.desc())
+        return fetch_page(s, stmt, page, order_by=order,
                           convert=lambda row: summary_out(row[0], row[1]))
 
 
@@ -591,3 +607,126 @@ def public_warning(uow: UnitOfWork, *, ref: str) -> PublicWarning:
         if w is None:
             raise NotFound(f"no public warning {ref!r}")
         return public_out(s, w)
+
+
+# --- the console's work queue and confirmations (issue 19) ------------------------------------
+
+
+@dataclass(frozen=True)
+class AwaitingApproval:
+    """A draft the caller may approve now (the decision :func:`approve` takes), with who
+    drafted it and when."""
+
+    summary: WarningSummary
+    drafted_by: str
+    drafted_at: datetime
+
+
+def awaiting_approval(uow: UnitOfWork, principal: Principal, limit: int = 20
+                      ) -> list[AwaitingApproval]:
+    """The drafts of the caller's body waiting for the caller's approval, oldest first: those
+    :func:`approve` would accept from the caller (the state machine allows draft → approved and
+    ``distribution.may_approve`` allows it: four eyes, Plan §3.3). Empty without the right to
+    issue."""
+    if not has_permission(principal.roles, Permission.WARNING_ISSUE):
+        return []
+    with uow() as s:
+        rows = s.execute(select(EarlyWarning, Body)
+                         .join(Body, Body.id == EarlyWarning.issuer_body_id)
+                         .where(visible_warnings(principal.scope),
+                                EarlyWarning.issuer_body_id == principal.body_id,
+                                EarlyWarning.state == WarningState.DRAFT.value,
+                                EarlyWarning.drafted_by != principal.username)
+                         .order_by(EarlyWarning.created_at, EarlyWarning.id)
+                         .limit(max(limit, 0) * 2 + 10)).all()
+        out = []
+        for w, body in rows:
+            if not can_transition(w.state, WarningState.APPROVED).allowed:
+                continue
+            if not distribution.may_approve(
+                    drafted_by=w.drafted_by, approver=principal.username,
+                    approver_body_id=principal.body_id, issuer_body_id=w.issuer_body_id).allowed:
+                continue
+            out.append(AwaitingApproval(summary_out(w, body), w.drafted_by, w.created_at))
+        return out[:limit]
+
+
+@dataclass(frozen=True)
+class NoticeRecipient:
+    key: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class NotifyPreview:
+    """Whom an action would notify, computed as the action computes it, without sending:
+    ``action`` is publish or lift; ``public`` says the warning also goes to the public page and
+    feeds (Law arts. 54(3), 55)."""
+
+    action: str
+    decision: Decision
+    recipients: list[NoticeRecipient]
+    count: int
+    public: bool
+
+
+PREVIEW_LIMIT = 200
+
+
+def notify_preview(uow: UnitOfWork, *, principal: Principal, ref: str, action: str
+                   ) -> NotifyPreview:
+    """The bodies :func:`publish` or :func:`lift` would notify now (the same distribution
+    rules, :func:`_distribute` and :func:`lift`), by name, and whether the action is open to
+    the caller. Nothing is written or sent."""
+    require(principal, Permission.WARNING_ISSUE)
+    if action not in ("publish", "lift"):
+        raise NotFound(f"no action {action!r}")
+    with uow() as s:
+        w = visible_warning(s, principal.scope, ref)
+        existing = set(s.scalars(select(WarningRecipient.body_id).where(
+            WarningRecipient.warning_id == w.id)))
+        if action == "publish":
+            if principal.body_id != w.issuer_body_id:
+                raise Forbidden("only the issuing body publishes its warning (Plan §3.3)")
+            scope = _scope(s, w)
+            moved = can_transition(w.state, WarningState.PUBLISHED)
+            decision = moved if not moved.allowed else authority.check_authority(
+                _issuer(s, w.issuer_body_id), scope, w.level, public=w.public)
+            ids = set(distribution.recipients(
+                scope, places.distribution_bodies(s), issuer_id=w.issuer_body_id,
+                level=WarningLevel(w.level), support_units=w.support_units)) | existing
+            public = bool(w.public)
+        else:
+            decision = authority.may_lift(issuer_body_id=w.issuer_body_id,
+                                          actor_body_id=principal.body_id, state=w.state)
+            ids, public = existing, False
+        names = s.execute(select(Body.key, Body.name_zh, Body.name_en)
+                          .where(Body.id.in_(ids)).order_by(Body.key)
+                          .limit(PREVIEW_LIMIT)).all() if ids else []
+        return NotifyPreview(action, decision, [NoticeRecipient(*row) for row in names],
+                             len(ids), public)
+
+
+@dataclass(frozen=True)
+class JurisdictionChoice:
+    code: str
+    name_zh: str
+    name_en: str
+    #: 0 for the caller's own jurisdiction, 1 for those directly below it, ...
+    depth: int
+
+
+def warnable_jurisdictions(uow: UnitOfWork, *, principal: Principal
+                           ) -> list[JurisdictionChoice]:
+    """The jurisdictions the caller's body may name in a warning's scope: its own and those
+    below it (``authority._outside_refusals``, Plan §3.3 ¶1 本地区), in tree order."""
+    require(principal, Permission.WARNING_DRAFT)
+    with uow() as s:
+        issuer = _issuer(s, principal.body_id)
+        rows = s.scalars(select(Jurisdiction).where(
+            Jurisdiction.path.startswith(issuer.jurisdiction_path, autoescape=True))
+            .order_by(Jurisdiction.path)).all()
+        top = issuer.jurisdiction_path.count("/")
+        return [JurisdictionChoice(j.code, j.name_zh, j.name_en, j.path.count("/") - top)
+                for j in rows]

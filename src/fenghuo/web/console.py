@@ -23,6 +23,7 @@ from fenghuo.common.scope import Principal
 from fenghuo.incident import accountability, handling, queries
 from fenghuo.incident.grading import GRADE_LABELS, Grade
 from fenghuo.incident.rules import State
+from fenghuo.queue.service import queue_for
 from fenghuo.response import service as responses
 from fenghuo.response.rules import LEVEL_LABELS as RESPONSE_LEVELS
 from fenghuo.response.rules import ResponseLevel
@@ -111,7 +112,9 @@ def dashboard_page(request: Request) -> Response:
         return to_login(request)
     rt = session.runtime(request)
     return render(request, "console_dashboard.html", {"me": user(rt, me), "nav": "dashboard",
-                                                     "d": dashboard(rt, me), **_map_ctx()})
+                                                     "d": dashboard(rt, me), **_map_ctx(),
+                                                     "queue": queue_for(rt.uow, rt.clock,
+                                                                        principal=me)})
 
 
 def _map_ctx() -> dict:

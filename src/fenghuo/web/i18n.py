@@ -17,19 +17,21 @@ import contextlib
 import gettext
 import io
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from fenghuo.common import clauses
 from fenghuo.common.schemas import Label
 
 from . import session
@@ -137,16 +139,55 @@ def format_dt(value: datetime | None, fmt: str = "medium") -> str:
                            locale=Locale.parse(current()))
 
 
-def label(pair: dict | tuple | Label | None) -> str:
+@cache
+def label_tables() -> dict[str, Any]:
+    """The domain's label tables by name (the dossier's registry, ``dossier.render.LABELS``,
+    and the contact channels), for ``{{ code | label("event") }}``."""
+    from fenghuo.dossier.render import LABELS
+
+    from .directory import CHANNEL_LABELS
+    return {**LABELS, "channel": CHANNEL_LABELS}
+
+
+def label(pair: dict | tuple | Label | str | None, table: str | None = None) -> str:
     """The current language's side of a domain label (``{"zh": …, "en": …}``, a ``Label`` or a
-    pair)."""
+    pair); a code (``end_proposed``) is looked up in the label table ``table`` and shown as it
+    is when that table does not know it."""
     if not pair:
         return ""
+    if isinstance(pair, str):
+        found = label_tables().get(table or "", {}).get(pair)
+        return label(found) if found else pair
     if isinstance(pair, Label):
         return pair.en if current() == "en" else pair.zh
     if isinstance(pair, dict):
         return str(pair.get("en" if current() == "en" else "zh", ""))
     return str(pair[1] if current() == "en" else pair[0])
+
+
+def duration(delta: timedelta | None) -> str:
+    """A span as people write it, in the current language: "2小时40分钟" / "2 hours 40 minutes",
+    "3天" / "3 days" (Babel's units; the sign is dropped: the sentence says late or left)."""
+    if delta is None:
+        return "—"
+    minutes = int(abs(delta).total_seconds() // 60)
+    locale = Locale.parse(current())
+
+    def unit(value: int, seconds: int) -> str:
+        return format_timedelta(timedelta(seconds=value * seconds), threshold=1,
+                                granularity="minute", locale=locale)
+    days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        parts = [unit(days, 86400)] + ([unit(hours, 3600)] if hours else [])
+    else:
+        parts = ([unit(hours, 3600)] if hours else []) + ([unit(mins, 60)] if mins or not hours
+                                                           else [])
+    return ("" if current() == "zh_CN" else " ").join(parts)
+
+
+def clause(source: str | None) -> str:
+    """A clause citation ("Plan §4.1", "Law art. 21") in the current language."""
+    return clauses.render(source, current())
 
 
 def install(templates: Jinja2Templates) -> Jinja2Templates:
@@ -155,6 +196,9 @@ def install(templates: Jinja2Templates) -> Jinja2Templates:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["datetime"] = format_dt
     env.filters["label"] = label
+    env.filters["clause"] = clause
+    env.filters["duration"] = duration
+    env.filters["clauses_in"] = lambda text: clauses.in_text(text, current())
     env.globals["current_locale"] = current
     env.globals["LOCALE_TAGS"] = TAGS
     env.globals["LOCALE_NAMES"] = NAMES

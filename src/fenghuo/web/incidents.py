@@ -39,7 +39,16 @@ from fenghuo.response.rules import RESPONSE_STATE_LABELS, level_for_grade
 from fenghuo.sharing.tlp import TLP_LABELS
 from fenghuo.warning import service as warning_service
 
-from . import i18n, incident_owners, report_form, session
+from . import (
+    i18n,
+    incident_casework,
+    incident_handling,
+    incident_owners,
+    list_sort,
+    report_form,
+    session,
+)
+from . import sharing as incident_sharing
 from .pages import (
     Posted,
     error_page,
@@ -55,6 +64,8 @@ from .pages import (
 
 router = APIRouter()
 router.include_router(incident_owners.router)  # a parent's units, personal information
+router.include_router(incident_casework.router)  # observables, tasks, notes, uploads
+router.include_router(incident_handling.router)  # assignee, state with resolution, TLP
 router.include_router(report_form.router)  # /web/report/grade, the provisional grade
 #: the three criteria of Plan §1.4 a reporter states a degree for (annex 3 degrees)
 CRITERIA = report_form.CRITERIA
@@ -110,7 +121,8 @@ def _filter_choices(rt: Runtime, me: Principal) -> dict:
 @router.get("/incidents")
 def incidents_page(request: Request, grade: str = "", state: str = "", q: str = "",
                    unit: str = "", category: str = "", jurisdiction: str = "", sector: str = "",
-                   reported_from: str = "", reported_to: str = "", page: int = 1) -> Response:
+                   reported_from: str = "", reported_to: str = "", assignee: str = "",
+                   sort: str = "", desc: str = "", page: int = 1) -> Response:
     me = session.principal(request)
     if me is None:
         return to_login(request)
@@ -121,17 +133,21 @@ def incidents_page(request: Request, grade: str = "", state: str = "", q: str = 
          "jurisdiction": jurisdiction.strip(), "sector": sector.strip(),
          "state": state if state in set(State) else "", "unit": unit.strip(),
          "reported_from": reported_from if _day(reported_from, tz) else "",
-         "reported_to": reported_to if _day(reported_to, tz) else ""}
+         "reported_to": reported_to if _day(reported_to, tz) else "",
+         "assignee": "me" if assignee == "me" else ""}  # "mine": assigned to the caller
     cat, sub = _category_filter(f["category"])
+    order = list_sort.context(f, sort, desc, queries.SORTS)
     found = queries.list_incidents(
         rt.uow, principal=me, page=page_params(page), grade=f["grade"] or None, category=cat,
         subcategory=sub, jurisdiction=f["jurisdiction"] or None, sector=f["sector"] or None,
         state=f["state"] or None, unit=f["unit"] or None, q=f["q"] or None,
-        since=_day(f["reported_from"], tz), until=_day(f["reported_to"], tz, plus=1))
+        since=_day(f["reported_from"], tz), until=_day(f["reported_to"], tz, plus=1),
+        assignee=me.username if f["assignee"] else None, sort=order["sort"] or None,
+        desc=order["desc"])
     return render(request, "console_incidents.html", {
         "me": user(rt, me), "nav": "incidents", "found": found, "page": max(page, 1),
         "pages": page_count(found.total), "f": f, **_labels(), **_filter_choices(rt, me),
-        "query": "".join(f"{k}={quote(v, safe='')}&" for k, v in f.items() if v)})
+        **order})
 
 
 # --- an incident's page -----------------------------------------------------------------------
@@ -139,7 +155,7 @@ def incidents_page(request: Request, grade: str = "", state: str = "", q: str = 
 
 def _span(delta: timedelta) -> dict:
     minutes = int(abs(delta).total_seconds() // 60)
-    return {"h": minutes // 60, "m": minutes % 60}
+    return {"h": minutes // 60, "m": minutes % 60, "delta": delta}
 
 
 def _clocks(out, now: datetime) -> list[dict]:  # noqa: ANN001 - an IncidentOut
@@ -161,7 +177,7 @@ def _response_context(rt: Runtime, me: Principal, me_out, ref: str) -> dict:  # 
         linked = response_views.responses_of_incident(rt.uow, rt.clock, principal=me,
                                                       incident_ref=ref)
         options = response_console.activation_options(rt.uow, principal=me, incident_ref=ref)
-    except Forbidden:
+    except (Forbidden, NotFound):  # a share lets its recipient read the incident, no more
         return {"linked_responses": [], "activation": None, "activation_refusals": []}
     decision = None
     if options.running is None and Permission.RESPONSE_COMMAND.value in me_out.permissions:
@@ -201,9 +217,12 @@ def _detail(request: Request, me: Principal, ref: str, *, errors: dict | None = 
     now = rt.clock.now()
     try:
         out = queries.get_incident(rt.uow, principal=me, ref=ref, now=now)
-        files = evidence.list_evidence(rt.uow, rt.clock, principal=me, ref=ref)
     except DomainError as exc:
         return error_page(request, me, exc)
+    try:  # evidence is not passed on with a share (Plan §3.2): its recipient reads none
+        files = evidence.list_evidence(rt.uow, rt.clock, principal=me, ref=ref)
+    except NotFound:
+        files = []
     me_out = user(rt, me)
     tax = get_taxonomy()
     return render(request, "console_incident.html", {
@@ -215,6 +234,9 @@ def _detail(request: Request, me: Principal, ref: str, *, errors: dict | None = 
         "warnings_in_force": _warnings_in_force(rt, me, out),
         "fact_rows": report_form.fact_rows(out.facts, i18n.negotiate(request)),
         **incident_owners.context(rt, me, me_out, out),
+        **incident_casework.context(rt, me, me_out, out),
+        **incident_handling.context(rt, me, me_out, out),
+        **incident_sharing.context(rt, me, me_out, out),
         "errors": _translated(request, errors or {}), "form": form or {}}, status)
 
 

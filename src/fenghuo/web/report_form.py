@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from fenghuo.common import clauses
 from fenghuo.common.errors import DomainError, Unauthorized, ValidationFailed
 from fenghuo.incident import grading, preview
 from fenghuo.incident.schemas import FactsIn, ReportIn
@@ -136,7 +137,8 @@ def threshold_text(t: grading.Threshold, locale: str) -> str:
     tr = _tr(locale)
     text = tr(MSG_THRESHOLD) % {"minimum": number(t.minimum, locale),
                                 "unit": tr(QUANTITIES[t.quantity].unit),
-                                "grade": grade_text(t.grade, locale), "source": t.source}
+                                "grade": grade_text(t.grade, locale),
+                                "source": clauses.render(t.source, locale)}
     if t.requires:
         text += _SEMICOLON[locale == "en"] + tr(MSG_ONLY_FOR) % {
             "flags": _flags(t.requires, locale)}

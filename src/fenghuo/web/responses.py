@@ -38,7 +38,7 @@ from fenghuo.response.schemas import (
 )
 from fenghuo.support import service as support
 
-from . import session
+from . import list_sort, session
 from .pages import (
     Posted,
     error_page,
@@ -79,17 +79,21 @@ def _field_errors(exc: ValidationError, prefix: Callable[[tuple], str] | None = 
 
 
 @router.get("/responses")
-def responses_page(request: Request, state: str = "", page: int = 1) -> Response:
+def responses_page(request: Request, state: str = "", sort: str = "", desc: str = "",
+                   page: int = 1) -> Response:
     me = session.principal(request)
     if me is None:
         return to_login(request)
     rt = session.runtime(request)
     state = state if state in STATES else ""
+    order = list_sort.context({"state": state}, sort, desc, console.SORTS)
     found = console.list_rows(rt.uow, rt.clock, principal=me, page=page_params(page),
-                              state=state or None)
+                              state=state or None, sort=order["sort"] or None,
+                              desc=order["desc"])
     return render(request, "console_responses.html", {
         "me": user(rt, me), "nav": "responses", "found": found, "page": max(page, 1),
-        "pages": page_count(found.total), "f": {"state": state}, "states": STATES, "L": LABELS})
+        "pages": page_count(found.total), "f": {"state": state}, "states": STATES, "L": LABELS,
+        **order})
 
 
 # --- activation (Plan §4.2) -------------------------------------------------------------------

@@ -6,6 +6,8 @@ from fastapi import APIRouter
 
 from fenghuo.web import (
     admin,
+    bell,
+    bulletins,
     console,
     directory,
     incidents,
@@ -14,12 +16,14 @@ from fenghuo.web import (
     monitoring_candidates,
     monitoring_feeds,
     monitoring_form,
+    monitoring_incoming,
     monitoring_notices,
     monitoring_register,
     monitoring_statistics,
     preparedness,
     protection,
     responses,
+    sharing,
     supervision,
     tips,
     warnings,
@@ -32,9 +36,12 @@ router.include_router(monitoring_register.router)  # /web/monitoring/register (b
 router.include_router(monitoring_feeds.router)  # /web/monitoring/feeds (before /{ref})
 router.include_router(monitoring_candidates.router)  # /web/monitoring/candidates (before /{ref})
 router.include_router(monitoring_notices.router)  # /web/monitoring/notices (before /{ref})
+router.include_router(monitoring_incoming.router)  # /web/monitoring/incoming (before /{ref})
 router.include_router(monitoring_form.router)  # /web/monitoring
 router.include_router(console.router)  # /web/ dashboard, /web/lang
 router.include_router(incidents.router)  # /web/incidents
+router.include_router(sharing.router)  # /web/shares, /web/exports, incident shares
+router.include_router(bulletins.router)  # /web/bulletins
 router.include_router(kpi.router)  # /web/kpi, /web/kpi.csv, /web/kpi.json
 router.include_router(tips.router)  # /web/tips
 router.include_router(supervision.router)  # /web/supervision
@@ -44,3 +51,4 @@ router.include_router(responses.router)  # /web/responses
 router.include_router(directory.router)  # /web/directory
 router.include_router(preparedness.router)  # /web/preparedness
 router.include_router(admin.router)  # /web/admin/users, /web/admin/tokens
+router.include_router(bell.router)  # /web/bell.json, /web/bell/seen, /web/inbox

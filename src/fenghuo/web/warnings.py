@@ -18,15 +18,17 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from fenghuo.api.deps import ObjectId
 from fenghuo.bootstrap import Runtime
-from fenghuo.common.errors import DomainError, FieldError, Refused, ValidationFailed
+from fenghuo.common.errors import DomainError, FieldError, NotFound, Refused, ValidationFailed
+from fenghuo.common.pagination import PageParams
 from fenghuo.common.scope import Principal
 from fenghuo.incident.taxonomy import get_taxonomy
+from fenghuo.org import bodies
 from fenghuo.org import service as org
 from fenghuo.org.rules import Permission, has_permission
 from fenghuo.warning import monitoring
@@ -35,7 +37,7 @@ from fenghuo.warning.rules import LEVEL_LABELS as WARNING_LEVELS
 from fenghuo.warning.rules import LEVELS_DESC, STATE_LABELS, Tlp, WarningState
 from fenghuo.warning.schemas import LiftIn, ReviseIn, TaskDoneIn, WarningIn, WarningOut
 
-from . import session, tilemap
+from . import list_sort, session, tilemap
 from .pages import (
     Posted,
     error_page,
@@ -59,6 +61,12 @@ _CODES = re.compile(r"[\s,，、;；]+")
 _MEASURE = re.compile(r"^measures\[(\d+)\](.*)$")
 LEVELS = [(v.value, WARNING_LEVELS[v]) for v in LEVELS_DESC]
 STATES = [(s.value, STATE_LABELS[s]) for s in WarningState]
+#: at most this many bodies answer a body search (/web/directory/search.json)
+SEARCH_LIMIT = 20
+#: drafts shown under "waiting for my approval" on the list
+AWAITING_LIMIT = 20
+#: actions asking for confirmation, each with the names of who it notifies
+CONFIRMED = ("publish", "lift")
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -66,7 +74,7 @@ STATES = [(s.value, STATE_LABELS[s]) for s in WarningState]
 
 @router.get("/warnings")
 def warnings_page(request: Request, state: str = "published", level: str = "",
-                  region: str = "", page: int = 1) -> Response:
+                  region: str = "", sort: str = "", desc: str = "", page: int = 1) -> Response:
     me = session.principal(request)
     if me is None:
         return to_login(request)
@@ -75,9 +83,12 @@ def warnings_page(request: Request, state: str = "published", level: str = "",
     level = level if level in {v.value for v in LEVELS_DESC} else ""
     regions = {d.code: d for d in tilemap.divisions()}
     region = region if region in regions else ""
+    order = list_sort.context({"level": level, "state": state, "region": region}, sort, desc,
+                              warnings.SORTS, always=("state",))  # state="": every state
     found = warnings.list_warnings(rt.uow, principal=me, page=page_params(page),
                                    state=state or None, level=level or None,
-                                   region=region or None)
+                                   region=region or None, sort=order["sort"] or None,
+                                   desc=order["desc"])
     places = warnings.scope_places(rt.uow, principal=me, refs=[w.ref for w in found.items])
     return render(request, "console_warnings.html", {
         "me": user(rt, me), "nav": "warnings", "found": found, "page": max(page, 1),
@@ -85,6 +96,7 @@ def warnings_page(request: Request, state: str = "published", level: str = "",
         "f": {"state": state, "level": level, "region": region}, "levels": LEVELS,
         "states": STATES, "regions": [(c, (d.name_zh, d.name_en)) for c, d in regions.items()],
         "state_labels": dict(STATES),
+        "awaiting": warnings.awaiting_approval(rt.uow, me, AWAITING_LIMIT), **order,
         "may_draft": has_permission(me.roles, Permission.WARNING_DRAFT)})
 
 
@@ -111,6 +123,8 @@ def _form_page(request: Request, me: Principal, form: dict, errors: list[FieldEr
         "level_labels": dict(LEVELS),
         "allowed": {p.level.value for p in powers.levels if p.allowed},
         "categories": get_taxonomy().as_dicts(), "sectors": org.list_sectors(rt.uow),
+        "regions": warnings.warnable_jurisdictions(rt.uow, principal=me),
+        "picked": {c for c in _CODES.split(form.get("jurisdictions") or "") if c},
         "tlps": [t.value for t in Tlp], "timezone_name": rt.settings.timezone}, status)
 
 
@@ -132,8 +146,9 @@ def _typed(form: FormData) -> dict:
             continue
         rows.append({"text": str(text or ""), "deadline": str(deadline or "")})
     return {k: str(form.get(k) or "") for k in ("title", "category", "level", "starts_at",
-                                                  "jurisdictions", "items", "tlp", "assessment")
-            } | {"public": bool(form.get("public")), "sectors": form.getlist("sectors"),
+                                                  "items", "tlp", "assessment")
+            } | {"jurisdictions": " ".join(str(v) for v in form.getlist("jurisdictions")),
+                 "public": bool(form.get("public")), "sectors": form.getlist("sectors"),
                  "measures": rows}
 
 
@@ -268,7 +283,10 @@ def _detail(request: Request, me: Principal, ref: str, *, done: str = "",
     w = warnings.get_warning(rt.uow, rt.clock, principal=me, ref=ref)
     acts = warnings.available_actions(rt.uow, principal=me, ref=ref)
     now = rt.clock.now()
+    confirm = {name: warnings.notify_preview(rt.uow, principal=me, ref=ref, action=name)
+               for name in CONFIRMED if getattr(acts, name) and getattr(acts, name).allowed}
     return render(request, "console_warning.html", {
+        "confirm": confirm,
         "me": user(rt, me), "nav": "warnings", "w": w, "acts": acts, "now": now,
         "state_label": STATE_LABELS[WarningState(w.state)], "levels": dict(LEVELS),
         "progress": _progress(w, now), "done": done, "problem": problem or {},
@@ -284,6 +302,67 @@ def warning_page(request: Request, ref: str, done: str = "") -> Response:
         return _detail(request, me, ref, done=done)
     except DomainError as exc:
         return error_page(request, me, exc)
+
+
+@router.get("/warnings/{ref}/confirm")
+def confirm_page(request: Request, ref: str, action: str = "", reason: str = "") -> Response:
+    """The confirmation step of publish and lift without JavaScript: who the action will notify
+    (``service.notify_preview``, the distribution the action uses) and the form that does it."""
+    me = session.principal(request)
+    if me is None:
+        return to_login(request)
+    rt = session.runtime(request)
+    try:
+        if action not in CONFIRMED:
+            raise NotFound(f"no confirmation for {action!r}")
+        w = warnings.get_warning(rt.uow, rt.clock, principal=me, ref=ref)
+        preview = warnings.notify_preview(rt.uow, principal=me, ref=ref, action=action)
+    except DomainError as exc:
+        return error_page(request, me, exc)
+    return render(request, "console_warning_confirm.html", {
+        "me": user(rt, me), "nav": "warnings", "w": w, "p": preview, "reason": reason,
+        "levels": dict(LEVELS)})
+
+
+@router.get("/directory/search.json")
+def search_bodies(request: Request, q: str = "") -> Response:
+    """Bodies the caller may see (``org.bodies.list_bodies``: the caller's scope, Law art. 30)
+    whose key or zh/en name contains ``q``, at most :data:`SEARCH_LIMIT`, for the console's
+    body search boxes (``static/warnings.js``)."""
+    me = session.principal(request)
+    if me is None:
+        return JSONResponse({"detail": "login required"}, status_code=401)
+    rt = session.runtime(request)
+    q = q.strip()[:100]
+    if not q:
+        return JSONResponse([])
+    try:
+        found = bodies.list_bodies(rt.uow, principal=me, q=q,
+                                   page=PageParams(limit=SEARCH_LIMIT, offset=0))
+    except DomainError as exc:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+    return JSONResponse([{"key": b.key, "name_zh": b.name_zh, "name_en": b.name_en}
+                         for b in found.items])
+
+
+def resolve_body(rt: Runtime, me: Principal, typed: str) -> str:
+    """The key of the body the caller typed into a body search box without JavaScript: a key,
+    or an exact zh/en name; unknown, out of scope or ambiguous is a clear error."""
+    typed = typed.strip()
+    if not typed:
+        raise ValidationFailed([FieldError("body", "required / 必填")])
+    found = bodies.list_bodies(rt.uow, principal=me, q=typed,
+                               page=PageParams(limit=SEARCH_LIMIT, offset=0)).items
+    exact = [b for b in found if typed in (b.key, b.name_zh) or
+             typed.casefold() == b.name_en.casefold()]
+    keys = [b.key for b in exact if b.key == typed] or [b.key for b in exact]
+    if len(keys) == 1:
+        return keys[0]
+    if not keys:
+        raise ValidationFailed([FieldError("body", f"no body {typed!r} in your scope / "
+                                                   f"您的范围内没有机构“{typed}”")])
+    raise ValidationFailed([FieldError("body", f"{typed!r} names several bodies: "
+                                               f"{', '.join(keys)} / 名称对应多个机构")])
 
 
 Action = Callable[[Runtime, Principal, FormData], object]

@@ -15,6 +15,7 @@ from fenghuo.api.deps import CurrentUser, ObjectId, Paging, RuntimeDep, idempote
 from fenghuo.common.pagination import Page
 from fenghuo.common.types import Timestamp
 from fenghuo.incident import (
+    assignment,
     evidence,
     grading,
     handling,
@@ -27,6 +28,7 @@ from fenghuo.incident import (
 from fenghuo.incident.schemas import (
     AffectedIn,
     AffectedOut,
+    AssigneeIn,
     DeliveryOut,
     FindingIn,
     IncidentOut,
@@ -88,13 +90,15 @@ def list_incidents(*, rt: RuntimeDep, me: CurrentUser, page: Paging, grade: str 
                    category: str | None = None, state: str | None = None,
                    sector: str | None = None, unit: str | None = None, q: str | None = None,
                    since: Timestamp | None = None, until: Timestamp | None = None,
-                   subcategory: str | None = None, jurisdiction: str | None = None):
+                   subcategory: str | None = None, jurisdiction: str | None = None,
+                   assignee: str | None = None):
     """Incidents in your scope; ``jurisdiction`` (a code) covers its subtree, ``q`` searches
-    the title, description, impact, measures, unit name and ref."""
+    the title, description, impact, measures, unit name and ref, ``assignee`` (a username)
+    keeps those assigned to that user."""
     return queries.list_incidents(rt.uow, principal=me, page=page, grade=grade,
                                   category=category, state=state, sector=sector, unit=unit, q=q,
                                   since=since, until=until, subcategory=subcategory,
-                                  jurisdiction=jurisdiction)
+                                  jurisdiction=jurisdiction, assignee=assignee)
 
 
 @router.post("/incidents/import", status_code=201)
@@ -148,7 +152,17 @@ def acknowledge(*, rt: RuntimeDep, me: CurrentUser, ref: str):
 
 @router.post("/incidents/{ref}/state", response_model=IncidentOut)
 def set_state(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: StateIn):
-    return handling.set_state(rt.uow, rt.clock, principal=me, ref=ref, data=data)
+    """Move the incident on; resolved or closed needs a ``resolution`` unless one was recorded
+    before (Plan §4.4; CAC 2025 art. 8): a 422 names ``resolution``."""
+    return handling.set_state(rt.uow, rt.clock, principal=me, ref=ref, data=data,
+                              require_resolution=True)
+
+
+@router.put("/incidents/{ref}/assignee", response_model=IncidentOut)
+def set_assignee(*, rt: RuntimeDep, me: CurrentUser, ref: str, data: AssigneeIn):
+    """Assign the incident to an active user of a body handling it (``null`` unassigns); a
+    422 names ``username`` for anyone else."""
+    return assignment.assign(rt.uow, rt.clock, principal=me, ref=ref, username=data.username)
 
 
 @router.post("/incidents/{ref}/finding", response_model=IncidentOut)

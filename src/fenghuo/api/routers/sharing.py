@@ -53,6 +53,7 @@ def acknowledge_share(*, rt: RuntimeDep, me: CurrentUser, share_id: ObjectId
     return service.acknowledge_share(rt.uow, rt.clock, principal=me, share_id=share_id)
 
 
+@router.put("/incidents/{ref}/tlp", response_model=IncidentOut)
 @router.post("/incidents/{ref}/tlp", response_model=IncidentOut)
 def set_tlp(*, rt: RuntimeDep, me: CurrentUser, ref: IncidentRef, data: TlpIn) -> IncidentOut:
     """An office handling the incident changes its TLP 2.0 label, with a reason (audited)."""
