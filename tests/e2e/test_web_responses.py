@@ -78,7 +78,7 @@ def test_level_one_in_the_console(client, headers, rt, clock):
     assert SCRIPT not in page.text and "&lt;script&gt;" in page.text
     page = nat.get(f"/web/responses/new?incident={inc}")
     assert re.search(r'id="level-I"[^>]*checked', page.text)
-    assert "activate.level_i" not in page.text and "§4.2.1" in page.text
+    assert "activate.level_i" not in page.text and zh_clause("Plan §4.2.1") in page.text
 
     # Level I without a headquarters: the form comes back with the error and what was typed
     token = csrf(page.text)
