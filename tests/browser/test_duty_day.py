@@ -4,8 +4,9 @@ it to themselves, adds evidence, an observable and a task, regrades it, acknowle
 activates the response its grade calls for, ends it (the incident becomes resolved, Plan
 §4.3), and closes the incident with a resolution. The head of office approves a warning
 waiting for them and publishes it after the confirmation says who will be told; a weekly
-bulletin is generated and its PDF downloaded. In Chinese throughout. SQLite only (see
-conftest.SQLITE_ONLY)."""
+bulletin is generated and its PDF downloaded; the Emergency Office relabels the incident
+TLP:GREEN with a reason and shares it with a province it finds by typing the name. In Chinese
+throughout. SQLite only (see conftest.SQLITE_ONLY)."""
 
 from __future__ import annotations
 
@@ -118,7 +119,7 @@ def test_a_duty_officers_day(server, browser, tmp_path):
         duty.click("#change-state")
         expect(duty.locator("#state")).to_contain_text("已关闭")
         duty.goto(f"{server}/web/incidents?assignee=me&state=closed")
-        expect(duty.locator(f"a[href='/web/incidents/{ref}']").first).to_be_visible()
+        expect(duty.locator("main").locator(f"a[href='/web/incidents/{ref}']")).to_be_visible()
 
         # the weekly bulletin, generated and downloaded
         duty.click("#nav-bulletins")
@@ -146,5 +147,24 @@ def test_a_duty_officers_day(server, browser, tmp_path):
         dialog.locator("#publish-confirmed").click()
         head.wait_for_url(f"{server}/web/warnings/{warning}?done=publish")
         expect(head.locator("#w-state")).to_have_text("已发布")
+    finally:
+        ctx.close()
+
+    # the Emergency Office shares the incident with Shanghai, found by typing its name (Plan §3.2)
+    ctx, office = _page(browser)
+    try:
+        log_in(office, server, "nat_admin", f"/web/incidents/{ref}")
+        # AMBER stays within Beijing's reach (TLP 2.0): the Office relabels it first, with a reason
+        office.select_option("#tlp-value", "green")
+        office.fill("#tlp-reason", "供各省防范 for the provinces' prevention")
+        office.click("#change-tlp")
+        expect(office.locator("#tlp")).to_contain_text("TLP:GREEN")
+        office.locator("#share-details summary").click()
+        office.fill("#share-search", "上海")
+        expect(office.locator("#share-list label:visible")).to_have_count(1)
+        expect(office.locator("#share-list label[for='share-310000.office']")).to_be_visible()
+        office.check("#share-310000\\.office")
+        office.click("#share-submit")
+        expect(office.locator("#share-rows")).to_contain_text("上海")
     finally:
         ctx.close()

@@ -34,7 +34,7 @@ CONSOLE = ["/web/", "/web/incidents", "/web/report", "/web/warnings", "/web/warn
            "/web/preparedness/accountability", "/web/preparedness/body/110000.office",
            "/web/directory", "/web/directory/bj-bank", "/web/supervision",
            "/web/supervision/new", "/web/tips", "/web/protection", "/web/admin/users",
-           "/web/kpi", "/web/bulletins", "/web/shares", "/web/monitoring/incoming"]
+           "/web/kpi", "/web/bulletins", "/web/shares", "/web/monitoring/incoming", "/web/inbox"]
 #: list pages whose first link to one of their items is followed too: (list, item address)
 FIRST_OF = [("/web/monitoring/feeds", r"^/web/monitoring/feeds/[^/?#]+$"),
             ("/web/monitoring/candidates", r"^/web/monitoring/candidates/[^/?#]+$"),

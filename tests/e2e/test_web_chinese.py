@@ -41,7 +41,7 @@ PAGES = [
     "/web/preparedness", "/web/preparedness/accountability", "/web/preparedness/body/{body}",
     "/web/preparedness/support", "/web/protection",
     "/web/supervision", "/web/supervision/new", "/web/tips", "/web/kpi", "/web/admin/users",
-    "/web/bulletins", "/web/shares", "/web/monitoring/incoming",
+    "/web/bulletins", "/web/shares", "/web/monitoring/incoming", "/web/inbox",
 ]
 USERS = ("bj_admin", "bj_duty", "bj_reporter", "nat_admin")
 #: pages each of these users must be able to open (others may be refused: the refusal page is

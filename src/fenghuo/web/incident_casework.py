@@ -54,8 +54,12 @@ def _again(request: Request, me, ref: str, key: str, exc: ValidationFailed,  # n
                    form=form, status=422)
 
 
-def _back(ref: str, anchor: str) -> Response:
+def back_to(ref: str, anchor: str) -> Response:
+    """Back to a section of the incident's page once a form there has done its work."""
     return RedirectResponse(f"/web/incidents/{ref}#{anchor}", status_code=303)
+
+
+_back = back_to
 
 
 @router.post("/incidents/{ref}/observables")

@@ -9,7 +9,7 @@ What is shown and allowed comes from :mod:`fenghuo.incident.assignment`, ``handl
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from fenghuo.common.errors import DomainError, NotFound, ValidationFailed
@@ -22,6 +22,7 @@ from fenghuo.sharing.schemas import TlpIn
 from fenghuo.sharing.tlp import TLP_LABELS, Tlp
 
 from . import session
+from .incident_casework import back_to as _back
 from .pages import Posted, error_page, errors_by_field, posted
 
 router = APIRouter()
@@ -58,10 +59,6 @@ def _again(request: Request, me, ref: str, key: str, errors: dict,  # noqa: ANN0
     from .incidents import _detail  # the page of web.incidents (which includes this router)
 
     return _detail(request, me, ref, errors={key: errors}, form=form, status=422)
-
-
-def _back(ref: str, anchor: str) -> Response:
-    return RedirectResponse(f"/web/incidents/{ref}#{anchor}", status_code=303)
 
 
 @router.post("/incidents/{ref}/assignee")

@@ -34,3 +34,25 @@
   window.fhRefresh = refresh;
   timer = setInterval(refresh, 30000);
 })();
+
+/* A searchable pick list (the incident's share recipients): an <input data-filter="LIST-ID">
+   narrows the list's [data-names] rows to the names (zh or en) or keys containing what is
+   typed; ticked rows stay. Without JavaScript the whole list shows. */
+(function () {
+  "use strict";
+  document.querySelectorAll("input[data-filter]").forEach(function (search) {
+    var list = document.getElementById(search.getAttribute("data-filter"));
+    var shown = document.getElementById(search.getAttribute("data-filter") + "-shown");
+    if (!list) return;
+    search.addEventListener("input", function () {
+      var q = search.value.trim().toLowerCase(), n = 0;
+      list.querySelectorAll("[data-names]").forEach(function (row) {
+        var hit = !q || row.getAttribute("data-names").toLowerCase().indexOf(q) >= 0 ||
+          (row.querySelector("input") || {}).checked;
+        row.hidden = !hit;
+        if (hit) n += 1;
+      });
+      if (shown) shown.textContent = String(n);
+    });
+  });
+})();
