@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: the documents cited, longest prefix first: (prefix, Chinese title)
 DOCUMENTS: tuple[tuple[str, str], ...] = (
@@ -236,6 +237,7 @@ def parse(source: str) -> list[Part]:
     return parts
 
 
+@lru_cache(maxsize=4096)  # the citations are the code's own, a few hundred; lists repeat them
 def render(source: str | None, locale: str = "zh_CN") -> str:
     """``source`` said in ``locale`` ("en" keeps the code's English form)."""
     if not source:

@@ -31,11 +31,11 @@ from fenghuo.common.refs import new_ref
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident import handling, owner_rules
-from fenghuo.incident import rules as incident_rules
 from fenghuo.incident.grading import GRADE_LABELS, Grade
 from fenghuo.incident.models import Incident
 from fenghuo.incident.queries import rollup_of, visible_incident
-from fenghuo.incident.rules import State as rules_state
+from fenghuo.incident.rules import TRANSITIONS as INCIDENT_TRANSITIONS
+from fenghuo.incident.rules import State as IncidentState
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify import outbox
 from fenghuo.notify.compose import Notice, Words, compose
@@ -212,7 +212,7 @@ def _activate(uow: UnitOfWork, now: datetime, principal: Principal, data: Activa
         _notify(s, r, incident, joined, now, "response.activated",
                 "；".join(e.text_zh for e in effects) + " / "
                 + "; ".join(e.text_en for e in effects))
-        _move_incident(s, incident, rules_state.HANDLING, now, principal.username, r)
+        _move_incident(s, incident, IncidentState.HANDLING, now, principal.username, r)
         _audit(s, principal, r, "response.activate", now)
         return response_out(s, r, now)
 
@@ -574,7 +574,7 @@ def _finish(s: Session, principal: Principal, r: Response, now: datetime,
     r.end_entered_at, r.end_entered_by = now, principal.username
     incident = s.get(Incident, r.incident_id)
     _open_investigation(s, r, incident, now, effective)
-    _move_incident(s, incident, rules_state.RESOLVED, now, principal.username, r)
+    _move_incident(s, incident, IncidentState.RESOLVED, now, principal.username, r)
     told = _to_notify(s, r, level)
     kind = "report" if ending.NOTIFY_EMERGENCY_OFFICE in ending.notify_on_end(level) else "notice"
     _record_notices(s, r, kind, r.activated_by_body_id if kind == "report"
@@ -594,21 +594,22 @@ def _finish(s: Session, principal: Principal, r: Response, now: datetime,
     return response_out(s, r, now)
 
 
-def _move_incident(s: Session, incident: Incident, target: rules_state, now: datetime,
+def _move_incident(s: Session, incident: Incident, target: IncidentState, now: datetime,
                    actor: str, r: Response) -> None:
     """Activation puts a reported/acknowledged incident in handling; the end resolves it
     (Plan §4.2, §4.3), through the incident's own transitions and final-report duty."""
-    if target not in incident_rules.TRANSITIONS[rules_state(incident.state)]:
+    if target not in INCIDENT_TRANSITIONS[IncidentState(incident.state)]:
         return  # already further along (or closed): the response does not move it back
-    if target == rules_state.HANDLING and incident.state not in (rules_state.REPORTED,
-                                                                 rules_state.ACKNOWLEDGED):
+    if target == IncidentState.HANDLING and incident.state not in (IncidentState.REPORTED,
+                                                                   IncidentState.ACKNOWLEDGED):
         return  # a response does not reopen a resolved incident
     if incident.is_parent and not owner_rules.parent_may_become(
             target, rollup_of(s, incident.id)).allowed:
         return  # a parent follows its units (Plan §4.3)
     handling.move_state(s, incident, target, now=now, actor=actor,
                         resolution=f"response {r.ref} ended / 应急响应{r.ref}结束"
-                        if target == rules_state.RESOLVED else None,
+                        if target == IncidentState.RESOLVED and not incident.resolution
+                        else None,  # a resolution written by a person is kept
                         extra={"response": r.ref})
 
 

@@ -202,8 +202,7 @@ def _distribute(s: Session, w: EarlyWarning, scope: WarningScope, now: datetime,
     reaches ten thousand units."""
     level = WarningLevel(w.level)
     bodies = places.distribution_bodies(s)
-    ids = distribution.recipients(scope, bodies, issuer_id=w.issuer_body_id, level=level,
-                                  support_units=w.support_units)
+    ids = _recipient_ids(w, scope, bodies)
     due = now + distribution.ACK_WITHIN[level]
     existing = {r.body_id: r for r in s.scalars(select(WarningRecipient).where(
         WarningRecipient.warning_id == w.id))}
@@ -218,6 +217,13 @@ def _distribute(s: Session, w: EarlyWarning, scope: WarningScope, now: datetime,
         scope, bodies, issuer_id=w.issuer_body_id)), now)
     _notify(s, w, sorted(set(ids) | set(existing)), now, event)
     return ids
+
+
+def _recipient_ids(w: EarlyWarning, scope: WarningScope, bodies) -> list[int]:  # noqa: ANN001
+    """The bodies a publication of ``w`` over ``scope`` reaches (Plan §3.3; the distribution
+    rules), as :func:`_distribute` sends and :func:`notify_preview` lists them."""
+    return distribution.recipients(scope, bodies, issuer_id=w.issuer_body_id,
+                                   level=WarningLevel(w.level), support_units=w.support_units)
 
 
 def _add_tasks(s: Session, w: EarlyWarning, templates: list[checklists.TaskTemplate],
@@ -693,9 +699,7 @@ def notify_preview(uow: UnitOfWork, *, principal: Principal, ref: str, action: s
             moved = can_transition(w.state, WarningState.PUBLISHED)
             decision = moved if not moved.allowed else authority.check_authority(
                 _issuer(s, w.issuer_body_id), scope, w.level, public=w.public)
-            ids = set(distribution.recipients(
-                scope, places.distribution_bodies(s), issuer_id=w.issuer_body_id,
-                level=WarningLevel(w.level), support_units=w.support_units)) | existing
+            ids = set(_recipient_ids(w, scope, places.distribution_bodies(s))) | existing
             public = bool(w.public)
         else:
             decision = authority.may_lift(issuer_body_id=w.issuer_body_id,
