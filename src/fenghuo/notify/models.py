@@ -43,3 +43,15 @@ class OutboxMessage(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WorkerHeartbeat(Base):
+    """The last time each delivery worker finished a cycle, whichever process or host runs it:
+    the ``fenghuo_worker_heartbeat_timestamp_seconds`` gauge reads it (issue 20 item 7), so a
+    stalled worker shows on ``/metrics`` of every process."""
+
+    __tablename__ = "worker_heartbeats"
+    worker: Mapped[str] = mapped_column(String(120), primary_key=True)  # host:pid:name
+    name: Mapped[str] = mapped_column(String(60))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -85,3 +86,67 @@ class ImportedObject(Base):
                                                     index=True)
     imported_by: Mapped[str] = mapped_column(String(120))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ExchangeId(Base):
+    """A UUIDv4 given once to one of our objects for one exchange format and kept for good, so
+    the same incident, body or indicator has the same STIX id or MISP UUID in every export
+    (issue 20: ids stable per object across exports, and random, as ``stix2-validator --strict``
+    asks of STIX 2.1 ids). ``kind`` names the format and the object type (``stix:incident``,
+    ``misp:attribute``); ``local_key`` our reference for the object within that kind."""
+
+    __tablename__ = "exchange_ids"
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    local_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IntelObject(Base):
+    """Context read from a STIX bundle or a MISP event and kept as received (issue 20 item 2):
+    malware, threat actors, attack patterns, reports, relationships, sightings, observed data,
+    locations, identities, MISP objects and galaxies; held for the body that imported it and
+    linked to the monitoring information it came with. Relationships and sightings keep their
+    two ends in ``source_ref`` / ``target_ref``."""
+
+    __tablename__ = "intel_objects"
+    __table_args__ = (UniqueConstraint("body_id", "stix_id"),
+                      Index("ix_intel_objects_type", "body_id", "type"),
+                      Index("ix_intel_objects_source", "body_id", "source_ref"),
+                      Index("ix_intel_objects_target", "body_id", "target_ref"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    origin: Mapped[str] = mapped_column(String(10))  # stix, misp
+    stix_id: Mapped[str] = mapped_column(String(120))  # type--uuid (MISP: the UUID's STIX form)
+    type: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(500), default="")
+    external_id: Mapped[str | None] = mapped_column(String(80))  # T1566, CVE-2026-1234 …
+    relationship_type: Mapped[str | None] = mapped_column(String(60))
+    source_ref: Mapped[str | None] = mapped_column(String(120))
+    target_ref: Mapped[str | None] = mapped_column(String(120))
+    monitoring_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("monitoring_items.id", ondelete="SET NULL"), index=True)
+    tlp: Mapped[str] = mapped_column(String(20))
+    data: Mapped[str] = mapped_column(Text)  # JSON: the object exactly as received
+    modified: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    imported_by: Mapped[str] = mapped_column(String(120))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TaxiiStatus(Base):
+    """The status resource of one envelope pushed into a writable TAXII 2.1 collection
+    (TAXII 2.1 §4.3, §5.5: ``status`` complete or pending, counts, and per object the
+    successes, failures with a message, and pendings)."""
+
+    __tablename__ = "taxii_statuses"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    collection: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20))  # complete, pending
+    request_timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
+    total_count: Mapped[int] = mapped_column(Integer)
+    success_count: Mapped[int] = mapped_column(Integer)
+    failure_count: Mapped[int] = mapped_column(Integer)
+    pending_count: Mapped[int] = mapped_column(Integer)
+    details: Mapped[str] = mapped_column(Text)  # JSON: successes, failures, pendings
