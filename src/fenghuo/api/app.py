@@ -41,6 +41,7 @@ from fenghuo.api.routers import monitoring_notices as notices_router
 from fenghuo.api.routers import preparedness as preparedness_router
 from fenghuo.api.routers import protection as protection_router
 from fenghuo.api.routers import sharing as sharing_router
+from fenghuo.api.routers import stix as stix_router
 from fenghuo.api.routers import supervision as supervision_router
 from fenghuo.api.routers import support as support_router
 from fenghuo.api.routers import taxii as taxii_router
@@ -87,6 +88,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(kpi_router.router, prefix=API_PREFIX)  # issue 19 item 10
     app.include_router(sharing_router.router, prefix=API_PREFIX)
     app.include_router(misp_router.router, prefix=API_PREFIX)
+    app.include_router(stix_router.router, prefix=API_PREFIX)  # issue 20: bundles over HTTP
     app.include_router(tips.router, prefix=API_PREFIX)  # /public/tips, /tips
     app.include_router(taxii_router.router)  # /taxii2/: TAXII 2.1, its own media type
     assets.mount(app)  # /web/static: the pages' styles and scripts
