@@ -18,6 +18,7 @@ from fenghuo.api.routers.taxii import COLLECTIONS, TAXII
 from fenghuo.org import accounts
 from fenghuo.org.schemas import TokenIn
 from fenghuo.sharing import stix
+from fenghuo.sharing.exchange_ids import uuid_for
 from fenghuo.sharing.tlp import Tlp
 from tests.browser.conftest import start_server
 from tests.cli import clean_env, fenghuo
@@ -48,7 +49,14 @@ def world(module_rt):
     strict = submit(rt, principal, clock, tlp=Tlp.AMBER_STRICT, title="STRICT item").ref
     red_item = submit(rt, principal, clock, tlp=Tlp.RED, title="RED item").ref
     return {"incident": inc.ref, "red": red.ref, "warning": w.ref, "items": items,
-            "strict": strict, "red_item": red_item}
+            "strict": strict, "red_item": red_item, "rt": rt}
+
+
+def stix_id(world: dict, stix_type: str, ref: str) -> str:
+    """The stored STIX id of one of our objects (issue 20: UUIDv4, drawn on first export)."""
+    rt = world["rt"]
+    with rt.uow() as s:
+        return f"{stix_type}--" + uuid_for(s, f"stix:{stix_type}", ref, now=rt.clock.now())
 
 
 @pytest.fixture(scope="module")
@@ -115,19 +123,19 @@ def test_scope_and_tlp_decide_what_each_caller_sees(server, world, tokens):
     items it is only in scope of; the submitter is NAMED on its own; Shanghai sees none."""
     bj = tokens("bj_admin")
     incidents = ids(collection(server, "incidents", bj).get_objects())
-    assert {stix.stix_id("incident", world["incident"]),
-            stix.stix_id("incident", world["red"])} <= incidents
+    assert {stix_id(world, "incident", world["incident"]),
+            stix_id(world, "incident", world["red"])} <= incidents
     reports = ids(collection(server, "warnings", bj).get_objects())
-    assert stix.stix_id("report", world["warning"]) in reports
+    assert stix_id(world, "report", world["warning"]) in reports
     groupings = ids(collection(server, "monitoring", bj).get_objects())
-    assert {stix.stix_id("grouping", r) for r in world["items"]} <= groupings
-    assert stix.stix_id("grouping", world["strict"]) not in groupings
-    assert stix.stix_id("grouping", world["red_item"]) not in groupings
+    assert {stix_id(world, "grouping", r) for r in world["items"]} <= groupings
+    assert stix_id(world, "grouping", world["strict"]) not in groupings
+    assert stix_id(world, "grouping", world["red_item"]) not in groupings
     own = ids(collection(server, "monitoring", tokens("bj_reporter")).get_objects())
-    assert {stix.stix_id("grouping", world["red_item"]),
-            stix.stix_id("grouping", world["strict"])} <= own
+    assert {stix_id(world, "grouping", world["red_item"]),
+            stix_id(world, "grouping", world["strict"])} <= own
     # one object by id; out of reach it is a 404
-    oid = stix.stix_id("incident", world["incident"])
+    oid = stix_id(world, "incident", world["incident"])
     env = collection(server, "incidents", bj).get_object(oid)
     assert [o["id"] for o in env["objects"]] == [oid]
     assert env["objects"][0]["extensions"][stix.INCIDENT_CORE_EXTENSION]["determination"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from fenghuo.config import Settings
 from fenghuo.incident import queries, service
@@ -68,6 +70,38 @@ def test_email_and_signed_webhook_are_delivered(rt, principal, clock):
     out = queries.get_incident(rt.uow, principal=principal("nat_admin"), ref=incident.ref,
                                now=clock.now())
     assert {d.state for d in out.deliveries} == {"delivered"}
+
+
+def test_standard_webhook_with_unit_tlp_and_link_keeps_its_id_on_retry(rt, principal, clock):
+    """Issue 20 item 6: the outbox's retry carries the same webhook-id; each attempt verifies
+    with standardwebhooks (the secret's UTF-8 bytes as the key) and the deprecated header; the
+    payload names the unit, its TLP and the page's absolute link."""
+    with WebhookPeer() as hook:
+        hook.delay.clear()  # the first attempt times out
+        wire(rt, principal, hook.url)
+        incident = major(rt, principal, clock)
+        rt.settings = Settings(database_url=str(rt.engine.url.render_as_string(False)),
+                               smtp_host="127.0.0.1", smtp_port=1, webhook_timeout=1.0,
+                               public_url="https://fenghuo.example.cn")
+        worker = Worker.from_runtime(rt)
+        worker.deliver_once()
+        hook.delay.set()
+        clock.advance(seconds=outbox.backoff(1).total_seconds() + 1)
+        worker.deliver_once()
+        first, second = hook.requests
+    assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"]
+    for req in (first, second):
+        h = req["headers"]
+        assert Webhook(SECRET.encode()).verify(req["body"], h) == req["json"]
+        assert verify_signature(SECRET, h["X-Fenghuo-Timestamp"], req["body"],
+                                h["X-Fenghuo-Signature"])
+    tampered = second["body"].replace(incident.ref.encode(), b"FH-0000-000000")
+    with pytest.raises(WebhookVerificationError):
+        Webhook(SECRET.encode()).verify(tampered, second["headers"])
+    doc = second["json"]
+    assert doc["unit"] == {"key": "bj-bank", "name_zh": "北京某银行", "name_en": "Beijing Bank"}
+    assert doc["tlp"] == "amber"
+    assert doc["link"] == f"https://fenghuo.example.cn/web/incidents/{incident.ref}"
 
 
 def test_failures_are_retried_with_backoff_then_dead_lettered(rt, principal, clock):

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, quote_plus, urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from fenghuo.notify.adapters.registry import build_notifiers
 from fenghuo.notify.adapters.robots import (
@@ -277,11 +278,67 @@ def test_signature_verification_rejects_tampering_and_replays(receiver):
     assert not verify_signature(HOOK_SECRET, stamp, body, "", now=now)
 
 
+def received(req: dict) -> tuple[bytes, dict[str, str]]:
+    """The raw body and the headers (a plain dict) of a recorded request."""
+    return req["body"], dict(req["headers"].items())
+
+
+def test_a_standard_webhook_verifies_and_keeps_the_old_header(receiver):
+    """Standard Webhooks (issue 20 item 6): a plain secret's UTF-8 bytes are the key; tampering
+    or another secret fails; the deprecated X-Fenghuo-Signature still verifies."""
+    msg = message("webhook", receiver.base, secret=HOOK_SECRET)
+    WebhookSender().send(msg)
+    body, h = received(receiver.only_request())
+    assert h["webhook-id"] == h["X-Fenghuo-Delivery"] == msg.id
+    assert h["webhook-timestamp"] == h["X-Fenghuo-Timestamp"]
+    assert h["webhook-signature"].startswith("v1,")
+    assert Webhook(HOOK_SECRET.encode()).verify(body, h) == PAYLOAD
+    with pytest.raises(WebhookVerificationError):
+        Webhook(HOOK_SECRET.encode()).verify(body.replace(b'"major"', b'"minor"'), h)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(b"another-secret").verify(body, h)
+    with pytest.raises(WebhookVerificationError):  # the id is signed too
+        Webhook(HOOK_SECRET.encode()).verify(body, {**h, "webhook-id": "other"})
+    assert verify_signature(HOOK_SECRET, h["X-Fenghuo-Timestamp"], body,
+                            h["X-Fenghuo-Signature"])
+
+
+def test_a_whsec_secret_is_a_standard_key_and_a_broken_one_is_permanent(receiver):
+    secret = "whsec_" + base64.b64encode(b"k" * 24).decode()
+    WebhookSender().send(message("webhook", receiver.base, secret=secret))
+    body, h = received(receiver.only_request())
+    assert Webhook(secret).verify(body, h) == PAYLOAD
+    assert verify_signature(secret, h["X-Fenghuo-Timestamp"], body, h["X-Fenghuo-Signature"])
+    err = failure(WebhookSender(), message("webhook", receiver.base, secret="whsec_abcde"))
+    assert err.retryable is False and "Standard Webhooks" in str(err)
+    assert len(receiver.requests) == 1  # nothing sent
+
+
+def test_a_retried_webhook_keeps_its_id(receiver):
+    msg = message("webhook", receiver.base, secret=HOOK_SECRET)
+    receiver.answer(503)
+    assert failure(WebhookSender(), msg).retryable
+    receiver.answer(200)
+    WebhookSender().send(msg)
+    (b1, h1), (b2, h2) = map(received, receiver.requests)
+    assert h1["webhook-id"] == h2["webhook-id"] == msg.id
+    assert Webhook(HOOK_SECRET.encode()).verify(b2, h2) == PAYLOAD
+
+
+def test_a_webhook_links_to_its_page():
+    sender = WebhookSender(public_url="https://fenghuo.example.cn/")
+    assert sender.document(PAYLOAD) == {
+        **PAYLOAD, "link": "https://fenghuo.example.cn/web/incidents/FH-2025-000123"}
+    assert sender.document({**PAYLOAD, "link": "x"})["link"] == "x"  # a producer's own
+    assert WebhookSender().document(PAYLOAD) is PAYLOAD  # no base URL: as written
+
+
 def test_an_unsigned_webhook_has_no_signature(receiver):
     WebhookSender().send(message("webhook", receiver.base))
     headers = receiver.only_request()["headers"]
     assert headers["X-Fenghuo-Delivery"] and headers["X-Fenghuo-Timestamp"]
-    assert "X-Fenghuo-Signature" not in headers
+    assert "X-Fenghuo-Signature" not in headers and "webhook-signature" not in headers
+    assert headers["webhook-id"] and headers["webhook-timestamp"]
 
 
 @pytest.mark.parametrize(("status", "retryable"), [

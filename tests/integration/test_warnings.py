@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -90,6 +91,13 @@ def test_a_province_drafts_approves_and_publishes_an_orange_warning(rt, principa
     assert ("bj-finance-reg", "orange.start_plan") in owners
     assert ("bj-bank", "orange.unit_measures") in owners  # the unit takes the measures
     assert [e.kind for e in out.timeline] == ["drafted", "approved", "published"]
+    # issue 20 item 6: each message's payload names the issuing unit and the TLP
+    with rt.uow() as s:
+        payloads = [json.loads(m.payload) for m in s.scalars(select(OutboxMessage).where(
+            OutboxMessage.warning_id.is_not(None)))]
+    assert payloads and all(p["unit"] == {"key": "110000.office", "name_zh": p["unit"]["name_zh"],
+                                          "name_en": p["unit"]["name_en"]}
+                            and p["unit"]["name_zh"] and p["tlp"] == out.tlp for p in payloads)
 
 
 def test_authority_refusals_name_the_rule_and_store_nothing(rt, principal, clock):

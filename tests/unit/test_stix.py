@@ -84,8 +84,21 @@ def test_criticality_follows_the_four_grades():
     assert set(stix.CRITICALITY) == {g.value for g in Grade}
 
 
-def test_ids_are_deterministic_per_ref():
-    a = stix.stix_id("incident", "FH-20261101-1A2B3C4D")
-    assert a == stix.stix_id("incident", "FH-20261101-1A2B3C4D")
-    assert a != stix.stix_id("incident", "FH-20261101-1A2B3C4E")
-    assert a.startswith("incident--") and a != stix.stix_id("report", "FH-20261101-1A2B3C4D")
+@pytest.mark.parametrize(("pattern", "found"), [
+    ("NOT [ipv4-addr:value = '1.2.3.4']", []),  # no observation-level NOT in STIX 2.1
+    ("[ipv4-addr:value NOT = '1.2.3.4']", []),  # a negated comparison is not an indicator
+    ("[ipv4-addr:value != '1.2.3.4']", []),
+    ("[ipv4-addr:value = '1.2.3.4' AND ipv4-addr:value NOT = '5.6.7.8']", [("ip", "1.2.3.4")]),
+    ("[ipv4-addr:value = '1.2.3.4' OR domain-name:value = 'x.example'] AND "
+     "[file:hashes.'SHA-256' = '" + "a" * 64 + "']",
+     [("ip", "1.2.3.4"), ("domain", "x.example"), ("sha256", "a" * 64)]),
+    ("([file:hashes.MD5 = '" + "c" * 32 + "'] FOLLOWEDBY [url:value = 'http://x/\\'q']) "
+     "WITHIN 5 SECONDS", [("md5", "c" * 32), ("url", "http://x/'q")]),
+    ("[file:hashes.'SHA-1' = '" + "b" * 40 + "'] REPEATS 2 TIMES", [("sha1", "b" * 40)]),
+    ("[domain-name:value LIKE '%.example']", []),
+    ("not a pattern", []),
+])
+def test_patterns_are_parsed_not_matched(pattern, found):
+    """STIX 2.1 §9: patterns are parsed (stix2 / stix2-patterns), so a negation or an operator
+    other than = never reads as a positive indicator (issue 20 item 1)."""
+    assert stix.indicators_of(pattern) == found

@@ -90,6 +90,9 @@ def stix_import_command(
         else:
             result = stix_import.import_bundle(rt.uow, rt.clock, principal=me, raw=raw)
     out.print(f"imported 已导入 {len(result.created)} monitoring item(s); "
-              f"{result.duplicates} already imported, {result.ignored} not stored")
+              f"{result.kept_context} kept as context, {result.duplicates} already imported, "
+              f"{len(result.dropped)} dropped 未能保存")
     for ref in result.created:
         out.print(f"  {ref}")
+    for d in result.dropped:
+        err.print(f"  dropped {escape(d['id'])} ({escape(d['type'])}): {escape(d['reason'])}")

@@ -123,7 +123,7 @@ def _file_children(s: Session, now, principal: Principal, reporter: Body,  # noq
     for i, row, u in zip(ids, rows, units, strict=True):
         row["id"] = i
         facts = service.IncidentFacts(id=i, **{k: row[k] for k in service.IncidentFacts.FIELDS},
-                                      unit=(u.name_zh, u.name_en))
+                                      unit=(u.name_zh, u.name_en), unit_key=u.key)
         events += service.intake_events(i, now, principal.username, row, reporter.key)
         extra = service.pi_duties(s, row)
         plans.append(service.plan_routing(facts, u.subject, row["grade"], clocks, now,

@@ -43,7 +43,7 @@ from fenghuo.incident.schemas import (
 )
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify import outbox
-from fenghuo.notify.compose import Notice, Words, compose, due_text
+from fenghuo.notify.compose import Notice, Words, compose, due_text, unit_field
 from fenghuo.org import directory, scoping
 from fenghuo.org import rules as org_rules
 from fenghuo.org.models import Body, BodySector, InfoSystem, Jurisdiction
@@ -268,7 +268,7 @@ def file_report(s: Session, now: datetime, principal: Principal, data: ReportIn,
     incident_id = s.connection().execute(_INSERT_INCIDENT, row).scalar_one()
     incident = IncidentFacts(
         id=incident_id, **{k: row[k] for k in IncidentFacts.FIELDS},
-        unit=(unit.name_zh, unit.name_en),
+        unit=(unit.name_zh, unit.name_en), unit_key=unit.key,
         system=(unit.system_name_zh, unit.system_name_en) if unit.system_id else None)
     events = intake_events(incident_id, now, principal.username, row, unit.reporter_key)
     snap = directory.snapshot(s, unit.org_token)
@@ -367,7 +367,7 @@ class IncidentFacts:
 
     FIELDS: ClassVar[tuple[str, ...]] = (
         "ref", "title", "grade", "category", "subcategory", "found_at", "reported_at", "cii",
-        "impact", "measures", "source", "grade_reasons")
+        "impact", "measures", "source", "grade_reasons", "tlp")
     id: int
     ref: str
     title: str
@@ -382,9 +382,13 @@ class IncidentFacts:
     source: str
     #: the grading's reasons, as stored (JSON): criterion ② routes to the secrecy body
     grade_reasons: str
+    #: TLP 2.0 label (sharing.tlp), carried in the notifications' payloads
+    tlp: str
     #: the unit's and the system's names (zh, en), for the messages; None where not at hand
     unit: tuple[str, str] | None = None
     system: tuple[str, str] | None = None
+    #: the unit's key, for the payloads' ``unit``; None where not at hand
+    unit_key: str | None = None
 
     @classmethod
     def of(cls, incident: Incident, unit: Body | None = None,
@@ -392,7 +396,8 @@ class IncidentFacts:
         """The facts of a stored incident, with the names of its unit and system if given."""
         return cls(id=incident.id, **{k: getattr(incident, k) for k in cls.FIELDS},
                    unit=(unit.name_zh, unit.name_en) if unit else None,
-                   system=(system.name_zh, system.name_en) if system else None)
+                   system=(system.name_zh, system.name_en) if system else None,
+                   unit_key=unit.key if unit else None)
 
 
 @dataclass
@@ -556,7 +561,9 @@ def notification(incident: IncidentFacts, r: rules.Route, due: datetime | None =
                "subcategory": incident.subcategory, "found_at": incident.found_at.isoformat(),
                "reported_at": incident.reported_at.isoformat(), "cii": incident.cii,
                "immediate": r.immediate, "why": [x.code for x in r.reasons],
-               "due_at": due.isoformat() if due else None}
+               "due_at": due.isoformat() if due else None, "tlp": incident.tlp,
+               "unit": unit_field(incident.unit_key, *incident.unit)
+               if incident.unit_key and incident.unit else None}
     return subject, text, payload
 
 

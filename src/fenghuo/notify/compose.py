@@ -60,6 +60,11 @@ def page_link(base_url: str | None, payload: Mapping) -> str | None:
     return base_url.rstrip("/") + path
 
 
+def unit_field(key: str, name_zh: str, name_en: str) -> dict[str, str]:
+    """A payload's ``unit``: the body a message is about, by key and name (issue 20 item 6)."""
+    return {"key": key, "name_zh": name_zh, "name_en": name_en}
+
+
 def fit_utf8(text: str, limit: int) -> str:
     """``text`` cut (with an ellipsis) to at most ``limit`` UTF-8 bytes, whole characters only."""
     raw = text.encode("utf-8")

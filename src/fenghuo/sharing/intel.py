@@ -76,3 +76,18 @@ def linked(s: Session, item_ids: Iterable[int]) -> dict[int, list[dict[str, Any]
         for item_id, data in rows:
             found[item_id].append(json.loads(data))
     return dict(found)
+
+
+def stored(s: Session, body_id: int, stix_ids: Iterable[str]
+           ) -> dict[str, tuple[datetime | None, int | None]]:
+    """What the body already keeps of these STIX ids: ``modified`` and the linked item, so an
+    import tells a duplicate from a newer version (and links new context to the same item)."""
+    ids, found = list(dict.fromkeys(stix_ids)), {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = s.execute(select(IntelObject.stix_id, IntelObject.modified,
+                                IntelObject.monitoring_item_id)
+                         .where(IntelObject.body_id == body_id,
+                                IntelObject.stix_id.in_(ids[start:start + _CHUNK])))
+        for stix_id, modified, item_id in rows:
+            found[stix_id] = (modified, item_id)
+    return found

@@ -34,7 +34,7 @@ from fenghuo.incident.schemas import IncidentOut
 from fenghuo.incident.service import event
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify import outbox
-from fenghuo.notify.compose import Notice, Words, compose
+from fenghuo.notify.compose import Notice, Words, compose, unit_field
 from fenghuo.org import directory
 from fenghuo.org import rules as org_rules
 from fenghuo.org.models import Body, Jurisdiction
@@ -208,9 +208,11 @@ def _notify(s: Session, incident: Incident, bodies: list[Body], note: str, now: 
              "确认接收 Acknowledge: POST /api/v1/shares/{id}/ack\n")
     contacts = directory.current(s).contacts
     messages = []
+    unit = s.get(Body, incident.subject_body_id)
     for b in bodies:
         payload = {"event": "incident.shared", "ref": incident.ref, "title": incident.title,
-                   "grade": incident.grade, "tlp": label.value, "note": note, "body": b.key}
+                   "grade": incident.grade, "tlp": label.value, "note": note, "body": b.key,
+                   "unit": unit_field(unit.key, unit.name_zh, unit.name_en)}
         messages += [outbox.Message(c, subject, text, payload, incident_id=incident.id,
                                     priority=50)
                      for c in org_rules.contact_tier(contacts.get(b.id, ()), 0)]

@@ -27,6 +27,10 @@ from typing import Any
 EXTENSION_ID = "extension-definition--8172b50f-073a-49a2-8f2f-f89f7d1bcd85"
 EXTENSION_NAME = "fenghuo-properties"
 EXTENSION_VERSION = "1.0.0"
+#: when the extension-definition (and the identity that defines it) were first published
+DEFINED_AT = "2026-12-01T00:00:00.000Z"
+#: the identity of the Fenghuo project, the ``created_by_ref`` of the definition (fixed UUIDv4)
+IDENTITY_ID = "identity--2b1f5a7e-6c3d-4e8f-9a0b-51c2d3e4f607"
 
 #: the properties and what they hold (all optional)
 PROPERTIES: dict[str, str] = {
@@ -59,3 +63,30 @@ def extension(**values: Any) -> dict[str, dict[str, Any]]:
         raise ValueError(f"not a Fenghuo STIX property: {sorted(unknown)}")
     kept = {key: value for key, value in values.items() if value not in (None, "", [], ())}
     return {EXTENSION_ID: {"extension_type": "property-extension", **kept}}
+
+
+def schema() -> str:
+    """The extension's normative definition as plain text (STIX 2.1 §7.3: ``schema`` is a URL
+    or a plain-text definition); docs/sharing.md says the same."""
+    props = "; ".join(f"{name}: {meaning}" for name, meaning in PROPERTIES.items())
+    return ("Fenghuo property extension " + EXTENSION_VERSION + " (property-extension on "
+            "incident, grouping and report; every property optional): " + props)
+
+
+def identity() -> dict[str, Any]:
+    """The identity of the Fenghuo project, which defines the extension."""
+    return {"type": "identity", "spec_version": "2.1", "id": IDENTITY_ID,
+            "created": DEFINED_AT, "modified": DEFINED_AT, "name": "Fenghuo",
+            "identity_class": "system",
+            "description": "Self-hosted network-security incident and warning system"}
+
+
+def definition() -> dict[str, Any]:
+    """The ``extension-definition`` object (STIX 2.1 §7.3) every bundle using the extension
+    carries."""
+    return {"type": "extension-definition", "spec_version": "2.1", "id": EXTENSION_ID,
+            "created": DEFINED_AT, "modified": DEFINED_AT, "created_by_ref": IDENTITY_ID,
+            "name": EXTENSION_NAME, "description": "What another Fenghuo instance needs to "
+            "rebuild an exported incident, monitoring item or warning as it was.",
+            "schema": schema(), "version": EXTENSION_VERSION,
+            "extension_types": ["property-extension"]}

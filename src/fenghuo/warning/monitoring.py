@@ -32,7 +32,7 @@ from fenghuo.db.session import UnitOfWork
 from fenghuo.incident import grading
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify import outbox
-from fenghuo.notify.compose import Notice, Words, compose, page_path
+from fenghuo.notify.compose import Notice, Words, compose, page_path, unit_field
 from fenghuo.org import directory, scoping
 from fenghuo.org.models import Body
 from fenghuo.org.rules import BodyFunction, BodyKind, Permission, contact_tier, path_ids
@@ -198,7 +198,8 @@ def share_notice(item: MonitoringItem, about: Body, reason: str) -> tuple[str, s
     """What a body the item is shared with is told (issue 16 item 7), Chinese first: what was
     observed, at which unit, the category in words, what it is asked and why it got it."""
     payload = {"event": "monitoring.shared", "ref": item.ref, "title": item.title,
-               "important": item.important, "tlp": item.tlp, "reason": reason}
+               "important": item.important, "tlp": item.tlp, "reason": reason,
+               "unit": unit_field(about.key, about.name_zh, about.name_en)}
     asked = mrules.ASKED.get(reason, mrules.ASKED[mrules.SHARED])
     subject_line, text = compose(Notice(
         what=Words(item.title, item.title), tag=Words(*mrules.tag(item.important)),

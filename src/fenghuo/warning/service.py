@@ -28,7 +28,7 @@ from fenghuo.db import bulk
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.notify import outbox
-from fenghuo.notify.compose import Notice, Words, compose, due_text
+from fenghuo.notify.compose import Notice, Words, compose, due_text, unit_field
 from fenghuo.org import directory
 from fenghuo.org.models import Body, Jurisdiction
 from fenghuo.org.rules import (
@@ -39,7 +39,7 @@ from fenghuo.org.rules import (
     has_permission,
 )
 from fenghuo.org.service import require
-from fenghuo.warning import authority, checklists, content, distribution, places
+from fenghuo.warning import authority, cap, checklists, content, distribution, places
 from fenghuo.warning.models import EarlyWarning, WarningEvent, WarningRecipient, WarningTask
 from fenghuo.warning.monitoring import visible_assessment
 from fenghuo.warning.protection_models import ProtectionTask
@@ -279,13 +279,19 @@ def _message(w: EarlyWarning, event: str, due: datetime | None) -> tuple[str, st
     return subject, text
 
 
+def _issuer_field(s: Session, w: EarlyWarning) -> dict[str, str]:
+    """The payload's ``unit`` of a warning: its issuing body (issue 20 item 6)."""
+    issuer = s.get(Body, w.issuer_body_id)
+    return unit_field(issuer.key, issuer.name_zh, issuer.name_en)
+
+
 def _notify(s: Session, w: EarlyWarning, body_ids: list[int], now: datetime, event: str,
             priority: int | None = None, step: int = 0) -> None:
     level = WarningLevel(w.level)
     subject, text = _message(w, event, now + distribution.ACK_WITHIN[level])
     payload = {"event": event, "ref": w.ref, "title": w.title, "level": w.level,
                "state": w.state, "revision": w.revision, "starts_at": w.starts_at.isoformat(),
-               "tlp": w.tlp}
+               "tlp": w.tlp, "unit": _issuer_field(s, w)}
     contacts = directory.contacts_of(s, body_ids)
     rank = {WarningLevel.RED: 0, WarningLevel.ORANGE: 10}.get(level, 100)
     outbox.enqueue_many(s, now=now, messages=[
@@ -613,6 +619,35 @@ def public_warning(uow: UnitOfWork, *, ref: str) -> PublicWarning:
         if w is None:
             raise NotFound(f"no public warning {ref!r}")
         return public_out(s, w)
+
+
+def public_cap_sources(uow: UnitOfWork, *, ref: str | None = None, limit: int = 50
+                       ) -> list[cap.Source]:
+    """What the CAP 1.2 messages of the public warnings are made of (issue 20 item 5; the same
+    warnings as :func:`public_warnings`, or the one ``ref``, NotFound when it is not public):
+    the public view, the issuer's key, the jurisdictions' GB/T 2260 codes and the public acts
+    (published, revised, lifted) in order."""
+    with uow() as s:
+        query = select(EarlyWarning).where(public_filter())
+        if ref is not None:
+            query = query.where(EarlyWarning.ref == ref)
+        rows = s.scalars(query.order_by(EarlyWarning.published_at.desc()).limit(limit)).all()
+        if ref is not None and not rows:
+            raise NotFound(f"no public warning {ref!r}")
+        events: dict[int, list[cap.Event]] = {w.id: [] for w in rows}
+        for e in s.scalars(select(WarningEvent).where(
+                WarningEvent.warning_id.in_(list(events)),
+                WarningEvent.kind.in_(cap.PUBLIC_EVENTS)).order_by(WarningEvent.id)):
+            detail = json.loads(e.detail or "{}")
+            events[e.warning_id].append(cap.Event(e.kind, e.at, detail.get("from"),
+                                                  detail.get("to")))
+        codes = {c for w in rows for c in json.loads(w.jurisdictions)}
+        divisions = dict(s.execute(select(Jurisdiction.code, Jurisdiction.division_code).where(
+            Jurisdiction.code.in_(codes), Jurisdiction.division_code.is_not(None))).all())
+        keys = dict(s.execute(select(Body.id, Body.key).where(
+            Body.id.in_({w.issuer_body_id for w in rows}))).all())
+        return [cap.Source(public_out(s, w), keys[w.issuer_body_id], divisions,
+                           tuple(events[w.id])) for w in rows]
 
 
 # --- the console's work queue and confirmations (issue 19) ------------------------------------

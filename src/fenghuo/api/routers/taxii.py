@@ -200,12 +200,17 @@ def _entries(rt, caller: Principal, kind: str, f: Filters,
             continue
         if f.added_after and not e.added > f.added_after:
             continue
-        version = e.obj.get("modified") or e.obj.get("created")
-        if f.version_times and version not in f.version_times:
+        if f.version_times and _version(e) not in f.version_times:
             continue
         out.append(e)
     out.sort(key=lambda e: (e.added, e.obj.id))
     return out
+
+
+def _version(e: stix.Entry) -> datetime:
+    """An object's version (TAXII 2.1 §3.4.3): ``modified``, else ``created``, else (a
+    cyber-observable has neither) the time it was added."""
+    return e.obj.get("modified") or e.obj.get("created") or e.added
 
 
 def _page(entries: list[stix.Entry], f: Filters) -> tuple[list[stix.Entry], dict, dict]:
@@ -243,7 +248,7 @@ def get_manifest(cid: CollectionId, rt: RuntimeDep, caller: Caller,
     if page:
         envelope["objects"] = [
             {"id": e.obj.id, "date_added": _timestamp(e.added),
-             "version": _timestamp(e.obj.get("modified") or e.obj.get("created")),
+             "version": _timestamp(_version(e)),
              "media_type": STIX} for e in page]
     return _taxii(envelope, headers)
 
@@ -270,6 +275,6 @@ def get_versions(cid: CollectionId, object_id: ObjectId, rt: RuntimeDep, caller:
         raise NotFound(f"no object {object_id!r} in this collection")
     page, envelope, headers = _page(entries, f)
     if page:
-        envelope["versions"] = [_timestamp(e.obj.get("modified") or e.obj.get("created"))
+        envelope["versions"] = [_timestamp(_version(e))
                                 for e in page]
     return _taxii(envelope, headers)

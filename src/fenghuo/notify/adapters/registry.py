@@ -48,7 +48,7 @@ def build_notifiers(settings_like: object) -> dict[str, Notifier]:
     client = new_client(timeout)
     public_url = get("public_url")
     notifiers: list[Notifier] = [
-        smtp_sender(get, public_url), WebhookSender(timeout, client),
+        smtp_sender(get, public_url), WebhookSender(timeout, client, public_url=public_url),
         DingTalkRobotSender(timeout, client),
         WeComRobotSender(timeout, client),
         FeishuRobotSender(timeout, client, public_url=public_url),
