@@ -1,5 +1,7 @@
 """The public warning page and its feeds (Cybersecurity Law arts. 54(3), 55): published
-TLP:CLEAR warnings marked for the public, as HTML, Atom 1.0 (RFC 4287) and JSON Feed 1.1.
+TLP:CLEAR warnings marked for the public, as HTML, Atom 1.0 (RFC 4287) and JSON Feed 1.1, and
+each as OASIS CAP 1.2 messages (``/public/warnings/{ref}.cap.xml``, the latest message, and the
+Atom index ``/public/warnings.cap.atom``; the mapping is :mod:`fenghuo.warning.cap`'s).
 
 No login and no internal detail: everything shown comes from ``warning.service.public_warnings``
 and ``public_warning``. The HTML pages are in the reader's language (Chinese or English, chosen as
@@ -26,6 +28,7 @@ from fastapi.responses import HTMLResponse, Response
 from fenghuo import __version__
 from fenghuo.bootstrap import Runtime
 from fenghuo.common.errors import NotFound
+from fenghuo.warning import cap
 from fenghuo.warning import service as warnings
 from fenghuo.warning.rules import STATE_LABELS, WarningState
 from fenghuo.warning.schemas import PublicWarning
@@ -62,6 +65,14 @@ def _page_url(request: Request, ref: str | None = None) -> str:
     return f"{_base(request)}/public/warnings" + (f"/{quote(ref, safe='')}" if ref else "")
 
 
+def _cap_url(request: Request, ref: str) -> str:
+    return f"{_page_url(request, ref)}.cap.xml"
+
+
+def _cap_index_url(request: Request) -> str:
+    return f"{_base(request)}/public/warnings.cap.atom"
+
+
 def _id(ref: str | None = None) -> str:
     return f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, ref) if ref else ID_NAMESPACE}"
 
@@ -93,7 +104,7 @@ def _render(request: Request, name: str, ctx: dict, status: int = 200) -> HTMLRe
         **ctx, "locale": locale, "lang_tag": i18n.TAGS[locale], "here": here(request),
         "timezone": rt.settings.timezone, "state_label": _state,
         "atom_url": f"{_base(request)}/public/warnings.atom",
-        "json_url": f"{_base(request)}/public/warnings.json"},
+        "json_url": f"{_base(request)}/public/warnings.json", "cap_url": _cap_index_url(request)},
         status_code=status, headers=headers)
 
 
@@ -115,6 +126,23 @@ def json_feed(request: Request) -> Response:
     items = warnings.public_warnings(_rt(request).uow)
     body = json.dumps(_json_feed(request, items), ensure_ascii=False, indent=1)
     return Response(body.encode("utf-8"), media_type=JSON_FEED, headers=CACHE)
+
+
+@router.get("/warnings.cap.atom")
+def cap_index(request: Request) -> Response:
+    """The CAP 1.2 index: an Atom feed whose entries link to each warning's latest CAP message
+    (one ``<alert>`` per document, CAP 1.2 §3.2.1), as CAP feeds commonly are."""
+    sources = warnings.public_cap_sources(_rt(request).uow)
+    return Response(_cap_atom(request, sources), media_type=ATOM, headers=CACHE)
+
+
+@router.get("/warnings/{ref}.cap.xml")
+def cap_message(request: Request, ref: str) -> Response:
+    """The latest CAP 1.2 message of a public warning: Alert, Update (level revised) or
+    Cancel (lifted); 404 (problem+json) for any other reference."""
+    [source] = warnings.public_cap_sources(_rt(request).uow, ref=ref)
+    return Response(cap.alert_xml(source, _cap_where(request)), media_type=cap.MEDIA_TYPE,
+                    headers=CACHE)
 
 
 @router.get("/warnings/{ref}")
@@ -188,6 +216,7 @@ def _atom(request: Request, items: list[PublicWarning]) -> bytes:
         el(entry, "published", _rfc3339(w.published_at))
         el(el(entry, "author"), "name", f"{w.issuer_name_zh} {w.issuer_name_en}")
         el(entry, "link", rel="alternate", type="text/html", href=_page_url(request, w.ref))
+        el(entry, "link", rel="alternate", type=cap.MEDIA_TYPE, href=_cap_url(request, w.ref))
         el(entry, "category", term=w.level.value,
            label=f"{w.level_label['zh']} {w.level_label['en']}")
         el(entry, "category", term=w.category,
@@ -215,6 +244,8 @@ def _json_feed(request: Request, items: list[PublicWarning]) -> dict:
             "date_published": _rfc3339(w.published_at),
             "date_modified": _rfc3339(_updated(w)),
             "authors": [{"name": f"{w.issuer_name_zh} {w.issuer_name_en}"}],
+            "attachments": [{"url": _cap_url(request, w.ref), "mime_type": cap.MEDIA_TYPE,
+                             "title": "CAP 1.2"}],
             "tags": [w.level.value, w.category],
             "_fenghuo": {
                 "ref": w.ref, "level": w.level.value, "level_label": w.level_label,
@@ -230,3 +261,44 @@ def _json_feed(request: Request, items: list[PublicWarning]) -> dict:
             },
         } for w in items],
     }
+
+
+# --- CAP 1.2 (issue 20 item 5) ----------------------------------------------------------------
+
+
+def _cap_where(request: Request) -> cap.Where:
+    settings = _rt(request).settings
+    return cap.Where(host=cap.host_of(settings.public_url, request.url.hostname or "localhost"),
+                     public_url=settings.public_url, timezone=settings.timezone)
+
+
+def _cap_atom(request: Request, sources: list[cap.Source]) -> bytes:
+    """Atom 1.0 (RFC 4287) index of the CAP messages: one entry per public warning, updated
+    when its latest message was sent, linking to that message (``application/cap+xml``)."""
+    feed = ET.Element("feed", {"xmlns": ATOM_NS, XML_LANG: "zh-CN"})
+    latest = [(source, history[-1]) for source in sources if (history := cap.messages(source))]
+    updated = max((m.sent for _, m in latest), default=None) or _rt(request).clock.now()
+    for tag, text in (("id", _id("cap-index")), ("title", f"{TITLE} (CAP 1.2)"),
+                      ("subtitle", SUBTITLE), ("updated", _rfc3339(updated))):
+        ET.SubElement(feed, tag).text = text
+    ET.SubElement(feed, "link", rel="self", type=ATOM, href=_cap_index_url(request))
+    ET.SubElement(feed, "link", rel="alternate", type="text/html", href=_page_url(request))
+    ET.SubElement(ET.SubElement(feed, "author"), "name").text = PUBLISHER
+    for source, message in latest:
+        w = source.warning
+        entry = ET.SubElement(feed, "entry")
+        ET.SubElement(entry, "id").text = _id(f"cap:{w.ref}")
+        ET.SubElement(entry, "title").text = _xml(_title(w))
+        ET.SubElement(entry, "updated").text = _rfc3339(message.sent)
+        ET.SubElement(entry, "published").text = _rfc3339(w.published_at)
+        ET.SubElement(ET.SubElement(entry, "author"), "name").text = _xml(
+            f"{w.issuer_name_zh} {w.issuer_name_en}")
+        ET.SubElement(entry, "link", rel="alternate", type=cap.MEDIA_TYPE,
+                      href=_cap_url(request, w.ref))
+        ET.SubElement(entry, "link", rel="related", type="text/html",
+                      href=_page_url(request, w.ref))
+        ET.SubElement(entry, "category", term=message.msg_type.value,
+                      label=f"CAP msgType {message.msg_type.value}")
+        ET.SubElement(entry, "summary", type="text").text = _xml(
+            f"{message.identifier} {cap.severity(message.level)} · " + "；".join(w.items))
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
