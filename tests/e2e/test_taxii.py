@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+import stix2
 from taxii2client.v21 import Collection, Server, as_pages
 
 from fenghuo.api.routers.taxii import COLLECTIONS, TAXII
@@ -103,9 +104,17 @@ def test_discovery_root_collections_auth_and_media_type(server):
     assert TAXII in root.versions
     got = {c.id: c for c in root.collections}
     assert set(got) == set(COLLECTIONS)
-    assert all(c.can_read and not c.can_write for c in got.values())
+    assert all(c.can_read for c in got.values())
+    # issue 20 item 4: only monitoring is writable, and only by those who may submit it
+    assert {c.title for c in got.values() if c.can_write} == {"监测信息 Monitoring information"}
     url = f"{server}/taxii2/"
-    assert requests.get(url, headers={"Accept": TAXII}, timeout=scaled(30)).status_code == 401
+    anonymous = requests.get(url, headers={"Accept": TAXII}, timeout=scaled(30))
+    assert anonymous.status_code == 401
+    # a TAXII error message (§3.6.1) in TAXII's media type; the challenge names both schemes
+    assert anonymous.headers["Content-Type"] == TAXII
+    assert anonymous.json()["http_status"] == "401" and anonymous.json()["title"]
+    challenge = anonymous.headers["WWW-Authenticate"]
+    assert challenge.startswith("Basic ") and ", Bearer " in challenge
     assert requests.get(url, auth=("bj_admin", "wrong"), timeout=scaled(30)).status_code == 401
     bad = base64.b64encode(b"\xff\xfe").decode()
     assert requests.get(url, headers={"Authorization": f"Basic {bad}"},
@@ -114,7 +123,8 @@ def test_discovery_root_collections_auth_and_media_type(server):
                         timeout=scaled(30)).status_code == 406
     r = requests.get(f"{server}/taxii2/api/collections/nope/objects/",
                      auth=("bj_admin", PASSWORD), timeout=scaled(30))
-    assert r.status_code == 404
+    assert r.status_code == 404 and r.json()["http_status"] == "404"
+    assert r.headers["Content-Type"] == TAXII and "nope" in r.json()["description"]
 
 
 def test_scope_and_tlp_decide_what_each_caller_sees(server, world, tokens):
@@ -213,3 +223,47 @@ def test_stix_export_and_import_from_the_command_line(rt, principal, clock, db_u
     junk.write_text('{"type": "bundle", "objects": "x"}')
     r = fenghuo("stix", "import", str(junk), "--as", "sh_admin", env=env, cwd=tmp_path)
     assert r.returncode == 1 and "error" in r.stderr
+
+
+def test_a_peer_pushes_an_envelope_and_reads_it_back_in_its_scope(server, tokens, module_rt):
+    """Issue 20 item 4 (TAXII 2.1 §5.5, §4.3): ``taxii2-client`` adds an envelope to the
+    monitoring collection; the status resource counts each object (the invalid one a failure
+    with its reason) and is read again by the pusher's body only; the objects come back in the
+    pusher's scope and not in another body's; incidents are read-only (403), and a push that
+    is not TAXII JSON is a 415."""
+    sh, bj = tokens("sh_admin"), tokens("bj_admin")
+    now = module_rt.clock.now()
+    malware = stix2.v21.Malware(name="PushBot", is_family=True, created=now, modified=now)
+    indicator = stix2.v21.Indicator(name="pushed ip", pattern="[ipv4-addr:value = '192.0.2.77']",
+                                    pattern_type="stix", valid_from=now, created=now,
+                                    modified=now)
+    rel = stix2.v21.Relationship(indicator, "indicates", malware, created=now, modified=now)
+    bad = {"type": "malware", "spec_version": "2.1", "name": "no is_family",
+           "id": "malware--00000000-0000-4000-8000-0000000000b1",
+           "created": "2026-03-01T08:00:00Z", "modified": "2026-03-01T08:00:00Z"}
+    envelope = {"objects": [json.loads(o.serialize()) for o in (malware, indicator, rel)] + [bad]}
+    col = collection(server, "monitoring", sh)
+    status = col.add_objects(envelope)
+    assert (status.status, status.total_count, status.success_count,
+            status.failure_count, status.pending_count) == ("complete", 4, 3, 1, 0)
+    [failure] = status.failures
+    assert failure["id"] == bad["id"] and "is_family" in failure["message"]
+    assert {x["id"] for x in status.successes} == {malware.id, indicator.id, rel.id}
+    url = f"{server}/taxii2/api/status/{status.id}/"
+    mine = requests.get(url, auth=Bearer(sh), headers={"Accept": TAXII}, timeout=scaled(30))
+    assert mine.status_code == 200 and mine.json()["success_count"] == 3
+    other = requests.get(url, auth=Bearer(bj), headers={"Accept": TAXII}, timeout=scaled(30))
+    assert other.status_code == 404 and other.headers["Content-Type"] == TAXII
+    got = {o["id"]: o for page in as_pages(col.get_objects, per_request=100)
+           for o in page.get("objects", [])}
+    assert got[malware.id]["name"] == "PushBot" and rel.id in got  # kept as received
+    assert any(o["type"] == "indicator" and "192.0.2.77" in o["pattern"] for o in got.values())
+    assert malware.id not in ids(collection(server, "monitoring", bj).get_objects())
+    incidents = f"{server}/taxii2/api/collections/{COLS['incidents']}/objects/"
+    headers = {"Accept": TAXII, "Content-Type": TAXII}
+    refused = requests.post(incidents, data=json.dumps(envelope), auth=Bearer(sh),
+                            headers=headers, timeout=scaled(30))
+    assert refused.status_code == 403 and refused.json()["http_status"] == "403"
+    plain = requests.post(f"{col.url}objects/", json=envelope, auth=Bearer(sh),
+                          headers={"Accept": TAXII}, timeout=scaled(30))
+    assert plain.status_code == 415 and plain.headers["Content-Type"] == TAXII

@@ -23,8 +23,29 @@ DATABASE_UNAVAILABLE = Unavailable("the database is unavailable (restarting, or 
                                    f"try again in {RETRY_AFTER} seconds")
 
 
+#: TAXII 2.1 answers its errors as error-message resources (§3.6.1) in its own media type
+TAXII_PREFIX = "/taxii2/"
+TAXII_MEDIA = "application/taxii+json;version=2.1"
+TAXII_CHALLENGE = 'Basic realm="Fenghuo TAXII", charset="UTF-8", Bearer realm="Fenghuo TAXII"'
+
+
+def taxii_error(status: int, title: str, detail: str, headers: dict[str, str],
+                **extra) -> JSONResponse:
+    """A TAXII 2.1 error message (§3.6.1): ``title``, ``description``, ``error_code``,
+    ``http_status`` (a string) and, for a validation failure or a refusal, ``details``; a 401
+    names both schemes the TAXII server accepts."""
+    body = {"title": title, "description": detail,
+            "error_code": title.lower().replace(" ", "-"), "http_status": str(status),
+            **({"details": extra} if extra else {})}
+    if status == 401:
+        headers["WWW-Authenticate"] = TAXII_CHALLENGE
+    return JSONResponse(body, status_code=status, media_type=TAXII_MEDIA, headers=headers)
+
+
 def problem(status: int, title: str, detail: str, instance: str,
             headers: dict[str, str] | None = None, **extra) -> JSONResponse:
+    if instance.startswith(TAXII_PREFIX) or instance == TAXII_PREFIX.rstrip("/"):
+        return taxii_error(status, title, detail, dict(headers or {}), **extra)
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
             "instance": instance, **extra}
     headers = dict(headers or {})
@@ -80,6 +101,22 @@ PROBLEM_SCHEMA = {
         },
     },
 }
+TAXII_ERROR_SCHEMA = {
+    "type": "object", "required": ["title"],
+    "properties": {"title": {"type": "string"}, "description": {"type": "string"},
+                   "error_id": {"type": "string"}, "error_code": {"type": "string"},
+                   "http_status": {"type": "string"}, "external_details": {"type": "string"},
+                   "details": {"type": "object"}},
+}
+#: TAXII 2.1's error answers (§3.6): 406 for an Accept without its media type, 413 and 415 for
+#: an envelope too large or not TAXII JSON
+TAXII_ERROR_STATUSES = {"401": "Not authenticated", "403": "Not allowed (read but not write)",
+                        "404": "Not found, or outside your scope",
+                        "406": "The Accept header does not allow the TAXII media type",
+                        "413": "Larger than max_content_length",
+                        "415": "Not application/taxii+json", "422": "Not valid",
+                        "429": "Too many requests",
+                        "503": "The database is unavailable; retry after Retry-After seconds"}
 ERROR_STATUSES = {"400": "Bad request", "401": "Not logged in, or the token is invalid",
                   "403": "Your roles do not allow this", "404": "Not found, or outside your scope",
                   "409": "Conflict", "422": "Validation failed; nothing was stored",
@@ -98,11 +135,15 @@ def document(app: FastAPI) -> None:
         schemas["Problem"] = PROBLEM_SCHEMA
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
+        schemas["TaxiiError"] = TAXII_ERROR_SCHEMA
         ref = {"content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-        for operations in spec["paths"].values():
+        taxii = {"content": {TAXII_MEDIA: {"schema": {"$ref": "#/components/schemas/TaxiiError"}}}}
+        for path, operations in spec["paths"].items():
+            errors, answer = ((TAXII_ERROR_STATUSES, taxii) if path.startswith(TAXII_PREFIX)
+                              else (ERROR_STATUSES, ref))
             for op in operations.values():
-                for status, text in ERROR_STATUSES.items():
-                    op.setdefault("responses", {})[status] = {"description": text, **ref}
+                for status, text in errors.items():
+                    op.setdefault("responses", {})[status] = {"description": text, **answer}
         app.openapi_schema = spec
         return spec
 

@@ -258,9 +258,11 @@ class _Run:
 
 
 def import_bundle(uow: UnitOfWork, clock: Clock, *, principal: Principal, raw: str | bytes | dict,
-                  progress: Progress | None = None) -> ImportResult:
+                  progress: Progress | None = None,
+                  then: Callable[[Session, ImportResult], None] | None = None) -> ImportResult:
     """Import a bundle as monitoring items of the caller's body with its context; objects
-    already imported by this body are skipped. One transaction: all or nothing; audited."""
+    already imported by this body are skipped. One transaction: all or nothing; audited.
+    ``then`` runs in the same transaction with the result (a TAXII status resource)."""
     require(principal, Permission.MONITORING_SUBMIT)
     bundle = _bundle(raw)
     objects = bundle.get("objects") or []
@@ -283,6 +285,8 @@ def import_bundle(uow: UnitOfWork, clock: Clock, *, principal: Principal, raw: s
                                                 "dropped": len(result.dropped),
                                                 "dropped_ids": [d["id"] for d in
                                                                 result.dropped[:50]]})
+        if then is not None:
+            then(s, result)
     return result
 
 
