@@ -64,6 +64,17 @@ class Settings(BaseSettings):
         default=30, ge=1, le=3600, description="How often the console's notice bell asks for "
         "news (web.bell, issue 19 item 7); a page's ?bell_poll=N overrides it in that tab")
     log_json: bool = False
+    # Prometheus /metrics (issue 20 item 7, docs/operations.md "Metrics")
+    metrics_token: SecretStr | None = Field(
+        default=None, min_length=16, description="When set (16 characters or more), /metrics "
+        "answers only `Authorization: Bearer <token>` (401 otherwise); unset, /metrics is open "
+        "to whoever reaches the port")
+    metrics_cache_seconds: float = Field(
+        default=5, ge=0, le=300, description="How long the gauges read from the database "
+        "(outbox, incidents, clocks, workers, ingest) are reused between scrapes")
+    metrics_timeout_seconds: float = Field(
+        default=2, gt=0, le=60, description="Statement timeout of the gauges' database query "
+        "(PostgreSQL); past it the scrape answers without them (fenghuo_domain_scrape_success 0)")
     access_log: bool = Field(
         default=False, description="Log every HTTP request (changes are in the audit trail "
         "either way); costs a few per cent of intake throughput")

@@ -7,6 +7,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from fenghuo import bootstrap
+from fenghuo.api import metrics
 from fenghuo.api.app import create_app
 from fenghuo.bootstrap import Runtime
 from fenghuo.config import Settings
@@ -33,16 +34,21 @@ def embedded_worker(rt: Runtime, *, processes: int = 1) -> Worker | None:
 
 def run(rt: Runtime, *, host: str, port: int, processes: int = 1) -> None:
     """Serve; with ``processes > 1`` uvicorn starts that many server processes (use it on
-    PostgreSQL: SQLite admits one writer at a time anyway)."""
+    PostgreSQL: SQLite admits one writer at a time anyway), which share their request metrics
+    through a directory (``metrics.multiprocess_dir``)."""
     worker = embedded_worker(rt, processes=processes)
     try:
-        if processes > 1:
-            uvicorn.run("fenghuo.server:app_from_env", factory=True, workers=processes,
-                        host=host, port=port, log_level="info",
-                        access_log=rt.settings.access_log)
-        else:
-            uvicorn.run(create_app(rt), host=host, port=port, log_level="info",
-                        access_log=rt.settings.access_log)
+        with metrics.multiprocess_dir(processes):
+            _serve(rt, host=host, port=port, processes=processes)
     finally:
         if worker is not None:
             worker.stop()
+
+
+def _serve(rt: Runtime, *, host: str, port: int, processes: int) -> None:
+    if processes > 1:
+        uvicorn.run("fenghuo.server:app_from_env", factory=True, workers=processes,
+                    host=host, port=port, log_level="info", access_log=rt.settings.access_log)
+    else:
+        uvicorn.run(create_app(rt), host=host, port=port, log_level="info",
+                    access_log=rt.settings.access_log)

@@ -69,4 +69,5 @@ def test_metrics_count_requests_per_route_and_status(rt, headers):
             in text)
     assert ('fenghuo_http_requests_total{method="GET",route="/api/v1/bodies",status="401"} 1.0'
             in text)
-    assert 'fenghuo_http_request_seconds_count{method="GET",route="/api/v1/bodies"} 2.0' in text
+    assert ('fenghuo_http_request_duration_seconds_count{method="GET",route="/api/v1/bodies"} '
+            '2.0' in text)

@@ -16,6 +16,7 @@ from fenghuo.notify.models import OutboxMessage
 from fenghuo.org import registers
 from fenghuo.org.schemas import ContactIn
 from tests.cli import clean_env, fenghuo
+from tests.e2e.test_metrics import assert_every_process_counts
 from tests.integration.test_reporting_chain import report_data
 from tests.peers import WebhookPeer
 from tests.servers import Process, Server
@@ -137,9 +138,12 @@ def test_several_server_processes_on_postgresql(rt, principal, db_url, tmp_path)
         registers.add_contact(rt.uow, rt.clock, principal=principal("nat_admin"),
                               body="cn.emergency-office",
                               data=ContactIn(name="Hook", channel="webhook", value=hook.url))
-        env = clean_env(FENGHUO_DATABASE_URL=db_url, FENGHUO_WORKER="true")
+        tmp = tmp_path / "tmp"  # where it makes its metrics directory
+        tmp.mkdir()
+        env = clean_env(FENGHUO_DATABASE_URL=db_url, FENGHUO_WORKER="true", TMPDIR=str(tmp))
         with Server(env=env, cwd=tmp_path, log=tmp_path / "serve.log",
                     extra=["--processes", "2"]) as server:
+            shared = assert_every_process_counts(server.base, tmp)  # issue 20 item 7
             base = server.base
             token = httpx.post(f"{base}/api/v1/auth/token", timeout=scaled(30), data={
                 "username": "bj_reporter", "password": "correct-horse-battery"}).json()
@@ -154,3 +158,4 @@ def test_several_server_processes_on_postgresql(rt, principal, db_url, tmp_path)
                        "arrived; server output:\n" + server.output())
         assert len(refs) == 6
         assert {r["json"]["ref"] for r in hook.requests} == refs
+        assert not shared.exists()

@@ -16,7 +16,7 @@ the API, console and TAXII authentication), so the log costs no lookup of its ow
 The request id is the caller's ``X-Request-ID`` when it sends a sane one, otherwise a new one;
 either way it is sent back in ``X-Request-ID``.
 
-Plain ASGI like :class:`fenghuo.api.app.Measure`. uvicorn's own access log (``ACCESS_LOG``,
+Plain ASGI like :class:`fenghuo.api.metrics.Measure`. uvicorn's own access log (``ACCESS_LOG``,
 plain text on the console) is separate and off by default.
 """
 

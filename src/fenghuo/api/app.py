@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
-from fastapi import FastAPI, Response
+from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fenghuo import __version__
-from fenghuo.api import access_log, docs, guard, ops, problems
+from fenghuo.api import access_log, docs, guard, metrics, ops, problems
 from fenghuo.api.routers import accountability as accountability_router
 from fenghuo.api.routers import (
     audit,
@@ -98,7 +88,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(public_tips.router)  # /public/tips…: no login
     ops.install(app)  # /healthz, /readyz, a database outage as 503 (issue 18 item 3)
     app.add_middleware(guard.RefuseNul)  # issue 18 item 2; inside Measure: refusals counted
-    _install_metrics(app)
+    metrics.install(app)  # /metrics and request counts (issue 20 item 7)
     app.add_middleware(SecurityHeaders)  # issue 18 item 4
     app.add_middleware(access_log.AccessLog)  # outermost: every answer (issue 18 item 8)
 
@@ -108,53 +98,3 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     return app
 
-
-def _install_metrics(app: FastAPI) -> None:
-    registry = CollectorRegistry()
-    requests = Counter("fenghuo_http_requests_total", "HTTP requests",
-                       ["method", "route", "status"], registry=registry)
-    latency = Histogram("fenghuo_http_request_seconds", "HTTP request latency",
-                        ["method", "route"], registry=registry)
-
-    app.add_middleware(Measure, requests=requests, latency=latency)
-
-    @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-
-
-class Measure:
-    """Counts requests and their latency per route: plain ASGI, so it costs next to nothing
-    on the hot path (Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per request)."""
-
-    def __init__(self, app: ASGIApp, *, requests: Counter, latency: Histogram) -> None:
-        self.app, self.requests, self.latency = app, requests, latency
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start, status = time.perf_counter(), 500
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, record_status)
-        finally:
-            route = _route_template(scope)
-            self.requests.labels(scope["method"], route, str(status)).inc()
-            self.latency.labels(scope["method"], route).observe(time.perf_counter() - start)
-
-
-def _route_template(scope: Scope) -> str:
-    """The matched route's full path template (bounded label values, not raw paths)."""
-    # routes of included routers know only their own part of the path; FastAPI keeps the whole
-    included = scope.get("fastapi", {}).get("effective_route_context")
-    if included is not None and getattr(included, "path_format", None):
-        return included.path_format
-    route = scope.get("route")
-    return getattr(route, "path", None) or "unmatched"

@@ -24,7 +24,7 @@ pages, feeds, files and the interactive documentation alike.
 * ``Strict-Transport-Security`` when the setting ``FENGHUO_HSTS`` is on (behind TLS only:
   README "Behind a TLS reverse proxy").
 
-Plain ASGI like :class:`fenghuo.api.app.Measure`: it rewrites the start of each answer only.
+Plain ASGI like :class:`fenghuo.api.metrics.Measure`: it rewrites the start of each answer only.
 """
 
 from __future__ import annotations

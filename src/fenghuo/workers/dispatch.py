@@ -25,7 +25,7 @@ from fenghuo.common.periods import day_of
 from fenghuo.incident import handling, tip_handling, tips
 from fenghuo.monitoring import candidates, collectors, housekeeping, notices
 from fenghuo.monitoring.detection import Thresholds
-from fenghuo.notify import outbox
+from fenghuo.notify import heartbeats, outbox
 from fenghuo.notify.adapters.registry import build_notifiers
 from fenghuo.notify.ports import DeliveryError, Message, Notifier
 from fenghuo.preparedness import reminders
@@ -77,6 +77,10 @@ class Worker:
         #: the first checkpoint five minutes after start (or sooner with a shorter interval)
         self._next_checkpoint = time.monotonic() + min(300.0, rt.settings.audit_checkpoint_minutes
                                                        * 60)
+        #: the heartbeat (issue 20 item 7): this worker's row in ``worker_heartbeats``
+        self.worker_id = heartbeats.identity(self.HEARTBEAT_NAME)
+        self._started_at = rt.clock.now()
+        self._next_beat = 0.0
 
     @classmethod
     def from_runtime(cls, rt: Runtime) -> Worker:
@@ -279,15 +283,41 @@ class Worker:
                  posted=written.posted, problems=written.problems or None)
         return written
 
+    HEARTBEAT_NAME = "delivery"
+    #: at most one heartbeat write this often (a cycle is 0.1 s when idle)
+    HEARTBEAT_SECONDS = 5.0
+
+    def beat_if_due(self) -> bool:
+        """Move this worker's heartbeat forward, at most every ``HEARTBEAT_SECONDS``; the
+        first beat also deletes the rows of workers dead for a day (``heartbeats``)."""
+        now = time.monotonic()
+        if now < self._next_beat:
+            return False
+        first, self._next_beat = self._next_beat == 0.0, now + self.HEARTBEAT_SECONDS
+        at = self.rt.clock.now()
+        if first:
+            heartbeats.forget(self.rt.uow, beaten_before=at - heartbeats.FORGOTTEN_AFTER)
+        heartbeats.beat(self.rt.uow, worker=self.worker_id, name=self.HEARTBEAT_NAME,
+                        started_at=self._started_at, now=at)
+        return True
+
+    def _forget_heartbeat(self) -> None:
+        try:
+            heartbeats.forget(self.rt.uow, worker=self.worker_id)
+        except Exception:  # noqa: BLE001 - e.g. the database gone: the row ages out instead
+            log.exception("could not remove the worker's heartbeat")
+
     def run(self) -> None:
-        """Loop until ``stop_event`` is set: deliver, sweep the clocks, chain the audit trail;
-        the periodic jobs run beside it (:attr:`PERIODIC`)."""
+        """Loop until ``stop_event`` is set: beat, deliver, sweep the clocks, chain the audit
+        trail; the periodic jobs run beside it (:attr:`PERIODIC`). A clean stop removes the
+        heartbeat row."""
         periodic = threading.Thread(target=self._periodic, name="fenghuo-periodic",
                                     daemon=True)
         periodic.start()
         with ThreadPoolExecutor(max_workers=self.threads) as pool:
             while not self.stop_event.is_set():
                 try:
+                    self.beat_if_due()
                     self.sweep_if_due()
                     self.collect_if_due()
                     self.chain_audit_if_due()
@@ -302,6 +332,7 @@ class Worker:
                     self.stop_event.wait(COALESCE_SECONDS)
                 self.wake.clear()
         periodic.join()  # a job under way finishes before the worker returns
+        self._forget_heartbeat()
 
     #: jobs that may take seconds at national scale (reminders over every unit's duties,
     #: bulletins, detection, housekeeping): run by a thread of their own, so that a warning

@@ -1,0 +1,1 @@
+"""What operators watch: the numbers ``/metrics`` reads from the database (issue 20 item 7)."""
