@@ -719,16 +719,24 @@ def collect(s: Session, principal: Principal, *, incidents: list[str] | None = N
     return b.all(), withheld
 
 
+def _selected(s: Session, stmt: Any, model: Any, changed: Any, refs: list[str] | None,
+              after: datetime | None, what: str) -> list[Any]:
+    """The rows of a scoped query: those refs (all when None), changed at or after ``after``,
+    in id order; a ref asked for by name and not in scope is a 404."""
+    if refs:
+        stmt = stmt.where(model.ref.in_(refs))
+    if after:
+        stmt = stmt.where(changed >= after)
+    rows = list(s.scalars(stmt.order_by(model.id)))
+    if after is None:
+        _missing(refs, [r.ref for r in rows], what)
+    return rows
+
+
 def _collect_incidents(s: Session, principal: Principal, b: _Builder, refs: list[str] | None,
                        after: datetime | None) -> int:
-    stmt = select(Incident).where(visible_incidents(principal.scope))
-    if refs:
-        stmt = stmt.where(Incident.ref.in_(refs))
-    if after:
-        stmt = stmt.where(Incident.updated_at >= after)
-    rows = s.scalars(stmt.order_by(Incident.id)).all()
-    if after is None:
-        _missing(refs, [r.ref for r in rows], "incident")
+    rows = _selected(s, select(Incident).where(visible_incidents(principal.scope)), Incident,
+                     Incident.updated_at, refs, after, "incident")
     rel = relations.relations_to_incidents(s, principal.body_id, rows, scope=principal.scope)
     withheld = 0
     for inc in rows:
@@ -741,15 +749,9 @@ def _collect_incidents(s: Session, principal: Principal, b: _Builder, refs: list
 
 def _collect_warnings(s: Session, principal: Principal, b: _Builder, refs: list[str] | None,
                       after: datetime | None) -> int:
-    stmt = select(EarlyWarning).where(visible_warnings(principal.scope),
-                                      EarlyWarning.published_at.is_not(None))
-    if refs:
-        stmt = stmt.where(EarlyWarning.ref.in_(refs))
-    if after:
-        stmt = stmt.where(EarlyWarning.updated_at >= after)
-    rows = s.scalars(stmt.order_by(EarlyWarning.id)).all()
-    if after is None:
-        _missing(refs, [r.ref for r in rows], "published warning")
+    rows = _selected(s, select(EarlyWarning).where(visible_warnings(principal.scope),
+                                                   EarlyWarning.published_at.is_not(None)),
+                     EarlyWarning, EarlyWarning.updated_at, refs, after, "published warning")
     rel = relations.relations_to_warnings(s, principal.body_id, rows, scope=principal.scope)
     withheld = 0
     for w in rows:
@@ -762,14 +764,8 @@ def _collect_warnings(s: Session, principal: Principal, b: _Builder, refs: list[
 
 def _collect_monitoring(s: Session, principal: Principal, b: _Builder, refs: list[str] | None,
                         after: datetime | None) -> int:
-    stmt = select(MonitoringItem).where(visible_items(principal.scope))
-    if refs:
-        stmt = stmt.where(MonitoringItem.ref.in_(refs))
-    if after:
-        stmt = stmt.where(MonitoringItem.created_at >= after)
-    rows = list(s.scalars(stmt.order_by(MonitoringItem.id)))
-    if after is None:
-        _missing(refs, [r.ref for r in rows], "monitoring item")
+    rows = _selected(s, select(MonitoringItem).where(visible_items(principal.scope)),
+                     MonitoringItem, MonitoringItem.created_at, refs, after, "monitoring item")
     allowed, withheld = _receivable_items(s, principal, rows)
     context = intel.linked(s, [i.id for i in allowed])
     for item in allowed:

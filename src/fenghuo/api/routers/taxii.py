@@ -322,15 +322,20 @@ def get_manifest(cid: CollectionId, rt: RuntimeDep, caller: Caller,
     return _taxii(envelope, headers)
 
 
+def _object_page(rt, caller: Principal, cid: str, object_id: str, f: Filters
+                 ) -> tuple[list[stix.Entry], dict, dict]:
+    """The versions of one object in a collection, paged; a 404 when there are none."""
+    entries = _entries(rt, caller, _collection(cid)["kind"], f, obj_id=object_id)
+    if not entries and not f.added_after:
+        raise NotFound(f"no object {object_id!r} in this collection")
+    return _page(entries, f)
+
+
 @router.get("/api/collections/{cid}/objects/{object_id}/", responses=_ok(ENVELOPE),
             summary="One object of a TAXII collection")
 def get_object(cid: CollectionId, object_id: ObjectId, rt: RuntimeDep, caller: Caller,
                f: Annotated[Filters, Depends()]) -> TaxiiResponse:
-    kind = _collection(cid)["kind"]
-    entries = _entries(rt, caller, kind, f, obj_id=object_id)
-    if not entries and not f.added_after:
-        raise NotFound(f"no object {object_id!r} in this collection")
-    page, envelope, headers = _page(entries, f)
+    page, envelope, headers = _object_page(rt, caller, cid, object_id, f)
     if page:
         envelope["objects"] = [_json(e) for e in page]
     return _taxii(envelope, headers)
@@ -340,14 +345,9 @@ def get_object(cid: CollectionId, object_id: ObjectId, rt: RuntimeDep, caller: C
             summary="The versions of one object")
 def get_versions(cid: CollectionId, object_id: ObjectId, rt: RuntimeDep, caller: Caller,
                  f: Annotated[Filters, Depends()]) -> TaxiiResponse:
-    kind = _collection(cid)["kind"]
-    entries = _entries(rt, caller, kind, f, obj_id=object_id)
-    if not entries and not f.added_after:
-        raise NotFound(f"no object {object_id!r} in this collection")
-    page, envelope, headers = _page(entries, f)
+    page, envelope, headers = _object_page(rt, caller, cid, object_id, f)
     if page:
-        envelope["versions"] = [_timestamp(_version(e))
-                                for e in page]
+        envelope["versions"] = [_timestamp(_version(e)) for e in page]
     return _taxii(envelope, headers)
 
 
