@@ -92,13 +92,13 @@ def test_stix_and_misp_exports_for_the_session(client, headers):
     assert len(incidents) == 1 and a in json.dumps(incidents[0])
     m = duty.get(f"/web/exports/misp.json?ref={a}")
     assert m.status_code == 200
-    events = json.loads(m.content)["response"]
+    events = json.loads(m.content)  # a list of {"Event": …} (issue 20 item 3)
     assert len(events) == 1 and events[0]["Event"]["info"].startswith(a)
     # the list's page: its refs, both formats
     listed = unescape(duty.get("/web/incidents").text)
     link = re.search(r'href="(/web/exports/misp\.json\?ref=[^"]+)"', listed).group(1)
     assert a in link and b in link
-    both = json.loads(duty.get(link).content)["response"]
+    both = json.loads(duty.get(link).content)
     assert {a, b} <= {e["Event"]["info"].split(" ")[0] for e in both}
     stix_link = re.search(r'href="(/web/exports/stix\.json\?ref=[^"]+)"', listed).group(1)
     assert json.loads(duty.get(stix_link).content)["type"] == "bundle"

@@ -61,19 +61,21 @@ def test_every_rsit_tag_of_the_taxonomy_exists_in_misp_rsit():
             assert set(misp.rsit_tags(c.code, sub.code)) <= known, sub.code
 
 
-def test_a_category_maps_to_its_rsit_tags():
-    """rules/taxonomy.yaml (mapping-rsit-gbt20986-cn2017): a botnet is a C2 server and infected
-    systems; phishing is fraud; Chinese 信息内容安全 is RSIT abusive-content, not
-    information-content-security."""
+def test_an_event_gets_one_rsit_tag_its_own_code_s():
+    """Issue 20 item 3: one RSIT tag, the subcategory's first mapping (rules/taxonomy.yaml,
+    mapping-rsit-gbt20986-cn2017: a botnet is first a C2 server; phishing is fraud), never
+    all the subcategories' of a category; Chinese 信息内容安全 is RSIT abusive-content."""
     assert misp.rsit_tags("harmful-program", "harmful-program.botnet") == (
-        'rsit:malicious-code="c2-server"', 'rsit:malicious-code="infected-system"')
+        'rsit:malicious-code="c2-server"',)
     assert misp.rsit_tags("network-attack", "network-attack.phishing") == (
         'rsit:fraud="phishing"',)
-    assert all(t.startswith("rsit:abusive-content=")
-               for t in misp.rsit_tags("information-content-security"))
-    # a subcategory without a mapping falls back to its category's tags
-    assert misp.rsit_tags("network-attack", "network-attack.interference") == \
-        get_taxonomy().rsit_tags("network-attack")
+    [content] = misp.rsit_tags("information-content-security")
+    assert content.startswith("rsit:abusive-content=")
+    # a category spanning several RSIT classes, without a (mapped) subcategory: undetermined
+    assert misp.rsit_tags("network-attack") == ('rsit:other="undetermined"',)
+    assert misp.rsit_tags("network-attack", "network-attack.interference") == (
+        'rsit:other="undetermined"',)
+    assert len(get_taxonomy().rsit_tags("network-attack")) > 1  # what a category can reach
     assert misp.rsit_tags(None) == () and misp.rsit_tags("no-such-code") == ()
 
 
@@ -114,9 +116,12 @@ def test_event_fields_attributes_and_ref():
     doc = misp.event_document(misp.build_event(event()))["Event"]
     assert doc["info"] == "DoS 拒绝服务" and doc["date"] == "2026-11-01"
     assert int(doc["threat_level_id"]) == 1 and int(doc["analysis"]) == 1
-    attrs = {(a["type"], a["value"]) for a in doc["Attribute"]}
+    attrs = {(a["type"], a["value"]) for a in doc["Attribute"]} | {
+        (a["type"], a["value"]) for o in doc["Object"] for a in o["Attribute"]}
     assert {("ip-dst", "203.0.113.7"), ("vulnerability", "CVE-2026-0001"),
             ("sha256", "a" * 64), ("domain", "evil.example")} <= attrs
+    # a botnet's address is its C2 server, with the domain: one domain-ip object; the hash a file
+    assert sorted(o["name"] for o in doc["Object"]) == ["domain-ip", "file"]
     ref = [a for a in doc["Attribute"] if a["category"] == "Internal reference"]
     assert ref and ref[0]["value"] == "INC-20261101-0001"
     # the same item is always the same event (MISP updates it instead of duplicating)

@@ -44,8 +44,9 @@ def misp_export(
     output: Annotated[Path | None, typer.Option("--out", "-o", dir_okay=False,
                                                 help="Write here instead of stdout")] = None,
 ) -> None:
-    """Export incidents and monitoring items as MISP events ({"response": [...]}): only those
-    the user's scope reads and TLP 2.0 lets the user's body receive."""
+    """Export incidents and monitoring items as MISP events (a JSON list of {"Event": …}, which
+    PyMISP loads whole): only those the user's scope reads and TLP 2.0 lets the user's body
+    receive."""
     rt = _runtime()
     tz = rt.settings.timezone
     with _errors():
@@ -67,7 +68,8 @@ def misp_export(
 @misp_app.command("import")
 def misp_import(file: InFile, as_user: ActAs) -> None:
     """Import MISP events (one, a list, or {"response": [...]}) as monitoring information of the
-    user's body; an event imported before is not imported again."""
+    user's body, keeping what indicators cannot hold (objects, tags, galaxies …) as context;
+    what cannot be kept is listed; an event imported before is not imported again."""
     rt = _runtime()
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
@@ -78,10 +80,15 @@ def misp_import(file: InFile, as_user: ActAs) -> None:
         rows = misp.import_events(rt.uow, rt.clock,
                                   principal=accounts.principal_for(rt.uow, username=as_user),
                                   document=document, timezone=rt.settings.timezone)
-    table = Table("event uuid", "monitoring item", "", "TLP", "indicators", "left out",
+    table = Table("event uuid", "monitoring item", "", "TLP", "indicators", "kept 保留",
+                  "dropped 未能保存",
                   title=f"{sum(r.created for r in rows)} imported, "
                         f"{sum(not r.created for r in rows)} already there")
     for r in rows:
         table.add_row(r.uuid, r.ref or "—", "new 新" if r.created else "already 已有",
-                      r.tlp.upper(), str(r.indicators), str(r.left_out))
+                      r.tlp.upper(), str(r.indicators), str(r.kept), str(len(r.dropped)))
     out.print(table)
+    for r in rows:
+        for d in r.dropped:
+            err.print(f"  dropped {escape(str(d['id']))} ({escape(str(d['type']))}): "
+                      f"{escape(str(d['reason']))}")

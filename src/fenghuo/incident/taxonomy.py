@@ -182,8 +182,17 @@ class Taxonomy:
         node = self._categories.get(code) or self._subcategories.get(code)
         return (node.name_zh, node.name_en) if node else (code, code)
 
+    def rsit_tag(self, code: str) -> str | None:
+        """The one RSIT machine tag that classifies something of this code: the code's own first
+        mapping (the crosswalk lists the closest RSIT class first), never its subcategories'
+        (a category spanning several RSIT classes, such as network-attack, has none of its own:
+        None). KeyError if the code is unknown. Used by the MISP export (issue 20 item 3)."""
+        node = self._node(code)
+        return node.rsit[0] if node.rsit else None
+
     def rsit_tags(self, code: str) -> tuple[str, ...]:
-        """RSIT machine tags for a code; a category's own tags followed by its subcategories'.
+        """Every RSIT machine tag a code can stand for: a category's own tags followed by its
+        subcategories' (to read a tag back to a code; to classify one thing, see ``rsit_tag``).
 
         KeyError if the code is unknown.
         """

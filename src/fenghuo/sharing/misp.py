@@ -1,23 +1,32 @@
-"""MISP events in MISP's JSON format, built and read offline with PyMISP (issue 8 item 5;
+"""MISP events in MISP's JSON format, built and read with PyMISP (issue 8 item 5, issue 20 item 3;
 Plan §3.2 sharing, Law art. 51 information sharing).
 
 Export: incidents and monitoring items the caller may read (Law art. 30) **and** may receive
 under TLP 2.0 (``sharing.tlp.may_receive`` for the body's ``sharing.relations`` relation to
-each) become MISP events: ``info``, ``date``,
-``threat_level_id`` from the grade (Plan §1.4), ``analysis`` from the state, ``distribution``
-consistent with the TLP label, the machine tags ``tlp:…`` (MISP taxonomy "tlp", exactly as
-its predicates are written: ``tlp:amber+strict``) and ``rsit:…`` (MISP taxonomy "rsit", from the
-category's mapping in ``rules/taxonomy.yaml``), one attribute per indicator and the item's ref
-as an ``Internal reference`` text attribute.
+each) become MISP events, written as a JSON list of ``{"Event": …}`` (what PyMISP's
+``search()`` returns; each loads whole with ``MISPEvent().load``). Each event has ``info``,
+``date``, ``threat_level_id`` from the grade (Plan §1.4), ``analysis`` from the state,
+``distribution`` consistent with the TLP label, ``Orgc`` (the originating body) and ``Org``,
+``timestamp``, ``published`` and ``publish_timestamp`` (a monitoring item is published when
+submitted; an incident once resolved or closed), the machine tags ``tlp:…`` (MISP taxonomy
+"tlp", verbatim: ``tlp:amber+strict``), **one** ``rsit:…`` tag (:func:`rsit_tag`) and our
+``fenghuo:category="…"``; its indicators as attributes and MISP objects (``file``, ``url``,
+``domain-ip``, ``email``: ``sharing.misp_objects``, which also reads ``ip-src``/``ip-dst``),
+ATT&CK techniques of kept STIX context as ``mitre-attack-pattern`` galaxies, and the ref as an
+``Internal reference`` text attribute. Attribute, object and organisation UUIDs are stored in
+``exchange_ids`` (kinds ``misp-attribute``, ``misp-object``, ``misp-org``) and the same in
+every export; event UUIDs are UUIDv5 of the ref (an imported event keeps its own).
 
 Import: a file with one event, a list of events or a MISP ``{"response": [...]}`` becomes
 monitoring items of the importing body (Plan §3.2: monitoring information), with the
 indicators of the attributes, the TLP of the ``tlp:`` tag (AMBER when there is none, a 422
-naming an unknown one) and a category found back from the ``rsit:`` tags; an event already
-imported (``ImportedObject(source="misp", external_id="<body key>|<event uuid>")``) is not
-imported twice by the same body.
+naming an unknown one) and a category found back from the ``fenghuo:category`` or ``rsit:``
+tags; the rest of the event is kept as context (``sharing.misp_context``) and exported again
+with the item. An event already imported (``ImportedObject(source="misp",
+external_id="<body key>|<event uuid>")``) is not imported twice by the same body.
 
-The mapping half of this module (``build_event``, ``tlp_from_tags``, …) touches no database.
+The mapping half of this module (``build_event``, ``tlp_from_tags``, …) touches no database;
+``sharing.misp_feed`` serves the events as a MISP feed.
 """
 
 from __future__ import annotations
@@ -25,14 +34,14 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError as PydanticValidationError
-from pymisp import MISPEvent
+from pymisp import MISPEvent, MISPGalaxy, MISPObject, MISPOrganisation
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -49,7 +58,8 @@ from fenghuo.incident.taxonomy import get_taxonomy
 from fenghuo.org.models import Body
 from fenghuo.org.rules import Permission
 from fenghuo.org.service import require
-from fenghuo.sharing.models import ImportedObject, IncidentShare
+from fenghuo.sharing import exchange_ids, intel, misp_context, misp_objects
+from fenghuo.sharing.models import ImportedObject, IncidentShare, IntelObject
 from fenghuo.sharing.relations import relations_to_incidents, relations_to_monitoring_items
 from fenghuo.sharing.tlp import DEFAULT, Relation, Tlp, may_receive
 from fenghuo.warning import monitoring
@@ -80,17 +90,10 @@ THREAT_LEVEL: dict[str, int] = {"especially_major": 1, "major": 1, "relatively_m
 ANALYSIS: dict[str, int] = {"reported": 0, "acknowledged": 0, "handling": 1, "resolved": 2,
                             "closed": 2}
 
-#: our indicator types (warning.schemas.IndicatorType) → MISP attribute types
-ATTRIBUTE_TYPE: dict[str, str] = {"ip": "ip-dst", "domain": "domain", "url": "url",
-                                  "md5": "md5", "sha1": "sha1", "sha256": "sha256",
-                                  "cve": "vulnerability", "email": "email", "other": "text"}
-
-#: MISP attribute types read back as indicators on import; others are left out
-INDICATOR_TYPE: dict[str, str] = {
-    "ip-dst": "ip", "ip-src": "ip", "domain": "domain", "hostname": "domain", "url": "url",
-    "uri": "url", "link": "url", "md5": "md5", "sha1": "sha1", "sha256": "sha256",
-    "vulnerability": "cve", "email": "email", "email-src": "email", "email-dst": "email",
-    "ip-dst|port": "ip", "ip-src|port": "ip", "domain|ip": "domain", "hostname|port": "domain"}
+#: our indicator types → MISP attribute types (``ip`` is ``ip-src`` or ``ip-dst`` by the
+#: item's category: ``misp_objects.ip_direction``); MISP types read back as indicators
+ATTRIBUTE_TYPE = {"ip": "ip-dst", **misp_objects.ATTRIBUTE_TYPE}
+INDICATOR_TYPE = misp_context.INDICATOR_TYPE
 
 REF_CATEGORY = "Internal reference"  # the attribute carrying our ref
 
@@ -100,16 +103,49 @@ def tlp_tag(tlp: Tlp | str) -> str:
     return f"tlp:{Tlp(tlp).value}"
 
 
-def rsit_tags(category: str | None, subcategory: str | None = None) -> tuple[str, ...]:
-    """The RSIT machine tags of a category (or, when known, its subcategory), from the
-    taxonomy's editorial mapping; none for an unknown or missing code."""
+#: RSIT's value for something whose RSIT class is not known (misp-rsit-machinetag: "The
+#: categorisation of the incident is unknown/undetermined")
+UNDETERMINED = 'rsit:other="undetermined"'
+#: our own machine tags carrying the Plan annex 1 code, so that a round trip keeps it
+CATEGORY_TAG, SUBCATEGORY_TAG = "fenghuo:category", "fenghuo:subcategory"
+
+
+def rsit_tag(category: str | None, subcategory: str | None = None) -> str | None:
+    """The one RSIT tag of an event: its subcategory's (``Taxonomy.rsit_tag``), else its
+    category's own, else ``rsit:other="undetermined"`` for a category whose subcategories span
+    several RSIT classes (network-attack: DoS, intrusion, scanning …) when the subcategory is
+    not known (monitoring information carries only a category); None without a category."""
     taxonomy = get_taxonomy()
     for code in (subcategory, category):
         if code and (taxonomy.category(code) or taxonomy.subcategory(code)):
-            tags = taxonomy.rsit_tags(code)
-            if tags:
-                return tags
-    return ()
+            tag = taxonomy.rsit_tag(code)
+            if tag:
+                return tag
+    return UNDETERMINED if category and taxonomy.category(category) else None
+
+
+def rsit_tags(category: str | None, subcategory: str | None = None) -> tuple[str, ...]:
+    """The RSIT tags of an event: at most one (:func:`rsit_tag`)."""
+    tag = rsit_tag(category, subcategory)
+    return (tag,) if tag else ()
+
+
+def category_tags(category: str | None, subcategory: str | None = None) -> list[str]:
+    """``fenghuo:category="…"`` (and ``fenghuo:subcategory="…"``): the Plan annex 1 codes."""
+    out = [f'{CATEGORY_TAG}="{category}"'] if category else []
+    return out + ([f'{SUBCATEGORY_TAG}="{subcategory}"'] if subcategory else [])
+
+
+def category_from_tags(tags: Iterable[str]) -> str | None:
+    """The Plan annex 1 category of an event: our ``fenghuo:category`` tag when it names a
+    known category, else what its ``rsit:`` tags point back to."""
+    taxonomy = get_taxonomy()
+    for tag in tags:
+        if tag.startswith(f'{CATEGORY_TAG}="') and tag.endswith('"'):
+            code = tag[len(CATEGORY_TAG) + 2:-1]
+            if taxonomy.category(code):
+                return code
+    return category_from_rsit(tags)
 
 
 def category_from_rsit(tags: Iterable[str]) -> str | None:
@@ -167,31 +203,127 @@ class EventData:
     subcategory: str | None = None
     indicators: tuple[tuple[str, str], ...] = ()  # (our type, value)
     comment: str = ""
+    uuid: str | None = None  # the event's; by default :func:`event_uuid` of the ref
+    orgc: tuple[str, str] | None = None  # (name, uuid) of the originating body
+    org: tuple[str, str] | None = None  # (name, uuid) of the body holding it here
+    timestamp: datetime | None = None  # last change
+    published: bool = False
+    publish_timestamp: datetime | None = None
+    #: kept context (``sharing.intel.linked``): MISP dicts of an import, STIX attack patterns
+    context: tuple[dict[str, Any], ...] = ()
+    #: stored UUIDs (``sharing.exchange_ids``) by local key, for attributes and objects
+    uuids: Mapping[str, str] = field(default_factory=dict)
 
 
 def event_uuid(ref: str) -> str:
     return str(uuid.uuid5(EVENT_NAMESPACE, f"fenghuo:{ref}"))
 
 
+def planned(data: EventData) -> tuple[list[misp_objects.Planned],
+                                      list[misp_objects.PlannedObject]]:
+    """The attributes and objects written for the indicators not already in kept context."""
+    covered = misp_context.restore(data.context).covered()
+    fresh = [(k, v) for k, v in data.indicators if (k, v) not in covered]
+    return misp_objects.plan(fresh, data.category, data.subcategory)
+
+
+def local_keys(data: EventData) -> tuple[list[str], list[str]]:
+    """The ``exchange_ids`` keys an event needs: (attributes, objects)."""
+    plain, objects = planned(data)
+    attributes = [misp_objects.local_key(data.ref, "ref", data.ref)]
+    attributes += [p.key(data.ref) for p in plain]
+    attributes += [p.key(data.ref) for o in objects for p in o.attributes]
+    return attributes, [o.key(data.ref) for o in objects]
+
+
+def _stamp(moment: datetime | None) -> int:
+    return int(moment.timestamp()) if moment else 0
+
+
 def build_event(data: EventData) -> MISPEvent:
-    """A PyMISP event for ``data``, offline."""
-    event = MISPEvent()
-    event.uuid = event_uuid(data.ref)
+    """A PyMISP event for ``data``, offline: kept context first (as received), then the
+    indicators it does not carry, as attributes and objects (``sharing.misp_objects``)."""
+    kept = misp_context.restore(data.context)
+    event = MISPEvent(force_timestamps=True)
+    event.uuid = data.uuid or event_uuid(data.ref)
     event.info = data.info
     event.set_date(data.day)
     event.threat_level_id = data.threat_level_id
     event.analysis = data.analysis
     event.distribution = DISTRIBUTION[data.tlp]
-    event.add_tag(tlp_tag(data.tlp))
-    for tag in rsit_tags(data.category, data.subcategory):
-        event.add_tag(tag)
-    for kind, value in data.indicators:
-        misp_type = ATTRIBUTE_TYPE.get(kind, "text")
-        event.add_attribute(misp_type, value, to_ids=misp_type not in ("text", "vulnerability"))
+    for attr, org in (("Orgc", data.orgc), ("Org", data.org)):
+        if org:
+            setattr(event, attr, _organisation(*org))
+    event.timestamp = _stamp(data.timestamp)
+    event.published = data.published
+    event.publish_timestamp = _stamp(data.publish_timestamp) if data.published else 0
+    _add_tags(event, data, kept)
+    _add_galaxies(event, data, kept)
+    stamp = {"timestamp": _stamp(data.timestamp)}
+    for raw in kept.attributes:
+        event.add_attribute(**copy.deepcopy(raw))
+    for raw in kept.objects:
+        event.add_object(copy.deepcopy(raw))
+    plain, objects = planned(data)
+    for p in plain:
+        event.add_attribute(p.misp_type, p.value, to_ids=p.to_ids,
+                            uuid=data.uuids.get(p.key(data.ref)), **stamp)
+    for o in objects:
+        obj = MISPObject(o.name, standalone=False)
+        obj.uuid = data.uuids.get(o.key(data.ref)) or obj.uuid
+        obj.timestamp = stamp["timestamp"]
+        for p in o.attributes:
+            obj.add_attribute(p.relation, value=p.value, type=p.misp_type, to_ids=p.to_ids,
+                              uuid=data.uuids.get(p.key(data.ref)), **stamp)
+        event.add_object(obj)
     event.add_attribute("text", data.ref, category=REF_CATEGORY, to_ids=False,
+                        uuid=data.uuids.get(misp_objects.local_key(data.ref, "ref", data.ref)),
                         comment=f"Fenghuo {data.kind} {data.ref}" + (
-                            f": {data.comment}" if data.comment else ""))
+                            f": {data.comment}" if data.comment else ""), **stamp)
     return event
+
+
+def _organisation(name: str, org_uuid: str) -> MISPOrganisation:
+    org = MISPOrganisation()
+    org.name, org.uuid = name, org_uuid
+    return org
+
+
+def _add_tags(event: MISPEvent, data: EventData, kept: misp_context.Restored) -> None:
+    """Our TLP (the item's label governs, whatever the source said), the kept tags, one RSIT
+    tag (the kept ones when the source had any) and our category tags."""
+    received = [t for t in kept.tags() if not str(t["name"]).lower().startswith("tlp:")]
+    names = [str(t["name"]) for t in received]
+    event.add_tag(tlp_tag(data.tlp))
+    for tag in received:
+        event.add_tag(copy.deepcopy(tag))
+    if not any(n.startswith("rsit:") for n in names):
+        for tag in rsit_tags(data.category, data.subcategory):
+            event.add_tag(tag)
+    for tag in category_tags(data.category, data.subcategory):
+        if tag not in names:
+            event.add_tag(tag)
+
+
+def _add_galaxies(event: MISPEvent, data: EventData, kept: misp_context.Restored) -> None:
+    """The kept galaxies, and ATT&CK techniques of the STIX context as ``mitre-attack-pattern``
+    clusters; each cluster's tag on the event too (MISP feeds carry galaxies as tags)."""
+    galaxies = [copy.deepcopy(g) for g in kept.galaxies()]
+    known = {c.get("value") for g in galaxies for c in g.get("GalaxyCluster") or ()}
+    techniques = [t for t in misp_objects.attack_patterns(data.context)
+                  if misp_objects.attack_cluster(*t)["value"] not in known]
+    extra = misp_objects.attack_galaxy(techniques)
+    galaxies += [extra] if extra else []
+    names = {t.name for t in event.tags}
+    for raw in galaxies:
+        galaxy = MISPGalaxy()
+        galaxy.from_dict(**raw)
+        event.add_galaxy(galaxy)
+        for cluster in raw.get("GalaxyCluster") or ():
+            tag = cluster.get("tag_name")
+            if tag and tag not in names:
+                event.add_tag(tag)
+                names.add(tag)
 
 
 def event_document(event: MISPEvent) -> dict[str, Any]:
@@ -237,8 +369,8 @@ def event_tags(event: MISPEvent) -> list[str]:
 
 def monitoring_in(event: MISPEvent, tz: ZoneInfo, now: datetime, where: str = "tags"
                   ) -> tuple[MonitoringIn, int]:
-    """The monitoring item an event becomes, and how many attributes were left out (types
-    that are not indicators, values too long, beyond the limit)."""
+    """The monitoring item an event becomes, and how many attributes are not indicators here
+    (other types, values too long, beyond the limit: kept as context by the import)."""
     tags = event_tags(event)
     tlp = tlp_from_tags(tags, where)
     attributes = list(event.attributes) + [a for o in event.objects for a in o.attributes]
@@ -246,17 +378,16 @@ def monitoring_in(event: MISPEvent, tz: ZoneInfo, now: datetime, where: str = "t
     refs: list[str] = []
     left_out = 0
     for a in attributes:
-        kind = INDICATOR_TYPE.get(str(a.type))
-        value = str(getattr(a, "value", "") or "").strip()
-        if getattr(a, "category", None) == REF_CATEGORY and a.type == "text":
-            refs.append(value)
+        raw = {"type": a.type, "value": getattr(a, "value", ""),
+               "category": getattr(a, "category", None), "comment": getattr(a, "comment", "")}
+        if raw["category"] == REF_CATEGORY and a.type == "text":
+            refs.append(str(raw["value"] or "").strip())
             continue
-        if "|" in str(a.type):  # composite (ip-dst|port, domain|ip): the first half
-            value = value.split("|", 1)[0].strip()
-        if kind is None or not value or len(value) > 2000 or len(indicators) >= MAX_INDICATORS:
+        pair = misp_context.indicator_of(raw)
+        if pair is None or len(indicators) >= MAX_INDICATORS:
             left_out += 1
             continue
-        indicators.setdefault((kind, value), IndicatorIn(type=kind, value=value))
+        indicators.setdefault(pair, IndicatorIn(type=pair[0], value=pair[1]))
     day = getattr(event, "date", None)
     observed_at = (datetime.combine(day, time(0), tz).astimezone(UTC)
                    if isinstance(day, date) else now)
@@ -267,7 +398,7 @@ def monitoring_in(event: MISPEvent, tz: ZoneInfo, now: datetime, where: str = "t
     try:
         data = MonitoringIn(
             title=(info or f"MISP event {event.uuid}")[:300], observed="\n".join(lines)[:20000],
-            observed_at=min(observed_at, now), category=_top_category(category_from_rsit(tags)),
+            observed_at=min(observed_at, now), category=_top_category(category_from_tags(tags)),
             indicators=list(indicators.values()), tlp=tlp)
     except PydanticValidationError as exc:
         raise ValidationFailed([FieldError(where.rsplit(".", 1)[0], e["msg"])
@@ -287,49 +418,76 @@ class Withheld:
 
 @dataclass
 class MispExport:
-    """The events (``{"Event": …}`` each) and what was in scope but withheld by TLP."""
+    """The events (PyMISP's and ``{"Event": …}`` each) and what was in scope but withheld by
+    TLP."""
 
     events: list[dict[str, Any]] = field(default_factory=list)
     withheld: list[Withheld] = field(default_factory=list)
+    misp: list[MISPEvent] = field(default_factory=list)
 
-    def document(self) -> dict[str, Any]:
-        """As MISP's REST search answers: ``{"response": [{"Event": …}, …]}``."""
+    def document(self) -> list[dict[str, Any]]:
+        """A JSON list of ``{"Event": …}``: what PyMISP's ``search()`` returns for events, each
+        loaded whole by ``MISPEvent().load(e)`` (pymisp/api.py), and what our import reads."""
+        return self.events
+
+    def response_document(self) -> dict[str, Any]:
+        """The older shape, as MISP's REST search wraps it: ``{"response": [...]}``."""
         return {"response": self.events}
 
 
 KINDS = ("incident", "monitoring", "all")
 
 
+@dataclass
+class _Source:
+    """One exportable thing before its ids are read: the event data, the relation TLP checks,
+    the body that originated it and, for a monitoring item, its id (for its kept context)."""
+
+    data: EventData
+    relation: Relation
+    body_id: int
+    item_id: int | None = None
+
+
 def _incident_event(incident: Incident, tz: ZoneInfo,
                     observables: tuple[tuple[str, str], ...] = ()) -> EventData:
     """An incident's event has the ref attribute, the tags, the levels and one attribute per
-    observable recorded on it (issue 19; internal notes are never exported)."""
+    observable recorded on it (issue 19; internal notes are never exported). It is published
+    once the incident is resolved or closed (its account is final), unpublished before."""
+    done = incident.state in ("resolved", "closed")
     return EventData(
         ref=incident.ref, kind="incident", info=f"{incident.ref} {incident.title}",
         day=incident.found_at.astimezone(tz).date(), tlp=Tlp(incident.tlp),
         threat_level_id=THREAT_LEVEL.get(incident.grade, 4),
         analysis=ANALYSIS.get(incident.state, 0), category=incident.category,
         subcategory=incident.subcategory, indicators=observables,  # issue 19: observables
-        comment=f"grade {incident.grade}, state {incident.state}")
+        comment=f"grade {incident.grade}, state {incident.state}",
+        timestamp=incident.updated_at, published=done,
+        publish_timestamp=(incident.resolved_at or incident.updated_at) if done else None)
 
 
 def _monitoring_event(item: MonitoringItem, tz: ZoneInfo) -> EventData:
+    """A monitoring item is information already shared when submitted (Plan §3.2): published,
+    at its submission time, which is also its last change (items are not edited)."""
     indicators = tuple((i["type"], i["value"]) for i in json.loads(item.indicators or "[]"))
     return EventData(
         ref=item.ref, kind="monitoring", info=f"{item.ref} {item.title}",
         day=item.observed_at.astimezone(tz).date(), tlp=Tlp(item.tlp),
         threat_level_id=2 if item.important else 4, analysis=0, category=item.category,
-        indicators=indicators, comment="important" if item.important else "")
+        indicators=indicators, comment="important" if item.important else "",
+        timestamp=item.created_at, published=True, publish_timestamp=item.created_at)
 
 
 def export_events(uow: UnitOfWork, *, principal: Principal, kind: str = "all",
                   refs: list[str] | None = None, since: datetime | None = None,
                   until: datetime | None = None, limit: int = MAX_EVENTS,
-                  timezone: str = DEFAULT_TIMEZONE) -> MispExport:
+                  timezone: str = DEFAULT_TIMEZONE, now: datetime | None = None) -> MispExport:
     """Incidents and/or monitoring items as MISP events: those the caller's scope reads (Law
     art. 30) and TLP 2.0 lets it receive; ``since``/``until`` bound the reporting (incident) or
     observation (monitoring) time, ``until`` excluded; ``refs`` keeps only those refs. The
-    newest ``limit`` of each kind in scope are read, then TLP withholds some (``withheld``)."""
+    newest ``limit`` of each kind in scope are read, then TLP withholds some (``withheld``).
+    Attribute, object and organisation UUIDs are read from (or drawn into) ``exchange_ids``
+    in the same transaction, so every export gives the same ones."""
     if kind not in KINDS:
         raise ValidationFailed([FieldError("kind", f"expected one of {', '.join(KINDS)}")])
     if kind in ("incident", "all"):
@@ -339,26 +497,82 @@ def export_events(uow: UnitOfWork, *, principal: Principal, kind: str = "all",
     limit = max(1, min(limit, MAX_EVENTS))
     tz = ZoneInfo(timezone)
     result = MispExport()
-    sources: list[tuple[EventData, Relation]] = []
+    sources: list[_Source] = []
     with uow() as s:
         if kind in ("incident", "all"):
             sources += _incidents(s, principal.scope, refs, since, until, limit, tz)
         if kind in ("monitoring", "all"):
             sources += _items(s, principal.scope, refs, since, until, limit, tz)
-    for data, relation in sources:
-        decision = may_receive(data.tlp, relation)
-        if not decision.allowed:
-            result.withheld.append(Withheld(data.ref, data.tlp.value,
-                                            [r.as_dict() for r in decision.refusals]))
-            continue
-        if len(result.events) < limit:
-            result.events.append(event_document(build_event(data)))
+        allowed: list[_Source] = []
+        for source in sources:
+            decision = may_receive(source.data.tlp, source.relation)
+            if not decision.allowed:
+                result.withheld.append(Withheld(source.data.ref, source.data.tlp.value,
+                                                [r.as_dict() for r in decision.refusals]))
+            elif len(allowed) < limit:
+                allowed.append(source)
+        ready = _with_ids(s, allowed, now or datetime.now(UTC))
+    result.misp = [build_event(data) for data in ready]
+    result.events = [event_document(e) for e in result.misp]
     return result
 
 
+def ref_of_event(uow: UnitOfWork, *, principal: Principal, event: str) -> str | None:
+    """The ref of the incident or monitoring item in the caller's scope whose event has this
+    uuid (an imported event's own, else the UUIDv5 of the ref), without building any event;
+    TLP is checked by the export that follows."""
+    wanted = event.lower()
+    with uow() as s:
+        kept = s.scalar(select(MonitoringItem.ref).join(
+            IntelObject, IntelObject.monitoring_item_id == MonitoringItem.id).where(
+            IntelObject.stix_id == f"misp-event--{wanted}",
+            monitoring.visible_items(principal.scope)).limit(1))
+        if kept:
+            return kept
+        shared = Incident.id.in_(select(IncidentShare.incident_id).where(
+            IncidentShare.body_id == principal.scope.body_id))
+        refs = [*s.scalars(select(MonitoringItem.ref).where(
+                    monitoring.visible_items(principal.scope))),
+                *s.scalars(select(Incident.ref).where(
+                    visible_incidents(principal.scope) | shared))]
+    return next((ref for ref in refs if event_uuid(ref) == wanted), None)
+
+
+def _with_ids(s: Session, sources: list[_Source], now: datetime) -> list[EventData]:
+    """The events with their organisations, kept context and stored UUIDs. An imported event
+    keeps its uuid and originating organisation (MISP then updates it instead of copying it);
+    should two items carry the same one, the second is named by its own ref."""
+    context = intel.linked(s, [x.item_id for x in sources if x.item_id is not None])
+    bodies = {b.id: b for b in s.scalars(select(Body).where(
+        Body.id.in_({x.body_id for x in sources})))}
+    orgs = exchange_ids.uuids_for(s, "misp-org", [b.key for b in bodies.values()], now=now)
+    out: list[EventData] = []
+    used: set[str] = set()
+    for x in sources:
+        body = bodies[x.body_id]
+        org = (f"{body.name_en} {body.name_zh}", orgs[body.key])
+        kept = tuple(context.get(x.item_id, ())) if x.item_id is not None else ()
+        received = misp_context.restore(kept).event
+        own = str(received.get("uuid") or "") or None
+        orgc = received.get("Orgc") or {}
+        data = replace(x.data, context=kept, org=org,
+                       uuid=own if own and own not in used else None,
+                       orgc=(str(orgc["name"]), str(orgc["uuid"]))
+                       if orgc.get("name") and orgc.get("uuid") else org)
+        used.add(data.uuid or event_uuid(data.ref))
+        out.append(data)
+    attribute_keys, object_keys = [], []
+    for data in out:
+        a, o = local_keys(data)
+        attribute_keys += a
+        object_keys += o
+    uuids = {**exchange_ids.uuids_for(s, "misp-attribute", attribute_keys, now=now),
+             **exchange_ids.uuids_for(s, "misp-object", object_keys, now=now)}
+    return [replace(d, uuids=uuids) for d in out]
+
+
 def _incidents(s: Session, scope: Scope, refs: list[str] | None, since: datetime | None,
-               until: datetime | None, limit: int, tz: ZoneInfo
-               ) -> list[tuple[EventData, Relation]]:
+               until: datetime | None, limit: int, tz: ZoneInfo) -> list[_Source]:
     shared = Incident.id.in_(select(IncidentShare.incident_id).where(
         IncidentShare.body_id == scope.body_id))
     stmt = select(Incident).where(visible_incidents(scope) | shared)
@@ -371,12 +585,12 @@ def _incidents(s: Session, scope: Scope, refs: list[str] | None, since: datetime
     rows = list(s.scalars(stmt.order_by(Incident.id.desc()).limit(limit)))
     relations = relations_to_incidents(s, scope.body_id, rows, scope=scope)
     observables = casework.export_observables(s, [i.id for i in rows])
-    return [(_incident_event(i, tz, observables.get(i.id, ())), relations[i.id]) for i in rows]
+    return [_Source(_incident_event(i, tz, observables.get(i.id, ())), relations[i.id],
+                    i.reporting_body_id or i.subject_body_id) for i in rows]
 
 
 def _items(s: Session, scope: Scope, refs: list[str] | None, since: datetime | None,
-           until: datetime | None, limit: int, tz: ZoneInfo
-           ) -> list[tuple[EventData, Relation]]:
+           until: datetime | None, limit: int, tz: ZoneInfo) -> list[_Source]:
     stmt = select(MonitoringItem).where(monitoring.visible_items(scope))
     if refs:
         stmt = stmt.where(MonitoringItem.ref.in_(refs))
@@ -386,7 +600,7 @@ def _items(s: Session, scope: Scope, refs: list[str] | None, since: datetime | N
         stmt = stmt.where(MonitoringItem.observed_at < until)
     rows = list(s.scalars(stmt.order_by(MonitoringItem.id.desc()).limit(limit)))
     relations = relations_to_monitoring_items(s, scope.body_id, rows, scope=scope)
-    return [(_monitoring_event(i, tz), relations[i.id]) for i in rows]
+    return [_Source(_monitoring_event(i, tz), relations[i.id], i.body_id, i.id) for i in rows]
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -400,13 +614,17 @@ class Imported:
     indicators: int = 0
     left_out: int = 0
     tlp: str = DEFAULT.value
+    kept: int = 0  # context objects kept (sharing.intel): event, attributes, objects
+    dropped: list[dict] = field(default_factory=list)  # {"id", "type", "reason"}
 
 
 def import_events(uow: UnitOfWork, clock: Clock, *, principal: Principal, document: Any,
                   timezone: str = DEFAULT_TIMEZONE) -> list[Imported]:
     """Import the events of a MISP JSON document as monitoring information of the caller's
     body (Plan §3.2, Law arts. 51–52), in one transaction; an event imported before (by its
-    uuid) is reported, not created again."""
+    uuid) is reported, not created again. What the item cannot hold (attribute types and
+    directions, ``to_ids``, objects, tags, galaxies) is kept as context linked to it
+    (``sharing.misp_context``, ``sharing.intel.keep``) and exported again with it."""
     require(principal, Permission.MONITORING_SUBMIT)
     events = parse_events(document)
     now = clock.now()
@@ -435,19 +653,31 @@ def import_events(uow: UnitOfWork, clock: Clock, *, principal: Principal, docume
                     seen[key] = Imported(key, ref, False, tlp=data.tlp.value)
                     out.append(seen[key])
                     continue
-                item = monitoring.write_item(s, principal, data, now, None)
-                s.add(ImportedObject(source=SOURCE, external_id=f"{mine}|{key}"[:200],
-                                     monitoring_item_id=item.id,
-                                     imported_by=principal.username, imported_at=now))
-                audit.record(s, at=now, actor=audit.Actor.of(principal), action="misp.import",
-                             entity_type="monitoring", entity_key=item.ref,
-                             scope_path=item.jurisdiction_path,
-                             detail={"event_uuid": key, "tlp": item.tlp,
-                                     "indicators": len(data.indicators)})
-                seen[key] = Imported(key, item.ref, True, len(data.indicators), left_out,
-                                     data.tlp.value)
+                seen[key] = _import_one(s, principal, mine, key, event, data, left_out, now)
                 out.append(seen[key])
             s.flush()
     except IntegrityError as exc:
         raise Conflict("these MISP events are being imported concurrently; try again") from exc
     return out
+
+
+def _import_one(s: Session, principal: Principal, mine: str, key: str, event: MISPEvent,
+                data: MonitoringIn, left_out: int, now: datetime) -> Imported:
+    item = monitoring.write_item(s, principal, data, now, None)
+    s.add(ImportedObject(source=SOURCE, external_id=f"{mine}|{key}"[:200],
+                         monitoring_item_id=item.id, imported_by=principal.username,
+                         imported_at=now))
+    normal = json.loads(event.to_json())
+    normal["uuid"] = key
+    kept, dropped = misp_context.split(normal, REF_CATEGORY)
+    for obj in kept:
+        intel.keep(s, body_id=principal.body_id, origin=SOURCE, obj=obj, item_id=item.id,
+                   tlp=item.tlp, imported_by=principal.username, now=now)
+    audit.record(s, at=now, actor=audit.Actor.of(principal), action="misp.import",
+                 entity_type="monitoring", entity_key=item.ref,
+                 scope_path=item.jurisdiction_path,
+                 detail={"event_uuid": key, "tlp": item.tlp,
+                         "indicators": len(data.indicators), "kept": len(kept),
+                         "dropped": len(dropped)})
+    return Imported(key, item.ref, True, len(data.indicators), left_out, data.tlp.value,
+                    len(kept), dropped)

@@ -587,7 +587,9 @@ class _Builder:
                 obj = stix2.parse(raw, allow_custom=True)
             except Exception:  # noqa: BLE001 — whatever stix2 refuses stays home
                 continue
-            if obj.type in ("bundle", "marking-definition"):
+            # stix2 gives unknown types (a MISP attribute kept by a MISP import) back as
+            # plain dicts: they are not STIX and stay home
+            if isinstance(obj, dict) or obj.type in ("bundle", "marking-definition"):
                 continue
             self.received[obj.id] = Entry(obj, added, "monitoring", tlp)
             out[obj.id] = obj.type

@@ -196,7 +196,7 @@ def export_stix(request: Request, ref: RefQuery = None) -> Response:
 
 @router.get("/exports/misp.json")
 def export_misp(request: Request, ref: RefQuery = None) -> Response:
-    """The incidents named as MISP events (``{"response": [{"Event": …}]}``), as the caller's
+    """The incidents named as MISP events (a JSON list of ``{"Event": …}``), as the caller's
     scope and TLP 2.0 allow (``sharing.misp.export_events``); none of them readable is a 404."""
     me = session.principal(request)
     if me is None:
