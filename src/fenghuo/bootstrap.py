@@ -43,9 +43,14 @@ class Runtime:
             self.wake()
 
 
-def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Runtime:
+def build(settings: Settings | None = None, *, clock: Clock | None = None,
+          for_requests: bool = False) -> Runtime:
+    """The runtime of the settings. ``for_requests``: the runtime that answers HTTP requests,
+    whose PostgreSQL statements stop at ``statement_timeout_seconds`` (issue 21 item 4); the
+    worker, the command line and the start-up have no timeout."""
     settings = settings or Settings()
-    engine = make_engine(settings.resolved_database_url())
+    timeout = settings.statement_timeout_seconds if for_requests else None
+    engine = make_engine(settings.resolved_database_url(), statement_timeout=timeout or None)
     hasher = accounts.hasher_for(settings.password_hash_memory_kib,
                                  settings.password_hash_time_cost,
                                  settings.password_hash_parallelism)

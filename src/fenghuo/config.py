@@ -75,6 +75,16 @@ class Settings(BaseSettings):
     metrics_timeout_seconds: float = Field(
         default=2, gt=0, le=60, description="Statement timeout of the gauges' database query "
         "(PostgreSQL); past it the scrape answers without them (fenghuo_domain_scrape_success 0)")
+    # issue 21 item 4: guards under load
+    statement_timeout_seconds: float = Field(
+        default=10, ge=0, le=3600, description="PostgreSQL statement timeout of every HTTP "
+        "request's queries (0: none); a query past it is cancelled and the request answered 503 "
+        "naming the timeout. A query whose client has gone away is cancelled at once. The "
+        "worker, the command line and the start-up (migrations, seeding) have none")
+    worker_healthcheck_seconds: int = Field(
+        default=60, ge=5, le=3600, description="With `fenghuo serve --processes N`: how long "
+        "uvicorn waits for a server process's health ping before it restarts it (uvicorn's "
+        "default, 5 s, restarts busy processes in a loop on a CPU-starved machine)")
     access_log: bool = Field(
         default=False, description="Log every HTTP request (changes are in the audit trail "
         "either way); costs a few per cent of intake throughput")

@@ -16,7 +16,7 @@ from fenghuo.workers.dispatch import Worker
 
 def app_from_env() -> FastAPI:
     """The application of one server process, built from the environment (for ``--processes``)."""
-    return create_app(bootstrap.build(Settings()))
+    return create_app(bootstrap.build(Settings(), for_requests=True))
 
 
 def embedded_worker(rt: Runtime, *, processes: int = 1) -> Worker | None:
@@ -45,10 +45,24 @@ def run(rt: Runtime, *, host: str, port: int, processes: int = 1) -> None:
             worker.stop()
 
 
+def requests_runtime(rt: Runtime) -> Runtime:
+    """The runtime the HTTP requests use: on PostgreSQL with a statement timeout, its own
+    engine whose statements stop at it (the start-up and the embedded worker keep ``rt``'s);
+    the same wake-up of the embedded worker."""
+    if rt.settings.is_embedded or not rt.settings.statement_timeout_seconds:
+        return rt
+    served = bootstrap.build(rt.settings, clock=rt.clock, for_requests=True)
+    served.wake = rt.wake
+    return served
+
+
 def _serve(rt: Runtime, *, host: str, port: int, processes: int) -> None:
     if processes > 1:
+        # a busy process answers its health ping late: restart it only after
+        # worker_healthcheck_seconds, not uvicorn's 5 s (issue 21 item 4)
         uvicorn.run("fenghuo.server:app_from_env", factory=True, workers=processes,
-                    host=host, port=port, log_level="info", access_log=rt.settings.access_log)
+                    host=host, port=port, log_level="info", access_log=rt.settings.access_log,
+                    timeout_worker_healthcheck=rt.settings.worker_healthcheck_seconds)
     else:
-        uvicorn.run(create_app(rt), host=host, port=port, log_level="info",
+        uvicorn.run(create_app(requests_runtime(rt)), host=host, port=port, log_level="info",
                     access_log=rt.settings.access_log)

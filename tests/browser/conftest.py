@@ -40,16 +40,20 @@ def ui_timeout_ms() -> float:
 
 
 @contextmanager
-def start_server(database_url: str, *, worker: bool | None = None) -> Iterator[str]:
+def start_server(database_url: str, *, worker: bool | None = None,
+                 **settings: object) -> Iterator[str]:
     """The server over ``database_url`` on a free port, as ``fenghuo serve`` runs it (migrated
     and seeded, the embedded worker beside it unless ``worker`` is False: a peer that only
-    answers, whose worker would run the collectors the test runs itself); yields its base URL
-    once it accepts requests."""
-    rt = bootstrap.build(Settings(database_url=database_url, access_log=False, worker=worker))
+    answers, whose worker would run the collectors the test runs itself; the requests on their
+    own runtime, with its statement timeout on PostgreSQL); yields its base URL once it accepts
+    requests. ``settings`` are more settings (``statement_timeout_seconds=...``)."""
+    rt = bootstrap.build(Settings(database_url=database_url, access_log=False, worker=worker,
+                                  **settings))
     bootstrap.upgrade_and_seed(rt)
     worker = serving.embedded_worker(rt)
+    served = serving.requests_runtime(rt)
     port = free_port()
-    live = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=port,
+    live = uvicorn.Server(uvicorn.Config(create_app(served), host="127.0.0.1", port=port,
                                          log_level="warning", access_log=False))
     thread = threading.Thread(target=live.run, name="fenghuo-test-server", daemon=True)
     thread.start()
@@ -63,6 +67,7 @@ def start_server(database_url: str, *, worker: bool | None = None) -> Iterator[s
         if worker is not None:
             worker.stop()
         rt.engine.dispose()
+        served.engine.dispose()
 
 
 @pytest.fixture

@@ -40,7 +40,9 @@ def test_taxii_basic_answers_429_once_locked(client, clock):
         assert client.get(TAXII, auth=("bj_duty", "wrong-password")).status_code == 401
     r = client.get(TAXII, auth=("bj_duty", PASSWORD))
     assert r.status_code == 429 and r.headers["retry-after"] == "900"
-    assert r.headers["content-type"].startswith("application/problem+json")
+    # a TAXII error message (TAXII 2.1 §3.6.1, issue 20 item 4)
+    assert r.headers["content-type"].startswith("application/taxii+json")
+    assert r.json()["http_status"] == "429"
     # the API's login and TAXII count for one account: it is locked at the token endpoint too
     assert client.post(TOKEN, data={"username": "bj_duty",
                                     "password": PASSWORD}).status_code == 429

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from fenghuo import __version__
-from fenghuo.api import access_log, docs, guard, metrics, ops, problems
+from fenghuo.api import access_log, deadline, docs, guard, metrics, ops, problems
 from fenghuo.api.routers import accountability as accountability_router
 from fenghuo.api.routers import (
     audit,
@@ -87,6 +87,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(public.router)  # /public/warnings…: no login
     app.include_router(public_tips.router)  # /public/tips…: no login
     ops.install(app)  # /healthz, /readyz, a database outage as 503 (issue 18 item 3)
+    app.add_middleware(deadline.CancelWhenGone)  # a gone client's queries stop (issue 21)
     app.add_middleware(guard.RefuseNul)  # issue 18 item 2; inside Measure: refusals counted
     metrics.install(app)  # /metrics and request counts (issue 20 item 7)
     app.add_middleware(SecurityHeaders)  # issue 18 item 4

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from fenghuo import __version__
 from fenghuo.api import problems
+from fenghuo.common.errors import Unavailable
 from fenghuo.web import pages
 
 #: seconds /readyz waits for the database before it answers 503
@@ -33,13 +34,26 @@ def install(app: FastAPI) -> None:
                       responses={200: {"description": "the database answers"}})
 
 
+def _timed_out(exc: Exception) -> bool:
+    """A statement cancelled by PostgreSQL (SQLSTATE 57014 query_canceled): past the statement
+    timeout, or its client gone (``api.deadline``)."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "57014"
+
+
 async def _unavailable(request: Request, exc: Exception) -> Response:
-    """The API's problem+json, or the web console's error page: 503 with Retry-After."""
-    log.warning("database unavailable at %s %s: %s", request.method, request.url.path, exc)
+    """The API's problem+json, or the web console's error page: 503 with Retry-After; a
+    statement past the timeout says so (issue 21 item 4)."""
+    if _timed_out(exc):
+        limit = request.app.state.runtime.settings.statement_timeout_seconds
+        log.warning("statement timeout at %s %s", request.method, request.url.path)
+        failure = Unavailable(f"the request took longer than the statement timeout ({limit:g} s) "
+                              "and was stopped: narrow it (filters, a shorter period) or retry")
+    else:
+        log.warning("database unavailable at %s %s: %s", request.method, request.url.path, exc)
+        failure = problems.DATABASE_UNAVAILABLE
     if request.url.path.startswith("/web/"):
-        return pages.unavailable_page(request, problems.DATABASE_UNAVAILABLE,
-                                      problems.RETRY_AFTER)
-    return problems.unavailable(request.url.path)
+        return pages.unavailable_page(request, failure, problems.RETRY_AFTER)
+    return problems.unavailable(request.url.path, failure.detail)
 
 
 def healthz() -> dict:

@@ -11,8 +11,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from fenghuo.db import cancel
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+
+def make_engine(url: str, *, echo: bool = False,
+                statement_timeout: float | None = None) -> Engine:
+    """The engine of a database URL. On PostgreSQL, ``statement_timeout`` (seconds) is every
+    connection's statement timeout (the request engine of ``fenghuo serve``, issue 21 item 4),
+    and the connections a request holds can be cancelled (``db.cancel``)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -20,7 +26,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    connect_args = ({"options": f"-c statement_timeout={int(statement_timeout * 1000)}"}
+                    if statement_timeout else {})
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                           connect_args=connect_args)
+    cancel.watch(engine)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001

@@ -753,3 +753,22 @@ def test_url_feed_never_raises(header, lines):
     events, rejects = parse_bytes("url-feed", data, feed="fuzz-phish")
     assert all(r.line_no >= 1 and r.reason for r in rejects)
     assert all(e.time == NOW or e.time.tzinfo is UTC for e in events)
+
+
+def test_stix_a_sighting_at_the_indicators_own_time_is_one_observation():
+    """An indicator with a sighting at its ``valid_from`` (how a Fenghuo export writes a
+    monitoring item's indicator, issue 20 item 1) gives one event, the sighting's; a sighting
+    at another time is another observation."""
+    t0, t1 = "2026-11-29T08:00:00Z", "2026-11-30T08:00:00Z"
+    ind = {"type": "indicator", "id": "indicator--a", "pattern_type": "stix",
+           "pattern": "[ipv4-addr:value = '198.51.100.9']", "valid_from": t0, "name": "scan"}
+    same = {"type": "sighting", "id": "sighting--1", "sighting_of_ref": "indicator--a",
+            "first_seen": t0, "last_seen": t0}
+    later = {**same, "id": "sighting--2", "first_seen": t1, "last_seen": t1}
+    for objects, times in (([ind, same], [t0]), ([ind, later], [t0, t1]),
+                           ([ind], [t0])):
+        bundle = json.dumps({"type": "bundle", "id": "bundle--1", "objects": objects})
+        events, rejects = parse_bytes("stix", bundle.encode())
+        assert rejects == [] and [e.source_ip for e in events] == ["198.51.100.9"] * len(times)
+        assert sorted(e.time.isoformat() for e in events) == [
+            t.replace("Z", "+00:00") for t in times]

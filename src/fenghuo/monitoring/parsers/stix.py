@@ -13,7 +13,10 @@ patterning): one JSON document, read whole.
 * A ``sighting`` of an indicator of the bundle gives one event at its ``last_seen`` (else
   ``first_seen``, else ``created``), with the indicator's values merged into it (the first
   value of each type) and the sighting's ``confidence`` (else the indicator's). A sighting of
-  anything else is rejected.
+  anything else is rejected. An indicator with a sighting at its own time (``valid_from``)
+  gives no event of its own: that sighting is the same observation (a Fenghuo export has one
+  such sighting per indicator of a monitoring item, issue 20 item 1: each value is one event,
+  not two).
 * Other objects give no events; ``malware`` objects name the family of the indicators that
   ``indicates`` relationships link to them. Revoked indicators and sightings, and indicators
   typed ``benign`` (allow-list entries), are skipped.
@@ -81,6 +84,9 @@ class _Bundle:
         self.objects, self.feed = objects, feed
         self.by_id = {_id(o): o for o in objects if _id(o)}
         self.malware = self._malware_names()
+        self.sighted = {(_ref(o, "sighting_of_ref"), _sighting_time(o)) for o in objects
+                        if isinstance(o, dict) and o.get("type") == "sighting"
+                        and o.get("revoked") is not True}
         self._read: dict[int, list[Observable] | str] = {}
 
     def _malware_names(self) -> dict[str, str]:
@@ -127,7 +133,7 @@ class _Bundle:
             yield Rejected(line_no=no, reason="indicator without valid_from or created", raw=raw)
             return
         kind = indicator_kind(ind, values, _id(ind) in self.malware)
-        if kind is None:
+        if kind is None or (_id(ind), time) in self.sighted:
             return
         for value in values:
             yield self._event(ind, [value], time, kind, _confidence(ind), raw)
@@ -140,8 +146,7 @@ class _Bundle:
                            reason=f"sighting of {ref!r}, not of an indicator in this bundle")
             return
         values = self.observables(ind)
-        time = next(filter(None, map(parse_time, (
-            sighting.get("last_seen"), sighting.get("first_seen"), sighting.get("created")))), None)
+        time = _sighting_time(sighting)
         if isinstance(values, str) or time is None:
             reason = f"indicator {ref}: {values}" if isinstance(values, str) else "no time"
             yield Rejected(line_no=no, reason=f"sighting: {reason}", raw=raw)
@@ -166,6 +171,12 @@ class _Bundle:
             ip, domain = split_host(url_host(event.url))
             event.source_ip, event.domain = event.source_ip or ip, event.domain or domain
         return event
+
+
+def _sighting_time(sighting: dict[str, Any]) -> datetime | None:
+    """When a sighting saw it: ``last_seen``, else ``first_seen``, else ``created``."""
+    return next(filter(None, map(parse_time, (
+        sighting.get("last_seen"), sighting.get("first_seen"), sighting.get("created")))), None)
 
 
 def _id(obj: object) -> str | None:
