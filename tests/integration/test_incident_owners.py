@@ -192,6 +192,12 @@ def test_the_clock_to_tell_users_runs_out_and_stops(rt, principal, clock):
         rt.uow, rt.clock, principal=principal("bj_admin"), since=clock.now() - timedelta(days=7),
         until=clock.now())}
     assert rows["bj-bank"].overdue_duties == 1
+    # the dashboard's query says the same of the overdue clocks (issue 21)
+    week = {"since": clock.now() - timedelta(days=7), "until": clock.now()}
+    overdue = accountability.overdue(rt.uow, rt.clock, principal=principal("bj_admin"), **week)
+    assert {(r.unit, r.overdue_duties, r.overdue_investigations) for r in overdue} == {
+        (r.unit, r.overdue_duties, r.overdue_investigations) for r in rows.values()
+        if r.overdue_duties or r.overdue_investigations}
     with pytest.raises(ValidationFailed):
         personal_info.record_informed(rt.uow, rt.clock, principal=me, ref=out.ref, data=InformedIn(
             at=clock.now() + timedelta(days=1), how="短信 SMS", count=4800))

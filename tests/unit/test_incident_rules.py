@@ -147,3 +147,15 @@ class TestIncidentScope:
         assert not rules.incident_visible(self.scope(501, "/1/2/3/", own=True), f)
         assert not rules.incident_visible(self.scope(600, "/1/2/", {"energy"}), f)
         assert rules.incident_visible(self.scope(600, "/1/2/", {"finance"}), f)
+
+
+def test_the_open_incidents_index_covers_the_dashboards_open_states():
+    """The partial index of the open incidents (migration 0029) names exactly the states the
+    dashboard counts as open: a state added to one and not the other would make the dashboard
+    scan the table (issue 21)."""
+    import re
+
+    from fenghuo.incident.models import OPEN_SQL
+    from fenghuo.web.console import OPEN_STATES
+
+    assert set(re.findall(r"'([a-z_]+)'", OPEN_SQL)) == {s.value for s in OPEN_STATES}

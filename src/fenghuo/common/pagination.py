@@ -25,15 +25,22 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+    #: false when more rows match than ``total`` says: the count stopped there (a list over
+    #: millions of rows counts up to a cap, issue 21)
+    total_exact: bool = True
 
 
 def fetch_page(s: Session, stmt: Select, page: PageParams, *, order_by: Any,
-               convert: Callable[[Any], T]) -> Page[T]:
-    """Count ``stmt``'s rows, fetch one ordered page and convert each row (a scalar entity, or a
-    Row when the statement selects several columns). ``order_by`` is one column or a tuple."""
-    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+               convert: Callable[[Any], T], count_cap: int | None = None) -> Page[T]:
+    """Count ``stmt``'s rows (up to ``count_cap`` when given), fetch one ordered page and
+    convert each row (a scalar entity, or a Row when the statement selects several columns).
+    ``order_by`` is one column or a tuple."""
+    counted = stmt if count_cap is None else stmt.limit(count_cap + 1)
+    total = s.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    exact = count_cap is None or total <= count_cap
+    total = total if exact else count_cap
     keys = order_by if isinstance(order_by, tuple | list) else (order_by,)
     result = s.execute(stmt.order_by(*keys).limit(page.limit).offset(page.offset))
     rows = result.scalars().all() if len(stmt.column_descriptions) == 1 else result.all()
     return Page[Any](items=[convert(r) for r in rows], total=total, limit=page.limit,
-                     offset=page.offset)
+                     offset=page.offset, total_exact=exact)

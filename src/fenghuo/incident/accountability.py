@@ -16,6 +16,7 @@ import functools
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -85,14 +86,7 @@ def reporting(uow: UnitOfWork, clock: Clock, *, principal: Principal, since: dat
         .where(Incident.reported_at >= since, Incident.reported_at < until,
                Incident.is_parent.is_(False))  # a parent only gathers its units' incidents
         .group_by(Incident.subject_body_id).subquery())
-    overdue = (select(Duty.body_id, func.count().label("n"))
-               .where(Duty.done_at.is_(None), Duty.due_at < now, Duty.starts_at < until,
-                      Duty.starts_at >= since).group_by(Duty.body_id).subquery())
-    investigations = (select(Investigation.organizer_body_id.label("body_id"),
-                             func.count().label("n"))
-                      .where(Investigation.approved_at.is_(None), Investigation.due_at < now,
-                             Investigation.due_at >= since, Investigation.due_at < until)
-                      .group_by(Investigation.organizer_body_id).subquery())
+    overdue, investigations = _overdue_clocks(since, until, now)
     stmt = (select(Body, counts, overdue.c.n, investigations.c.n.label("investigations"))
             .outerjoin(counts, counts.c.body_id == Body.id)
             .outerjoin(overdue, overdue.c.body_id == Body.id)
@@ -113,6 +107,49 @@ def reporting(uow: UnitOfWork, clock: Clock, *, principal: Principal, since: dat
             false=r.false_reports or 0, concealed=r.concealed or 0, overdue_duties=r.n or 0,
             overdue_investigations=r.investigations or 0, omissions=mine))
     return out
+
+
+def _overdue_clocks(since: datetime, until: datetime, now: datetime) -> tuple[Any, Any]:
+    """Per body: its clocks of the period past due and open (``ix_duties_open``), and the
+    investigation reports it organizes past their 30 days and not approved (Plan §5)."""
+    overdue = (select(Duty.body_id, func.count().label("n"))
+               .where(Duty.done_at.is_(None), Duty.due_at < now, Duty.starts_at < until,
+                      Duty.starts_at >= since).group_by(Duty.body_id).subquery())
+    investigations = (select(Investigation.organizer_body_id.label("body_id"),
+                             func.count().label("n"))
+                      .where(Investigation.approved_at.is_(None), Investigation.due_at < now,
+                             Investigation.due_at >= since, Investigation.due_at < until)
+                      .group_by(Investigation.organizer_body_id).subquery())
+    return overdue, investigations
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    """A unit with overdue clocks or investigation reports in a period (the dashboard)."""
+
+    unit: str
+    name_zh: str
+    name_en: str
+    overdue_duties: int
+    overdue_investigations: int
+
+
+def overdue(uow: UnitOfWork, clock: Clock, *, principal: Principal, since: datetime,
+            until: datetime) -> list[OverdueRow]:
+    """The units in scope with clocks past due or investigation reports overdue in the period
+    (Plan §5, §7.10): what :func:`reporting` says of them, without its per-incident counts
+    (which read the period's incidents and every report clock)."""
+    require(principal, Permission.INCIDENT_READ)
+    clocks, investigations = _overdue_clocks(since, until, clock.now())
+    stmt = (select(Body, clocks.c.n, investigations.c.n.label("investigations"))
+            .outerjoin(clocks, clocks.c.body_id == Body.id)
+            .outerjoin(investigations, investigations.c.body_id == Body.id)
+            .where(scoping.visible_bodies(principal.scope),
+                   clocks.c.n.is_not(None) | investigations.c.n.is_not(None))
+            .order_by(Body.key))
+    with uow() as s:
+        return [OverdueRow(r.Body.key, r.Body.name_zh, r.Body.name_en, r.n or 0,
+                           r.investigations or 0) for r in s.execute(stmt)]
 
 
 # --- omitted reports (Plan §7.10; omission_rules) ---------------------------------------------

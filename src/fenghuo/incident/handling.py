@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
@@ -262,6 +262,18 @@ def _remind(s: Session, incident: Incident, duty: Duty, now: datetime) -> list[s
 
 
 # --- dead letters -----------------------------------------------------------------------------
+
+
+def count_deliveries(uow: UnitOfWork, *, principal: Principal, state: str = "dead",
+                     cap: int = 100) -> int:
+    """How many notifications of incidents in scope are in ``state`` (the dashboard's dead
+    letters), counted up to ``cap`` (the page lists them: issue 21, no unbounded count)."""
+    require(principal, Permission.INCIDENT_HANDLE)
+    found = (select(OutboxMessage.id).join(Incident, Incident.id == OutboxMessage.incident_id)
+             .where(visible_incidents(principal.scope), OutboxMessage.state == state)
+             .limit(cap).subquery())
+    with uow() as s:
+        return s.scalar(select(func.count()).select_from(found))
 
 
 def list_deliveries(uow: UnitOfWork, *, principal: Principal, state: str = "dead",

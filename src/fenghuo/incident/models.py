@@ -15,12 +15,15 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fenghuo.db.base import Base, UTCDateTime
 
 ID = BigInteger().with_variant(Integer, "sqlite")
+#: the open states (incident.rules.State: reported, acknowledged, handling), for partial indexes
+OPEN_SQL = "state IN ('reported', 'acknowledged', 'handling')"
 
 
 class Incident(Base):
@@ -28,6 +31,14 @@ class Incident(Base):
     __table_args__ = (
         UniqueConstraint("reported_by_user_id", "idempotency_key"),
         Index("ix_incidents_scope", "jurisdiction_path", "created_at"),
+        #: the period's incidents with what a bulletin counts, from the index alone (0029)
+        Index("ix_incidents_reported", "reported_at", postgresql_include=[
+            "category", "grade", "jurisdiction_path", "sector_code", "is_parent",
+            "subject_body_id", "reporting_body_id"]),
+        #: the open incidents, for the dashboard's grouped count (migration 0029, issue 21)
+        Index("ix_incidents_open", "state", "grade",
+              postgresql_include=["jurisdiction_path", "subject_body_id", "reporting_body_id"],
+              postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
         #: a row of an imported file is imported once (incident.history, issue 18 item 9)
         UniqueConstraint("import_source", "import_id", name="uq_incidents_import"),
     )
@@ -105,7 +116,9 @@ class IncidentRoute(Base):
     """A body the incident was routed to, why, and whether it acknowledged receipt."""
 
     __tablename__ = "incident_routes"
-    __table_args__ = (UniqueConstraint("incident_id", "body_id"),)
+    __table_args__ = (UniqueConstraint("incident_id", "body_id"),
+                      #: "routed to this body" in the scope test, from the index alone (0029)
+                      Index("ix_incident_routes_body_incident", "body_id", "incident_id"))
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
                                              index=True)
@@ -124,7 +137,14 @@ class Duty(Base):
     """A clock: something a body owes by a deadline (CAC 2025 art. 4 and 8, Plan §4.1)."""
 
     __tablename__ = "duties"
-    __table_args__ = (Index("ix_duties_open", "done_at", "due_at"),)
+    __table_args__ = (
+        Index("ix_duties_open", "done_at", "due_at"),
+        #: open clocks by start (overdue in a period) and by body (a body's queue): 0029
+        Index("ix_duties_open_started", "starts_at", postgresql_include=["due_at", "body_id"],
+              postgresql_where=text("done_at IS NULL"), sqlite_where=text("done_at IS NULL")),
+        Index("ix_duties_open_body", "body_id", "due_at", "id",
+              postgresql_where=text("done_at IS NULL"), sqlite_where=text("done_at IS NULL")),
+    )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
                                              index=True)

@@ -16,6 +16,9 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_claimable", "state", "next_attempt_at"),
+        #: the dead letters of incidents, for the dashboard's count (migration 0029)
+        Index("ix_outbox_dead", "incident_id", postgresql_where=text("state = 'dead'"),
+              sqlite_where=text("state = 'dead'")),
         # the claim's order over what waits: a national warning queues ten thousand messages,
         # and each claim reads the first few in order instead of sorting them all
         Index("ix_outbox_pending", "priority", "id", postgresql_where=text("state = 'pending'"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -752,6 +752,17 @@ def get_response(uow: UnitOfWork, clock: Clock, *, principal: Principal, ref: st
     with uow() as s:
         return response_out(s, visible_response(s, principal, ref), clock.now())
 
+
+
+def active_counts_by_level(uow: UnitOfWork, *, principal: Principal) -> dict[str, int]:
+    """How many responses the caller can see have not ended, per level: one grouped count
+    (the dashboard, issue 21)."""
+    require(principal, Permission.RESPONSE_READ)
+    stmt = (select(Response.level, func.count())
+            .where(visible_responses(principal), Response.state != "ended")
+            .group_by(Response.level))
+    with uow() as s:
+        return dict(s.execute(stmt).tuples().all())
 
 
 def list_responses(uow: UnitOfWork, *, principal: Principal, page: PageParams,

@@ -43,6 +43,9 @@ FIGURES_TLP = Tlp.GREEN
 #: notable incidents: relatively major (Level III) and above (Plan §1.4), the grades whose
 #: response is activated by a region or higher (Plan §4.2)
 NOTABLE_GRADES = ("especially_major", "major", "relatively_major")
+#: a bulletin lists at most this many notable incidents, most serious first; the rest are
+#: counted and said to be there (a readable document at national scale: issue 21 item 3)
+NOTABLE_LISTED = 100
 NOTABLE_RULE = ("较大及以上（Ⅲ级及以上）网络安全事件",
                 "relatively major and above (Level III and above)")
 

@@ -10,8 +10,10 @@ the same period and scope, called as a service within the bulletin's transaction
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
@@ -20,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
@@ -140,13 +142,54 @@ def _day(moment: datetime | None) -> str:
 # --- assembling the figures -------------------------------------------------------------------
 
 
-def _incidents(s: Session, scope: Scope, start: datetime, end: datetime) -> list[Incident]:
+def _in_period(scope: Scope, start: datetime, end: datetime) -> tuple:
     """The period's incidents in scope, one per affected unit: a parent incident (issue 16
     item 5) only groups its units' incidents and is not counted again."""
-    return list(s.scalars(select(Incident).where(
-        visible_incidents(scope), Incident.reported_at >= start, Incident.reported_at < end,
-        Incident.is_parent.is_(False))
-        .order_by(Incident.reported_at, Incident.id)))
+    return (visible_incidents(scope), Incident.reported_at >= start, Incident.reported_at < end,
+            Incident.is_parent.is_(False))
+
+
+@dataclasses.dataclass
+class _Tallies:
+    """The period's incident counts, counted in SQL (issue 21 item 3: the period's incidents
+    are not loaded): in all, per category, grade, province and sector."""
+
+    total: int = 0
+    notable: int = 0
+    category: Counter = dataclasses.field(default_factory=Counter)
+    grade: Counter = dataclasses.field(default_factory=Counter)
+    #: per province jurisdiction id (None: national)
+    province: Counter = dataclasses.field(default_factory=Counter)
+    sector: Counter = dataclasses.field(default_factory=Counter)
+
+
+def _tallies(s: Session, scope: Scope, start: datetime, end: datetime) -> _Tallies:
+    out = _Tallies()
+    stmt = (select(Incident.category, Incident.grade, Incident.jurisdiction_path,
+                   Incident.sector_code, func.count())
+            .where(*_in_period(scope, start, end))
+            .group_by(Incident.category, Incident.grade, Incident.jurisdiction_path,
+                      Incident.sector_code))
+    for category, grade, path, sector, n in s.execute(stmt):
+        out.total += n
+        out.notable += n if grade in rules.NOTABLE_GRADES else 0
+        out.category[category] += n
+        out.grade[grade] += n
+        out.province[_province(path)] += n
+        out.sector[sector or "unspecified"] += n
+    return out
+
+
+def _notable(s: Session, scope: Scope, start: datetime, end: datetime) -> list[Any]:
+    """The period's notable incidents (relatively major and above), most serious first: the
+    columns an item shows."""
+    rows = s.execute(select(Incident.ref, Incident.title, Incident.category, Incident.grade,
+                            Incident.jurisdiction_path, Incident.subject_body_id,
+                            Incident.reported_at, Incident.state, Incident.tlp)
+                     .where(*_in_period(scope, start, end),
+                            Incident.grade.in_(rules.NOTABLE_GRADES))
+                     .order_by(Incident.reported_at, Incident.id)).all()
+    return sorted(rows, key=lambda i: (-grading.Grade(i.grade).rank, i.reported_at))
 
 
 def _province(path: str) -> int | None:
@@ -177,13 +220,12 @@ def assemble(s: Session, *, issuer: Body, kind: Kind | str, period: Week | Month
     p_start, p_end = _window(previous)
 
     step(0, len(STEPS), "incidents")
-    now_i = _incidents(s, scope, start, end)
-    before_i = _incidents(s, scope, p_start, p_end)
+    now_i, before_i = _tallies(s, scope, start, end), _tallies(s, scope, p_start, p_end)
     taxonomy = get_taxonomy()
     categories = [Row(c.code, c.name_zh, c.name_en) for c in taxonomy.categories]
     grades = [Row(g.value, *grading.GRADE_LABELS[g]) for g in sorted(
         grading.Grade, key=lambda g: -g.rank)]
-    province_ids = {_province(i.jurisdiction_path) for i in [*now_i, *before_i]}
+    province_ids = set(now_i.province) | set(before_i.province)
     regions: dict[int | None, Row] = {None: Row("national", "中央及全国", "central / national")}
     for j in s.scalars(select(Jurisdiction).where(Jurisdiction.id.in_(
             sorted(x for x in province_ids if x is not None)))):
@@ -193,30 +235,28 @@ def assemble(s: Session, *, issuer: Body, kind: Kind | str, period: Week | Month
     sectors = [Row(x.code, x.name_zh, x.name_en) for x in s.scalars(
         select(Sector).order_by(Sector.code))] + [Row("unspecified", "未注明", "unspecified")]
 
-    def region_of(i: Incident) -> str:
-        r = regions.get(_province(i.jurisdiction_path))
-        return r.code if r else "national"
+    def by_region(t: _Tallies) -> Counter:
+        out: Counter = Counter()
+        for province, n in t.province.items():
+            r = regions.get(province)
+            out[r.code if r else "national"] += n
+        return out
 
+    notable_all = _notable(s, scope, start, end)
     units = {b.id: b for b in s.scalars(select(Body).where(
-        Body.id.in_(sorted({i.subject_body_id for i in now_i}))))}
-    notable_all = [i for i in now_i if i.grade in rules.NOTABLE_GRADES]
-    notable_all.sort(key=lambda i: (-grading.Grade(i.grade).rank, i.reported_at))
-    notable = [i for i in notable_all if rules.listable(i.tlp)]
+        Body.id.in_(sorted({i.subject_body_id for i in notable_all}))))}
+    listable = [i for i in notable_all if rules.listable(i.tlp)]
+    notable = listable[:rules.NOTABLE_LISTED]
     figures = {
-        "incidents": rules.change(len(now_i), len(before_i)),
-        "notable": rules.change(len(notable_all), sum(
-            i.grade in rules.NOTABLE_GRADES for i in before_i)),
-        "by_category": rules.bars(rules.tally([i.category for i in now_i],
-                                              [i.category for i in before_i], categories,
+        "incidents": rules.change(now_i.total, before_i.total),
+        "notable": rules.change(len(notable_all), before_i.notable),
+        "by_category": rules.bars(rules.tally(now_i.category, before_i.category, categories,
                                               keep_empty=True)),
-        "by_grade": rules.bars(rules.tally([i.grade for i in now_i],
-                                           [i.grade for i in before_i], grades,
+        "by_grade": rules.bars(rules.tally(now_i.grade, before_i.grade, grades,
                                            keep_empty=True)),
-        "by_region": rules.bars(rules.tally([region_of(i) for i in now_i],
-                                            [region_of(i) for i in before_i], region_rows)),
-        "by_sector": rules.bars(rules.tally([i.sector_code or "unspecified" for i in now_i],
-                                            [i.sector_code or "unspecified" for i in before_i],
-                                            sectors)),
+        "by_region": rules.bars(rules.tally(by_region(now_i), by_region(before_i),
+                                            region_rows)),
+        "by_sector": rules.bars(rules.tally(now_i.sector, before_i.sector, sectors)),
     }
 
     step(1, len(STEPS), "warnings")
@@ -280,7 +320,7 @@ def assemble(s: Session, *, issuer: Body, kind: Kind | str, period: Week | Month
                              - len(responses["ended_items"]))
 
     step(3, len(STEPS), "support")
-    support = _support(s, scope, period, previous, now_i)
+    support = _support(s, scope, period, previous, (start, end))
     monitoring = monitoring_statistics.figures(s, scope, period, holder=issuer)
 
     sections, overall = rules.bulletin_tlp({
@@ -307,14 +347,15 @@ def assemble(s: Session, *, issuer: Body, kind: Kind | str, period: Week | Month
         "figures": figures,
         "notable": {"rule": _label(rules.NOTABLE_RULE),
                     "items": [_incident_item(i, regions, units) for i in notable],
-                    "withheld": len(notable_all) - len(notable)},
+                    "withheld": len(notable_all) - len(listable),
+                    "more": len(listable) - len(notable), "listed_at_most": rules.NOTABLE_LISTED},
         "warnings": warnings, "responses": responses, "support": support,
         "monitoring": monitoring.model_dump(mode="json"),
     }
 
 
 def _support(s: Session, scope: Scope, period: Week | Month, previous: Week | Month,
-             incidents: list[Incident]) -> dict:
+             window: tuple[datetime, datetime]) -> dict:
     """Support units' work hours and the incidents they reported (Support obligations 2, 4, 5),
     for the units in the issuer's scope with a membership during the period."""
     members = active_memberships(s, since=period.start, until=period.end)
@@ -332,10 +373,10 @@ def _support(s: Session, scope: Scope, period: Week | Month, previous: Week | Mo
         return out
 
     now_m, before_m = minutes(period), minutes(previous)
-    reported: dict[int, int] = {}
-    for i in incidents:
-        if i.reporting_body_id in bodies:
-            reported[i.reporting_body_id] = reported.get(i.reporting_body_id, 0) + 1
+    reported: dict[int, int] = dict(s.execute(
+        select(Incident.reporting_body_id, func.count())
+        .where(*_in_period(scope, *window), Incident.reporting_body_id.in_(unit_ids))
+        .group_by(Incident.reporting_body_id)).tuples().all())
     rows = [{"key": b.key, "zh": b.name_zh, "en": b.name_en,
              "hours": round(now_m.get(b.id, (0, 0))[0] / 60, 1),
              "hours_previous": round(before_m.get(b.id, (0, 0))[0] / 60, 1),

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
@@ -435,6 +435,17 @@ def _sort_columns() -> dict:
             "ref": EarlyWarning.ref, "state": EarlyWarning.state,
             "level": case({lv.value: len(LEVELS_DESC) - i for i, lv in enumerate(LEVELS_DESC)},
                           value=EarlyWarning.level, else_=0)}
+
+
+def counts_by_level(uow: UnitOfWork, *, principal: Principal, state: str) -> dict[str, int]:
+    """How many warnings the caller can see are in ``state``, per level: one grouped count
+    (the dashboard, issue 21)."""
+    require(principal, Permission.WARNING_READ)
+    stmt = (select(EarlyWarning.level, func.count())
+            .where(visible_warnings(principal.scope), EarlyWarning.state == state)
+            .group_by(EarlyWarning.level))
+    with uow() as s:
+        return dict(s.execute(stmt).tuples().all())
 
 
 def list_warnings(uow: UnitOfWork, *, principal: Principal, page: PageParams,
