@@ -40,7 +40,7 @@ import httpx
 import psycopg
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
-PASSWORD = "bench-password-123"
+PASSWORD = "Intake-measure-2026!"
 ORG = """
 bodies:
   - key: bench-op
@@ -93,9 +93,10 @@ def fenghuo(env: dict, *args: str) -> None:
 
 
 def start(env: dict, port: int, workdir: Path, processes: int) -> subprocess.Popen:
+    log = open(workdir / "server.log", "wb")  # noqa: SIM115 - the server's, kept for restarts
     proc = subprocess.Popen([sys.executable, "-m", "fenghuo.cli.main", "serve", "--port",
                              str(port), "--processes", str(processes)], env=env,
-                            cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
@@ -209,11 +210,16 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--major-every", type=int, default=10)
     ap.add_argument("--processes", type=int, default=1, help="server processes")
+    ap.add_argument("--cpu-hogs", type=int, default=0,
+                    help="busy processes beside the server during the load (a starved machine)")
+    ap.add_argument("--healthcheck-seconds", type=int, default=60,
+                    help="FENGHUO_WORKER_HEALTHCHECK_SECONDS of the server (uvicorn's own: 5)")
     args = ap.parse_args()
     if args.client == "wrk" and not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk), or use --client python")
     workdir = Path(tempfile.mkdtemp())
     env = {k: v for k, v in os.environ.items() if not k.startswith("FENGHUO_")}
+    env["FENGHUO_WORKER_HEALTHCHECK_SECONDS"] = str(args.healthcheck_seconds)
     env.update(FENGHUO_WORKER="true", FENGHUO_ADMIN_PASSWORD=PASSWORD,
                FENGHUO_DATA_DIR=str(workdir / "data"))
     dbname = None
@@ -237,11 +243,15 @@ def main() -> None:
         token = httpx.post(f"{base}/api/v1/auth/token",
                            data={"username": "bench", "password": PASSWORD}).json()["access_token"]
         drive(base, token, 50, 4, args.major_every, title="warm-up")
+        hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(args.cpu_hogs)]
         if args.client == "wrk":
             load = drive_wrk(base, token, args.seconds, args.concurrency, args.major_every,
                              workdir)
         else:
             load = drive(base, token, args.reports, args.concurrency, args.major_every)
+        for hog in hogs:
+            hog.kill()
         expected = _majors(env["FENGHUO_DATABASE_URL"] if dbname else None, workdir, load)
         deadline = time.perf_counter() + 30
         while time.perf_counter() < deadline and len(receiver.delays) < expected:
@@ -252,6 +262,10 @@ def main() -> None:
         print(f"throughput: {load.accepted / load.seconds:.0f} reports/s "
               f"({load.accepted} accepted, {load.errors} errors)")
         print(f"latency: p50 {load.p50:.1f} ms, p99 {load.p99:.1f} ms")
+        restarts = (workdir / "server.log").read_text(errors="replace").count(" died")
+        print(f"server processes restarted by uvicorn's health check: {restarts} "
+              f"(health timeout {env.get('FENGHUO_WORKER_HEALTHCHECK_SECONDS', '60')} s, "
+              f"{args.cpu_hogs} busy processes beside)")
         if delays:
             print(f"major → Emergency Office webhook: p50 {pct(delays, 50):.0f} ms, "
                   f"p99 {pct(delays, 99):.0f} ms, delivered {len(delays)}/{expected}")
