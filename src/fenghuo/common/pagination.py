@@ -28,6 +28,9 @@ class Page(BaseModel, Generic[T]):
     #: false when more rows match than ``total`` says: the count stopped there (a list over
     #: millions of rows counts up to a cap, issue 21)
     total_exact: bool = True
+    #: where a list offers keyset pages: the cursor of the next page (``before=`` it), None on
+    #: the last page (issue 21: an offset deep into millions of rows reads them all)
+    next: str | None = None
 
 
 def fetch_page(s: Session, stmt: Select, page: PageParams, *, order_by: Any,

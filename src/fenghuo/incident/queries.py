@@ -12,7 +12,7 @@ from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import Session
 
 from fenghuo.common import sorting
-from fenghuo.common.errors import NotFound
+from fenghuo.common.errors import FieldError, NotFound, ValidationFailed
 from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal, Scope
 from fenghuo.db.session import UnitOfWork
@@ -213,13 +213,15 @@ def list_incidents(
     unit: str | None = None, q: str | None = None, since: datetime | None = None,
     until: datetime | None = None, subcategory: str | None = None,
     jurisdiction: str | None = None, assignee: str | None = None,
-    sort: str | None = None, desc: bool = False,
+    sort: str | None = None, desc: bool = False, before: str | None = None,
 ) -> Page[IncidentSummary]:
     """Incidents in the caller's scope, newest first. ``jurisdiction`` (a jurisdiction code)
     keeps the incidents of units in its subtree; ``since``/``until`` bound the reporting time
     (``until`` excluded); ``assignee`` (a username) keeps those assigned to that user; every
     filter combines with the others and with the scope. ``sort`` (one of :data:`SORTS`, with
-    ``desc``) orders the page in SQL, the id breaking ties; otherwise newest first."""
+    ``desc``) orders the page in SQL, the id breaking ties; otherwise newest first. ``before``
+    (the ref of the last incident of the previous page, ``Page.next``) gives the next keyset
+    page of the newest-first order: the total then counts from there on."""
     require(principal, Permission.INCIDENT_READ)
     stmt = select(Incident, Body).join(Body, Body.id == Incident.subject_body_id).where(
         visible_incidents(principal.scope, shared=True))
@@ -241,7 +243,24 @@ def list_incidents(
         if jurisdiction:
             path = s.scalar(select(Jurisdiction.path).where(Jurisdiction.code == jurisdiction))
             stmt = stmt.where(Incident.jurisdiction_path.startswith(path) if path else false())
+        if before:
+            stmt = stmt.where(Incident.id < _cursor(s, principal, before, sort))
         order = sorting.order_by(_sort_columns(), sort, desc, tiebreak=Incident.id,
                                  default=Incident.id.desc())
-        return fetch_page(s, stmt, page, order_by=order, count_cap=COUNT_CAP,
-                          convert=lambda row: IncidentSummary(**summary(row[0], row[1])))
+        found = fetch_page(s, stmt, page, order_by=order, count_cap=COUNT_CAP,
+                           convert=lambda row: IncidentSummary(**summary(row[0], row[1])))
+    if sort is None and len(found.items) == page.limit:
+        found.next = found.items[-1].ref
+    return found
+
+
+def _cursor(s: Session, principal: Principal, ref: str, sort: str | None) -> int:
+    """The id a keyset page starts below: that of an incident the caller sees."""
+    if sort is not None:
+        raise ValidationFailed([FieldError("before", "keyset pages follow the newest-first "
+                                                     "order: leave out sort")])
+    found = s.scalar(select(Incident.id).where(Incident.ref == ref,
+                                               visible_incidents(principal.scope, shared=True)))
+    if found is None:
+        raise ValidationFailed([FieldError("before", f"no incident {ref!r} in your scope")])
+    return found
