@@ -16,14 +16,10 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fenghuo.api.guard import read_body, replay
 from fenghuo.db import cancel
 
 log = logging.getLogger(__name__)
-
-
-#: a body up to this size is read before the request runs (so that the server's next message
-#: can only be the disconnect); a larger one streams through, unwatched
-MAX_BUFFERED = 32 * 1024 * 1024
 
 
 class CancelWhenGone:
@@ -34,13 +30,11 @@ class CancelWhenGone:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        buffered, complete = await _read_body(receive)
-        replay = iter(buffered)
-
-        async def receiving() -> Message:
-            return next(replay, None) or await receive()
-
-        if not complete:  # too large to hold: as it comes, and not watched
+        # the body first (as the NUL guard reads it), so that the server's next message can
+        # only be the disconnect
+        buffered, body = await read_body(receive)
+        receiving = replay(buffered, receive)
+        if body is None:  # too large to hold (guard.MAX_INSPECTED): as it comes, unwatched
             await self.app(scope, receiving, send)
             return
         holder = cancel.Holder()
@@ -61,21 +55,6 @@ class CancelWhenGone:
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
             cancel.CURRENT.reset(token)
-
-
-async def _read_body(receive: Receive) -> tuple[list[Message], bool]:
-    """The request's messages up to its whole body (True), or up to ``MAX_BUFFERED`` (False);
-    a disconnect meanwhile is kept as the last message."""
-    messages: list[Message] = []
-    size = 0
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request" or not message.get("more_body"):
-            return messages, message["type"] == "http.request"
-        size += len(message.get("body", b""))
-        if size > MAX_BUFFERED:
-            return messages, False
 
 
 async def _watch(receive: Receive, answered: asyncio.Event, holder: cancel.Holder,

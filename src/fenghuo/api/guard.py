@@ -43,10 +43,10 @@ class RefuseNul:
         field = _in_path(scope) or _in_query(scope) or _in_headers(scope)
         ctype = _content_type(scope)
         if field is None and _inspected(ctype) and scope["path"] not in RAW_BODIES:
-            messages, body = await _read(receive)
+            messages, body = await read_body(receive)
             if body is not None:
                 field = _in_body(ctype, body)
-            receive = _replay(messages, receive)
+            receive = replay(messages, receive)
         if field is None:
             await self.app(scope, receive, send)
             return
@@ -94,9 +94,10 @@ def _inspected(ctype: str) -> bool:
     return ctype.split(";")[0].strip() in _TYPES or "+json" in ctype.split(";")[0]
 
 
-async def _read(receive: Receive) -> tuple[list[Message], bytes | None]:
-    """The body's messages as received, and the body (None when larger than MAX_INSPECTED:
-    the rest is then left to be received by the application)."""
+async def read_body(receive: Receive) -> tuple[list[Message], bytes | None]:
+    """The body's messages as received, and the body (None when larger than MAX_INSPECTED, or
+    on a disconnect: the rest is then left to be received by the application; also used by
+    ``api.deadline``)."""
     messages: list[Message] = []
     size = 0
     while True:
@@ -111,7 +112,7 @@ async def _read(receive: Receive) -> tuple[list[Message], bytes | None]:
             return messages, b"".join(m.get("body", b"") for m in messages)
 
 
-def _replay(messages: list[Message], receive: Receive) -> Receive:
+def replay(messages: list[Message], receive: Receive) -> Receive:
     pending = list(messages)
 
     async def replayed() -> Message:

@@ -34,6 +34,7 @@ from fastapi.security import (
 )
 from starlette.concurrency import run_in_threadpool
 
+from fenghuo.api import problems
 from fenghuo.api.deps import RuntimeDep, noted
 from fenghuo.common.errors import (
     DomainError,
@@ -50,7 +51,7 @@ from fenghuo.org import rules as org_rules
 from fenghuo.org.rules import Permission
 from fenghuo.sharing import stix, taxii_inbox
 
-TAXII = "application/taxii+json;version=2.1"
+TAXII = problems.TAXII_MEDIA  # application/taxii+json;version=2.1, errors too
 STIX = "application/stix+json;version=2.1"
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
