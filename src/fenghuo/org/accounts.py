@@ -9,11 +9,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, func, literal, select, union_all, update
+from sqlalchemy import Engine, bindparam, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from fenghuo.audit import service as audit
@@ -30,7 +33,16 @@ from fenghuo.common.pagination import Page, PageParams, fetch_page
 from fenghuo.common.scope import Principal
 from fenghuo.db.session import UnitOfWork
 from fenghuo.org import passwords, rules, scoping, throttle
-from fenghuo.org.models import ApiToken, Body, BodySector, Jurisdiction, User, UserRole
+from fenghuo.org.models import (
+    AUTH_VERSION_ID,
+    ApiToken,
+    AuthVersion,
+    Body,
+    BodySector,
+    Jurisdiction,
+    User,
+    UserRole,
+)
 from fenghuo.org.rules import Permission, Role
 from fenghuo.org.schemas import (
     LoginResult,
@@ -203,9 +215,10 @@ def principal_by_password(uow: UnitOfWork, clock: Clock | None = None, *, userna
     raise user_or_error
 
 
+_AUTH_VERSION = select(AuthVersion.token).where(AuthVersion.id == AUTH_VERSION_ID)
 _TOKEN = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
                  User.id.label("user_id"), User.username, User.active, User.body_id, Body.kind,
-                 Jurisdiction.path)
+                 Jurisdiction.path, _AUTH_VERSION.scalar_subquery().label("version"))
           .join(User, User.id == ApiToken.user_id).join(Body, Body.id == User.body_id)
           .join(Jurisdiction, Jurisdiction.id == Body.jurisdiction_id)
           .where(ApiToken.token_hash == bindparam("token_hash")))
@@ -216,28 +229,125 @@ _GRANTS = union_all(
     .where(BodySector.body_id == bindparam("body_id")))
 _TOUCH = update(ApiToken).where(ApiToken.id == bindparam("token_id")).values(
     last_used_at=bindparam("now"))
+#: how stale a token's ``last_used_at`` may get: coarse, so that reads do not write every time
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class CachedPrincipal:
+    """What a valid token resolved to, under the ``auth_version`` token ``version``."""
+
+    version: str | None
+    principal: Principal
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+class PrincipalCache:
+    """Token hash → :class:`CachedPrincipal`, the most recently used ``size`` of them; shared
+    by the threads of a process. Each entry is good while the database's ``auth_version`` token
+    is the entry's: every change to a token, user, role or body gives it a new one (a
+    ``before_flush`` hook in org.models), in whichever process it is made."""
+
+    def __init__(self, engine: Engine, size: int = 10_000) -> None:
+        #: where the version is read: on PostgreSQL in autocommit (no BEGIN, no COMMIT)
+        self.reader = (engine.execution_options(isolation_level="AUTOCOMMIT")
+                       if engine.dialect.name == "postgresql" else engine)
+        self.size = size
+        self._entries: OrderedDict[str, CachedPrincipal] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> CachedPrincipal | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: CachedPrincipal) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def drop(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_CACHE_ATTR = "_fenghuo_principal_cache"
+
+
+def principal_cache(uow: UnitOfWork) -> PrincipalCache:
+    """The cache of this unit of work (one per engine, so one per database)."""
+    cache = uow.__dict__.get(_CACHE_ATTR)
+    if cache is None:
+        cache = uow.__dict__.setdefault(_CACHE_ATTR, PrincipalCache(uow.engine))
+    return cache
 
 
 def authenticate(uow: UnitOfWork, clock: Clock, *, token: str) -> Principal:
     """Resolve a bearer token to the caller; expired, revoked or unknown tokens are refused.
-    Every request pays for this, so it is two small reads (and a write every few minutes)."""
+    Every request pays for this, so a token seen before costs one read of the one-row
+    ``auth_version`` (and a write every few minutes); the first time, or after any change to
+    tokens, users, roles or bodies, the token is looked up (two small reads)."""
     now = clock.now()
+    key = hash_token(token)
+    cache = principal_cache(uow)
+    entry = cache.get(key)
+    if entry is None or entry.version != _auth_version(cache):
+        if entry is not None:
+            cache.drop(key)
+        entry = _resolve(uow, now, key)
+        if entry.version is not None:
+            cache.put(key, entry)
+        return entry.principal
+    if entry.expires_at and entry.expires_at <= now:
+        cache.drop(key)
+        raise Unauthorized("invalid, expired or revoked token")
+    if _needs_touch(entry.last_used_at, now):
+        with uow() as s:
+            s.connection().execute(_TOUCH, {"token_id": entry.principal.token_id, "now": now})
+        cache.put(key, replace(entry, last_used_at=now))
+    return entry.principal
+
+
+def _auth_version(cache: PrincipalCache) -> str | None:
+    """The current ``auth_version`` token, in one round trip."""
+    with cache.reader.connect() as conn:
+        return conn.execute(_AUTH_VERSION).scalar()
+
+
+def _needs_touch(last_used_at: datetime | None, now: datetime) -> bool:
+    return last_used_at is None or now - last_used_at > TOUCH_EVERY
+
+
+def _resolve(uow: UnitOfWork, now: datetime, token_hash: str) -> CachedPrincipal:
+    """Look the token up (the version token comes in the same statement, so the entry is never
+    newer than what it holds); refused tokens raise and are not cached."""
     with uow() as s:
         conn = s.connection()
-        t = conn.execute(_TOKEN, {"token_hash": hash_token(token)}).first()
+        t = conn.execute(_TOKEN, {"token_hash": token_hash}).first()
         if t is None or t.revoked_at is not None or (t.expires_at and t.expires_at <= now):
             raise Unauthorized("invalid, expired or revoked token")
         if not t.active:
             raise Unauthorized("the token's user is disabled")
         grants = conn.execute(_GRANTS, {"user_id": t.user_id, "body_id": t.body_id}).all()
-        if t.last_used_at is None or now - t.last_used_at > timedelta(minutes=5):
-            # coarse, so that reads do not write on every request
+        last_used_at = t.last_used_at
+        if _needs_touch(last_used_at, now):
             conn.execute(_TOUCH, {"token_id": t.id, "now": now})
+            last_used_at = now
     roles = frozenset(v for what, v in grants if what == "role")
     body = rules.BodyFacts(id=t.body_id, kind=rules.BodyKind(t.kind), jurisdiction_path=t.path,
                            sectors=frozenset(v for what, v in grants if what == "sector"))
-    return Principal(user_id=t.user_id, username=t.username, body_id=t.body_id, roles=roles,
-                     scope=rules.scope_for(body), token_id=t.id)
+    principal = Principal(user_id=t.user_id, username=t.username, body_id=t.body_id,
+                          roles=roles, scope=rules.scope_for(body), token_id=t.id)
+    return CachedPrincipal(version=t.version, principal=principal, expires_at=t.expires_at,
+                           last_used_at=last_used_at)
 
 
 def logout(uow: UnitOfWork, clock: Clock, *, principal: Principal) -> None:

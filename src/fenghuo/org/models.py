@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     ForeignKey,
     Index,
     Integer,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    inspect,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -203,6 +205,54 @@ def _new_org_version(session: Session, _ctx, _instances) -> None:  # noqa: ANN00
     if any(isinstance(o, _ORG_MODELS) for o in (*session.new, *session.dirty, *session.deleted)):
         session.connection().execute(update(OrgVersion).where(OrgVersion.id == ORG_VERSION_ID)
                                      .values(token=uuid.uuid4().hex))
+
+
+class AuthVersion(Base):
+    """One row whose token changes with every change to what a bearer token resolves to (the
+    token, its user, the user's roles, body and the body's jurisdiction and sectors), so that
+    the in-process cache of authenticated principals (org.accounts) knows when to reload."""
+
+    __tablename__ = "auth_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+AUTH_VERSION_ID = 1
+#: rows any change of which may change a principal
+_PRINCIPAL_MODELS = (Body, BodySector, Jurisdiction, UserRole)
+#: columns that are no part of a principal: changing only these keeps the cache valid (the
+#: coarse last-use stamps, the notice bell, the display name and the password, whose change
+#: revokes the sessions, which does bump)
+_NOT_PRINCIPAL = {User: frozenset({"last_login_at", "notices_seen_at", "display_name",
+                                   "password_hash"}),
+                  ApiToken: frozenset({"last_used_at"})}
+
+
+def bump_auth_version(conn: Connection) -> None:
+    """Give the principals a new version token; for Core statements that change a user, a
+    role or a token (ORM flushes do it themselves, below)."""
+    conn.execute(update(AuthVersion).where(AuthVersion.id == AUTH_VERSION_ID)
+                 .values(token=uuid.uuid4().hex))
+
+
+@event.listens_for(Session, "before_flush")
+def _new_auth_version(session: Session, _ctx, _instances) -> None:  # noqa: ANN001
+    """A flush that may change what some bearer token resolves to gives the principals a new
+    version token, in the same transaction. New tokens and users do not: no cached principal
+    comes from them (unknown tokens are not cached)."""
+    if (any(isinstance(o, (*_PRINCIPAL_MODELS, User, ApiToken)) for o in session.deleted)
+            or any(isinstance(o, _PRINCIPAL_MODELS) for o in session.new)
+            or any(_changes_principal(o) for o in session.dirty)):
+        bump_auth_version(session.connection())
+
+
+def _changes_principal(obj: object) -> bool:
+    if isinstance(obj, _PRINCIPAL_MODELS):
+        return True
+    harmless = _NOT_PRINCIPAL.get(type(obj))
+    if harmless is None:
+        return False
+    return any(a.history.has_changes() for a in inspect(obj).attrs if a.key not in harmless)
 
 
 class LoginThrottle(Base):
