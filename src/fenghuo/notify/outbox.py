@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from fenghuo.db import bulk
@@ -22,6 +22,9 @@ PENDING, SENDING, DELIVERED, DEAD = "pending", "sending", "delivered", "dead"
 MAX_ATTEMPTS = 8
 BASE_BACKOFF_SECONDS = 5
 MAX_BACKOFF_SECONDS = 3600
+#: the PostgreSQL channel that wakes listening workers (workers/listen.py)
+CHANNEL = "fenghuo_outbox"
+_ANNOUNCED = "fenghuo.outbox.announced"
 
 
 class Addressee(Protocol):
@@ -50,8 +53,10 @@ def enqueue(s: Session, *, now: datetime, messages: list[Message]) -> list[int]:
         return []
     rows = _rows(messages, now)
     table = OutboxMessage.__table__
-    return list(s.connection().execute(
+    ids = list(s.connection().execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
+    announce(s)
+    return ids
 
 
 def enqueue_many(s: Session, *, now: datetime, messages: list[Message]) -> int:
@@ -60,7 +65,23 @@ def enqueue_many(s: Session, *, now: datetime, messages: list[Message]) -> int:
     the ids are not read back."""
     if not messages:
         return 0
-    return bulk.insert_rows(s, OutboxMessage.__table__, _rows(messages, now))
+    count = bulk.insert_rows(s, OutboxMessage.__table__, _rows(messages, now))
+    announce(s)
+    return count
+
+
+def announce(s: Session) -> None:
+    """Wake the workers listening on PostgreSQL (``NOTIFY``, issue 21 item 5): delivered when
+    the caller's transaction commits and not at all if it rolls back. One statement per
+    transaction (or savepoint) however many enqueues it makes; nothing on SQLite, whose worker
+    polls."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    transaction = s.get_nested_transaction() or s.get_transaction()
+    if s.info.get(_ANNOUNCED) is transaction:
+        return
+    s.execute(text(f"NOTIFY {CHANNEL}"))
+    s.info[_ANNOUNCED] = transaction
 
 
 def _rows(messages: list[Message], now: datetime) -> list[dict]:
@@ -184,4 +205,6 @@ def retry_dead(uow: UnitOfWork, *, now: datetime, message_id: int) -> bool:
         result = s.execute(update(OutboxMessage).where(
             OutboxMessage.id == message_id, OutboxMessage.state == DEAD).values(
             state=PENDING, attempts=0, next_attempt_at=now))
+        if result.rowcount == 1:
+            announce(s)
         return result.rowcount == 1

@@ -5,12 +5,17 @@ recurring duties (hourly), runs candidate detection over the monitoring aggregat
 minutes), runs the due scheduled collectors (about every minute), chains new audit rows
 (about once a second) and writes signed checkpoints of the audit chain (hourly); nothing in the
 audit trail can stop a delivery.
+Idle, the worker waits to be woken: in-process by ``Runtime.wake_worker``, and on PostgreSQL by
+the commit of any process that enqueues (LISTEN/NOTIFY, ``workers.listen``), looking anyway
+every ``worker_listen_poll_seconds`` while it listens and every ``worker_poll_seconds`` while it
+does not (SQLite, or the listener reconnecting).
 Several workers may run against one PostgreSQL database; a worker killed mid-delivery leaves its
 claim to expire and another (or the same, restarted) delivers the message again with the same
 delivery id, which receivers use to deduplicate."""
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -37,9 +42,10 @@ from fenghuo.supervision import service as supervision
 from fenghuo.support import service as support
 from fenghuo.warning import assessment_reports, protection
 from fenghuo.warning import service as warnings
+from fenghuo.workers.listen import Listener
 
 log = structlog.get_logger()
-COALESCE_SECONDS = 0.01
+COALESCE_SECONDS = 0.05
 
 
 class Worker:
@@ -47,12 +53,21 @@ class Worker:
                  poll_seconds: float = 0.1, watchdog_seconds: float = 30,
                  lease_seconds: float = 60, reminder_seconds: float = 3600,
                  detect_seconds: float = 300,
-                 thresholds: Thresholds | None = None, collect_seconds: float = 60) -> None:
+                 thresholds: Thresholds | None = None, collect_seconds: float = 60,
+                 listen_poll_seconds: float = 5) -> None:
         self.rt, self.notifiers = rt, notifiers
         self.threads, self.poll, self.lease = threads, poll_seconds, lease_seconds
         self.watchdog_seconds, self.reminder_seconds = watchdog_seconds, reminder_seconds
         self.stop_event = threading.Event()
         self.wake = threading.Event()
+        #: PostgreSQL (issue 21 item 5): woken by the commits of other processes while the
+        #: listener is connected, the worker claims when woken, after a batch, when a retry it
+        #: scheduled falls due, and otherwise every ``listen_poll_seconds``
+        self.listener = (Listener(rt.engine.url, wake=self.wake, stop=self.stop_event)
+                         if rt.engine.dialect.name == "postgresql" else None)
+        self.listen_poll = listen_poll_seconds
+        self._claim_now, self._claim_at = True, 0.0
+        self._retries: list[float] = []  # a heap of monotonic times
         self._last_sweep = self._last_chain = 0.0
         self._last_reminders: float | None = None
         #: the first bulletin check waits a minute, so a starting worker delivers first
@@ -87,6 +102,7 @@ class Worker:
         s = rt.settings
         return cls(rt, build_notifiers(s), threads=s.worker_threads,
                    poll_seconds=s.worker_poll_seconds, watchdog_seconds=s.watchdog_seconds,
+                   listen_poll_seconds=s.worker_listen_poll_seconds,
                    lease_seconds=s.worker_lease_seconds,
                    detect_seconds=s.candidate_detect_minutes * 60,
                    thresholds=candidates.thresholds_of(s))
@@ -94,7 +110,7 @@ class Worker:
     def deliver_once(self, pool: ThreadPoolExecutor | None = None) -> int:
         """Claim one batch, deliver it and record the outcomes in one transaction; returns
         how many messages were attempted."""
-        batch = outbox.claim(self.rt.uow, now=self.rt.clock.now(), limit=self.threads * 4,
+        batch = outbox.claim(self.rt.uow, now=self.rt.clock.now(), limit=self.claim_limit,
                              lease_seconds=self.lease)
         if not batch:
             return 0
@@ -104,7 +120,52 @@ class Worker:
         for o, state in zip(outcomes, states, strict=True):
             log.info("delivery", id=o.claimed.delivery_id, channel=o.claimed.channel,
                      state=state, error=o.error)
+        self._note_retries({outbox.backoff(o.claimed.attempts).total_seconds()
+                            for o, state in zip(outcomes, states, strict=True)
+                            if state == outbox.PENDING})
         return len(batch)
+
+    #: at most this many retry times remembered; later ones wait for the fallback poll
+    MAX_RETRY_TIMES = 1024
+
+    @property
+    def claim_limit(self) -> int:
+        """The most messages one claim takes."""
+        return self.threads * 4
+
+    def _note_retries(self, delays: set[float]) -> None:
+        """Remember when the retries just scheduled fall due (one time per backoff step)."""
+        now = time.monotonic()
+        for delay in sorted(delays):
+            if len(self._retries) < self.MAX_RETRY_TIMES:
+                heapq.heappush(self._retries, now + delay)
+
+    def _listening(self) -> bool:
+        return self.listener is not None and self.listener.connected.is_set()
+
+    def _claim_due(self) -> bool:
+        """Whether to claim now: always while not listening (polling every ``poll``); while
+        listening, when woken or after a batch, when a retry this worker scheduled falls due,
+        and at least every ``listen_poll`` seconds."""
+        now = time.monotonic()
+        retry_due = bool(self._retries) and self._retries[0] <= now
+        while self._retries and self._retries[0] <= now:
+            heapq.heappop(self._retries)
+        if self._claim_now or retry_due or now >= self._claim_at or not self._listening():
+            self._claim_now, self._claim_at = False, now + self.listen_poll
+            return True
+        return False
+
+    #: while listening, the loop still turns this often for its own jobs (audit chaining)
+    TICK_SECONDS = 1.0
+
+    def _idle_seconds(self) -> float:
+        """How long to wait for a wake-up: ``poll`` while not listening; while listening until
+        the next tick, fallback claim or retry, whichever comes first."""
+        if not self._listening():
+            return self.poll
+        until = min([self._claim_at, *self._retries[:1]]) - time.monotonic()
+        return max(0.0, min(self.TICK_SECONDS, until))
 
     def _send(self, c: outbox.Claimed) -> outbox.Outcome:
         notifier = self.notifiers.get(c.channel)
@@ -284,7 +345,7 @@ class Worker:
         return written
 
     HEARTBEAT_NAME = "delivery"
-    #: at most one heartbeat write this often (a cycle is 0.1 s when idle)
+    #: at most one heartbeat write this often (an idle cycle is 0.1 s polling, 1 s listening)
     HEARTBEAT_SECONDS = 5.0
 
     def beat_if_due(self) -> bool:
@@ -314,6 +375,8 @@ class Worker:
         periodic = threading.Thread(target=self._periodic, name="fenghuo-periodic",
                                     daemon=True)
         periodic.start()
+        if self.listener is not None:
+            self.listener.start()
         with ThreadPoolExecutor(max_workers=self.threads) as pool:
             while not self.stop_event.is_set():
                 try:
@@ -321,18 +384,32 @@ class Worker:
                     self.sweep_if_due()
                     self.collect_if_due()
                     self.chain_audit_if_due()
-                    if self.deliver_once(pool):
-                        continue
+                    if self._claim_due():
+                        claimed = self.deliver_once(pool)
+                        self._claim_now = claimed > 0
+                        if claimed >= self.claim_limit:
+                            continue  # more are waiting, surely
+                        if claimed:  # under load: let the next few reports' messages gather
+                            self.stop_event.wait(COALESCE_SECONDS)
+                            continue
                 except Exception:  # noqa: BLE001 - e.g. the database restarting; try again
                     log.exception("worker loop failed; retrying")
+                    self._claim_now = True
                     self.stop_event.wait(1)
-                if self.wake.wait(self.poll):
-                    # woken by a new report: let a few more arrive, so that a burst of reports
-                    # costs a few claims and not one each
-                    self.stop_event.wait(COALESCE_SECONDS)
-                self.wake.clear()
+                self._wait_idle()
         periodic.join()  # a job under way finishes before the worker returns
+        if self.listener is not None:
+            self.listener.join()
         self._forget_heartbeat()
+
+    def _wait_idle(self) -> None:
+        if self.wake.wait(self._idle_seconds()):
+            # woken by a new report: let a few more arrive, so that a burst of reports costs a
+            # few claims and not one each. Cleared only when woken, before the claim: a wake-up
+            # that comes as a wait times out stays set for the next wait, never lost.
+            self.stop_event.wait(COALESCE_SECONDS)
+            self.wake.clear()
+            self._claim_now = True
 
     #: jobs that may take seconds at national scale (reminders over every unit's duties,
     #: bulletins, detection, housekeeping): run by a thread of their own, so that a warning
