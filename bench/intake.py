@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -159,16 +160,17 @@ def drive(base: str, token: str, n: int, concurrency: int, major_every: int,
 
 
 WRK_SCRIPT = """
-local counter, id = 0, 0
-function setup(thread) thread:set("id", tostring(math.random(1, 1e9))) end
-function init(args) id = args[1] or id end
+local counter = 0
+-- each thread's own prefix, a global of its Lua state (a chunk-level local would shadow it)
+function setup(thread) thread:set("tid", tostring(math.random(1, 1e9))) end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer %(token)s"
 request = function()
   counter = counter + 1
   local facts = (counter %% %(major_every)d == 0) and '{"system_loss":"serious"}' or '{}'
-  wrk.headers["Idempotency-Key"] = string.format("%%s-%%s-%%d", id, tostring(wrk.thread), counter)
+  -- visible ASCII only (an Idempotency-Key with a space is refused: issue 18)
+  wrk.headers["Idempotency-Key"] = string.format("%%s-%%d", tid, counter)
   local body = string.format('{"system":"core","category":"network-attack",' ..
     '"subcategory":"network-attack.dos","title":"bench %%d","found_at":"%(found)s",' ..
     '"impact":"slow","measures":"scrubbing","facts":%%s}', counter, facts)
@@ -262,7 +264,13 @@ def main() -> None:
         print(f"throughput: {load.accepted / load.seconds:.0f} reports/s "
               f"({load.accepted} accepted, {load.errors} errors)")
         print(f"latency: p50 {load.p50:.1f} ms, p99 {load.p99:.1f} ms")
-        restarts = (workdir / "server.log").read_text(errors="replace").count(" died")
+        server_log = (workdir / "server.log").read_text(errors="replace")
+        restarts = server_log.count(" died")
+        if load.errors:  # what the server said about them
+            failures = Counter(line.strip() for line in server_log.splitlines()
+                               if re.match(r"\s*\w+(\.\w+)*(Error|Exception|Failed)\b", line))
+            for line, n in failures.most_common(5):
+                print(f"  server log, {n}×: {line[:160]}")
         print(f"server processes restarted by uvicorn's health check: {restarts} "
               f"(health timeout {env.get('FENGHUO_WORKER_HEALTHCHECK_SECONDS', '60')} s, "
               f"{args.cpu_hogs} busy processes beside)")

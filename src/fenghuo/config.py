@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         default=60, ge=5, le=3600, description="With `fenghuo serve --processes N`: how long "
         "uvicorn waits for a server process's health ping before it restarts it (uvicorn's "
         "default, 5 s, restarts busy processes in a loop on a CPU-starved machine)")
+    # issue 21 item 5: intake by group commit
+    intake_group_commit: bool = Field(
+        default=True, description="File the first reports arriving together over the API in "
+        "one transaction (one statement per table and one commit for all of them), each "
+        "answered once its batch has committed; off: one transaction per report")
     access_log: bool = Field(
         default=False, description="Log every HTTP request (changes are in the audit trail "
         "either way); costs a few per cent of intake throughput")
@@ -150,7 +155,14 @@ class Settings(BaseSettings):
         default=None, description="Run a delivery worker inside `fenghuo serve`; default: yes "
         "on the embedded database, no on PostgreSQL (run `fenghuo worker` there)")
     worker_threads: int = Field(default=8, ge=1, le=64)
-    worker_poll_seconds: float = Field(default=0.1, gt=0, le=10)
+    worker_poll_seconds: float = Field(
+        default=0.1, gt=0, le=10, description="How often an idle worker looks for due "
+        "notifications when nothing wakes it (SQLite; PostgreSQL while its listener is down)")
+    worker_listen_poll_seconds: float = Field(
+        default=5, gt=0, le=300, description="PostgreSQL: how often an idle worker whose "
+        "LISTEN connection is up looks for due notifications anyway (lapsed claims of dead "
+        "workers, retries other workers scheduled); a commit that enqueues wakes it at once "
+        "(issue 21 item 5)")
     watchdog_seconds: float = Field(default=30, gt=0)
     worker_lease_seconds: float = Field(
         default=60, gt=0, description="How long a claimed delivery stays with its worker before "

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.datastructures import State
 
-from fenghuo.api.app import create_app
+from fenghuo.api.app import attach, create_app
 from fenghuo.org import accounts
 from fenghuo.org.schemas import TokenIn
 
@@ -17,13 +17,13 @@ _APP: list = []
 
 
 def shared_app(rt):
-    """The process's application over ``rt``, with a fresh ``app.state`` (the runtime, and no
-    rate-limit counters left from an earlier test)."""
+    """The process's application over ``rt``, with a fresh ``app.state`` (the runtime and its
+    report writer, and no rate-limit counters left from an earlier test)."""
     if not _APP:
         _APP.append(create_app(rt))
     app = _APP[0]
     app.state = State()
-    app.state.runtime = rt
+    attach(app, rt)
     return app
 
 

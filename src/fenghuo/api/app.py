@@ -39,8 +39,16 @@ from fenghuo.api.security_headers import SecurityHeaders
 from fenghuo.bootstrap import Runtime
 from fenghuo.web import assets, public, public_tips
 from fenghuo.web import routes as web
+from fenghuo.workers.group_commit import IntakeWriter
 
 API_PREFIX = "/api/v1"
+
+
+def attach(app: FastAPI, runtime: Runtime) -> None:
+    """Give ``app`` its runtime, and the writer of its first reports: group commit (issue 21
+    item 5), or none (one transaction per report)."""
+    app.state.runtime = runtime
+    app.state.intake = IntakeWriter(runtime) if runtime.settings.intake_group_commit else None
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -57,7 +65,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         docs_url=None,  # fenghuo.api.docs: Swagger UI served from a package, not a CDN
         redoc_url=None,
     )
-    app.state.runtime = runtime
+    attach(app, runtime)
     problems.install(app)
     for router in (auth.router, org.router, users.router, incidents.router,
                    incident_casework.router,  # issue 19: observables, tasks, notes

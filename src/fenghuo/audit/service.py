@@ -58,10 +58,22 @@ def record(
 
     One insert and no lock: the row is chained (numbered and hashed) shortly after it commits,
     by ``chain_pending``."""
-    session.connection().execute(_INSERT_PENDING, {
-        "at": at, "actor": actor.name, "actor_user_id": actor.user_id, "action": action,
-        "entity_type": entity_type, "entity_key": entity_key, "scope_path": scope_path,
-        "detail": rules.canonical_detail(detail or {})})
+    session.connection().execute(_INSERT_PENDING, _pending_row(
+        at=at, actor=actor, action=action, entity_type=entity_type, entity_key=entity_key,
+        scope_path=scope_path, detail=detail))
+
+
+def record_many(session: Session, entries: list[dict]) -> None:
+    """Append several rows (each ``record``'s keyword arguments) in one statement."""
+    if entries:
+        session.connection().execute(_INSERT_PENDING, [_pending_row(**e) for e in entries])
+
+
+def _pending_row(*, at: datetime, actor: Actor, action: str, entity_type: str, entity_key: str,
+                 scope_path: str, detail: dict | None = None) -> dict:
+    return {"at": at, "actor": actor.name, "actor_user_id": actor.user_id, "action": action,
+            "entity_type": entity_type, "entity_key": entity_key, "scope_path": scope_path,
+            "detail": rules.canonical_detail(detail or {})}
 
 
 def chain_pending(uow: UnitOfWork, *, batch: int = 2000, now: datetime | None = None) -> int:

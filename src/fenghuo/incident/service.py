@@ -82,12 +82,9 @@ def report(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: ReportI
         with uow() as s:
             filed = file_report(s, now, principal, data, profile, idempotency_key)
             if isinstance(filed, int):  # a retry: answer with the first submission's result
-                return _replay(s, filed, data, principal)
+                return replay(s, filed, data, principal)
             # last, so the audit chain's head row stays locked for as short a time as possible
-            audit.record(s, at=now, actor=audit.Actor.of(principal), action="incident.report",
-                         entity_type="incident", entity_key=filed.row["ref"],
-                         scope_path=filed.row["jurisdiction_path"],
-                         detail={"grade": filed.row["grade"], "category": data.category})
+            audit.record(s, **report_audit(principal, filed, now))
             return filed_out(filed, now, managed_bodies(
                 s, principal, (c.body_id for _, c in filed.routed.deliveries)))
     except IntegrityError:
@@ -97,10 +94,20 @@ def report(uow: UnitOfWork, clock: Clock, *, principal: Principal, data: ReportI
         existing = s.scalar(select(Incident.id).where(
             Incident.reported_by_user_id == principal.user_id,
             Incident.idempotency_key == idempotency_key))
-        return _replay(s, existing, data, principal)
+        return replay(s, existing, data, principal)
 
 
-def _replay(s: Session, incident_id: int, data: ReportIn, principal: Principal) -> IncidentOut:
+def report_audit(principal: Principal, filed: Filed, now: datetime) -> dict:
+    """The audit row of a first report (``audit.record``'s arguments)."""
+    return dict(at=now, actor=audit.Actor.of(principal), action="incident.report",
+                entity_type="incident", entity_key=filed.row["ref"],
+                scope_path=filed.row["jurisdiction_path"],
+                detail={"grade": filed.row["grade"], "category": filed.row["category"]})
+
+
+def replay(s: Session, incident_id: int, data: ReportIn, principal: Principal) -> IncidentOut:
+    """The answer to a retry under an earlier report's Idempotency-Key: that report, if this
+    is the same report; a different one under the same key is a conflict."""
     incident = s.get(Incident, incident_id)
     unit = s.get(Body, incident.subject_body_id).key
     if incident.request_hash != _request_hash(data, data.unit or unit):
@@ -227,7 +234,8 @@ def grade_facts(facts: FactsIn, important_system: bool | None, cii: bool
                                 **facts.model_dump())
 
 
-_INSERT_INCIDENT = insert(Incident.__table__).returning(Incident.__table__.c.id)
+_INSERT_INCIDENTS = insert(Incident.__table__).returning(Incident.__table__.c.id,
+                                                        sort_by_parameter_order=True)
 _INSERT_EVENTS = insert(IncidentEvent.__table__)
 _INSERT_ROUTES = insert(IncidentRoute.__table__)
 _INSERT_DUTIES = insert(Duty.__table__).returning(Duty.__table__.c.id,
@@ -251,6 +259,33 @@ def file_report(s: Session, now: datetime, principal: Principal, data: ReportIn,
     """Write a first report; returns the id of an earlier incident under the same key instead
     of writing when ``key`` was used before. A report about another unit also tells that unit
     (its own contacts), not only the bodies it is routed to."""
+    prepared = prepare_report(s, now, principal, data, profile_name, key, source)
+    if isinstance(prepared, int):
+        return prepared
+    return write_reports(s, now, [prepared])[0]
+
+
+@dataclass
+class Prepared:
+    """A first report read and decided (its unit looked up, graded, its row built), not yet
+    written: ``write_reports`` writes any number of them together."""
+
+    principal: Principal
+    data: ReportIn
+    unit: Lookup
+    row: dict
+    profile: grading.GradingProfile
+
+    @property
+    def self_reported(self) -> bool:
+        return self.principal.body_id == self.unit.subject.body_id
+
+
+def prepare_report(s: Session, now: datetime, principal: Principal, data: ReportIn,
+                   profile_name: str, key: str | None, source: str | None = None
+                   ) -> Prepared | int:
+    """Check, look up and grade a first report (one read); the id of the earlier incident
+    instead when ``key`` was used before."""
     check_fields(data, now)
     unit = lookup_subject(s, principal, data, key)
     if unit.existing is not None:
@@ -265,26 +300,61 @@ def file_report(s: Session, now: datetime, principal: Principal, data: ReportIn,
         source=source or ("unit" if self_reported else SOURCE_OF_KIND.get(
             unit.reporter_kind, "office")),
         system_id=unit.system_id, pi=data.personal_information)
-    incident_id = s.connection().execute(_INSERT_INCIDENT, row).scalar_one()
-    incident = IncidentFacts(
-        id=incident_id, **{k: row[k] for k in IncidentFacts.FIELDS},
+    return Prepared(principal, data, unit, row, profile)
+
+
+def write_reports(s: Session, now: datetime, reports: Sequence[Prepared]) -> list[Filed]:
+    """Write prepared first reports, in one statement per table however many there are (group
+    commit, issue 21 item 5): the incidents, their routes and clocks (Plan §4.1, §2.3; CAC 2025
+    art. 4, art. 8), the notices to the units reported about by others, the notifications and
+    the timelines."""
+    ids = s.connection().execute(_INSERT_INCIDENTS, [p.row for p in reports]).scalars().all()
+    plans, events, extras = [], [], []
+    for incident_id, p in zip(ids, reports, strict=True):
+        events.append(intake_events(incident_id, now, p.principal.username, p.row,
+                                    p.unit.reporter_key))
+        extras.append(pi_duties(s, p.row))
+        plans.append(plan_routing(
+            _facts(incident_id, p), p.unit.subject, p.row["grade"], clock_settings(p.profile),
+            now, first=True, snap=directory.snapshot(s, p.unit.org_token),
+            extra_duties=extras[-1]))
+    snap = directory.snapshot(s, reports[0].unit.org_token)
+    routing_events: list[dict] = []
+    routed = write_routing(s, plans, now, snap, routing_events)
+    by_incident: dict[int, list[dict]] = {}
+    for e in routing_events:
+        by_incident.setdefault(e["incident_id"], []).append(e)
+    for p_events, plan in zip(events, plans, strict=True):
+        p_events += by_incident.get(plan.incident.id, [])
+    write_events(s, [e for p_events in events for e in p_events])
+    _tell_units(s, now, reports, plans, extras, routed, events)
+    return [Filed(id=plan.incident.id, row=p.row, unit=p.unit, routed=r, events=e,
+                  system=p.data.system if p.unit.system_id else None)
+            for p, plan, r, e in zip(reports, plans, routed, events, strict=True)]
+
+
+def _facts(incident_id: int, p: Prepared) -> IncidentFacts:
+    unit = p.unit
+    return IncidentFacts(
+        id=incident_id, **{k: p.row[k] for k in IncidentFacts.FIELDS},
         unit=(unit.name_zh, unit.name_en), unit_key=unit.key,
         system=(unit.system_name_zh, unit.system_name_en) if unit.system_id else None)
-    events = intake_events(incident_id, now, principal.username, row, unit.reporter_key)
-    snap = directory.snapshot(s, unit.org_token)
-    extra = pi_duties(s, row)
-    routed = route_incident(s, incident, unit.subject, result.grade.value,
-                            clock_settings(profile), now, first=True, snap=snap,
-                            events=events, extra_duties=extra)
-    if not self_reported:
+
+
+def _tell_units(s: Session, now: datetime, reports: Sequence[Prepared],
+                plans: Sequence[Planned], extras: Sequence[list[rules.DutySpec]],
+                routed: Sequence[Routed], events: Sequence[list[dict]]) -> None:
+    """Tell each unit reported about by someone else (its own contacts), with its own clock
+    to tell the users if one runs (Law art. 42 ¶2)."""
+    for p, plan, extra, r, e in zip(reports, plans, extras, routed, events, strict=True):
+        if p.self_reported:
+            continue
         told = notices.tell_units(s, [notices.Concerned(
-            incident, unit.subject.body_id, unit.name_zh, unit.name_en,
-            data.system if unit.system_id else None, extra[0].due_at if extra else None)],
-            reporter=(unit.reporter_name_zh, unit.reporter_name_en), now=now)
-        routed.deliveries += told.deliveries
-        events += told.events
-    return Filed(id=incident_id, row=row, unit=unit, routed=routed, events=events,
-                 system=data.system if unit.system_id else None)
+            plan.incident, p.unit.subject.body_id, p.unit.name_zh, p.unit.name_en,
+            p.data.system if p.unit.system_id else None, extra[0].due_at if extra else None)],
+            reporter=(p.unit.reporter_name_zh, p.unit.reporter_name_en), now=now)
+        r.deliveries += told.deliveries
+        e += told.events
 
 
 def incident_row(now: datetime, principal: Principal, data: IncidentFieldsIn, *,
