@@ -83,3 +83,26 @@ def test_the_search_uses_the_index(rt):
             wanted = "ix_incidents_search" if explain == "EXPLAIN " else "incidents_fts"
             if explain == "EXPLAIN " or len(q) >= search.TRIGRAM:
                 assert wanted in plan, plan
+
+
+def test_the_first_page_from_the_newest_incidents_is_the_same_page(rt, principal, clock,
+                                                                   monkeypatch):
+    """A search's first page is looked for among the newest incidents first (issue 21 item 2):
+    whether the window holds a full page or not, the page and the count are those of the
+    whole search."""
+    refs = [file(rt, principal, clock, title=f"勒索软件 ransomware {i}"
+                 if i % 3 else f"门户篡改 defacement {i}").ref for i in range(12)]
+
+    def page(q, limit, user="bj_admin"):
+        p = queries.list_incidents(rt.uow, principal=principal(user),
+                                   page=PageParams(limit=limit), q=q)
+        return [i.ref for i in p.items], p.total, p.total_exact
+
+    everything = {(q, n): page(q, n) for q in ("勒索", "defacement", "无此") for n in (2, 3, 5)}
+    ransom = [r for i, r in enumerate(refs) if i % 3][::-1]
+    assert everything[("勒索", 3)] == (ransom[:3], 8, True)
+    for window in (1, 4, 6, 50):  # a window too small for the page, and large enough
+        monkeypatch.setattr(queries, "SEARCH_WINDOW", window)
+        assert {k: page(*k) for k in everything} == everything, window
+    monkeypatch.setattr(queries, "SEARCH_WINDOW", 4)
+    assert page("勒索", 2, user="sh_admin") == ([], 0, True)  # the scope still holds

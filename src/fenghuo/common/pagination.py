@@ -38,12 +38,18 @@ def fetch_page(s: Session, stmt: Select, page: PageParams, *, order_by: Any,
     """Count ``stmt``'s rows (up to ``count_cap`` when given), fetch one ordered page and
     convert each row (a scalar entity, or a Row when the statement selects several columns).
     ``order_by`` is one column or a tuple."""
-    counted = stmt if count_cap is None else stmt.limit(count_cap + 1)
-    total = s.scalar(select(func.count()).select_from(counted.subquery())) or 0
-    exact = count_cap is None or total <= count_cap
-    total = total if exact else count_cap
+    total, exact = capped_count(s, stmt, count_cap)
     keys = order_by if isinstance(order_by, tuple | list) else (order_by,)
     result = s.execute(stmt.order_by(*keys).limit(page.limit).offset(page.offset))
     rows = result.scalars().all() if len(stmt.column_descriptions) == 1 else result.all()
     return Page[Any](items=[convert(r) for r in rows], total=total, limit=page.limit,
                      offset=page.offset, total_exact=exact)
+
+
+def capped_count(s: Session, stmt: Select, cap: int | None) -> tuple[int, bool]:
+    """How many rows ``stmt`` has, counted up to ``cap`` (None: all), and whether that is
+    exact."""
+    counted = stmt if cap is None else stmt.limit(cap + 1)
+    total = s.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    exact = cap is None or total <= cap
+    return (total if exact else cap), exact

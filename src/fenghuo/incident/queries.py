@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, false, func, select
+from sqlalchemy import Select, case, false, func, select
 from sqlalchemy.orm import Session
 
 from fenghuo.common import sorting
 from fenghuo.common.errors import FieldError, NotFound, ValidationFailed
-from fenghuo.common.pagination import Page, PageParams, fetch_page
+from fenghuo.common.pagination import Page, PageParams, capped_count, fetch_page
 from fenghuo.common.scope import Principal, Scope
 from fenghuo.db.session import UnitOfWork
 from fenghuo.incident import grading, owner_rules, pi_rules, rules, search
@@ -247,11 +248,43 @@ def list_incidents(
             stmt = stmt.where(Incident.id < _cursor(s, principal, before, sort))
         order = sorting.order_by(_sort_columns(), sort, desc, tiebreak=Incident.id,
                                  default=Incident.id.desc())
-        found = fetch_page(s, stmt, page, order_by=order, count_cap=COUNT_CAP,
-                           convert=lambda row: IncidentSummary(**summary(row[0], row[1])))
+        found = None
+        if q and sort is None and not before and page.offset == 0:
+            found = _newest_matches(s, stmt, page)
+        if found is None:
+            found = fetch_page(s, stmt, page, order_by=order, count_cap=COUNT_CAP,
+                               convert=_summary_of)
     if sort is None and len(found.items) == page.limit:
         found.next = found.items[-1].ref
     return found
+
+
+def _summary_of(row: Any) -> IncidentSummary:
+    return IncidentSummary(**summary(row[0], row[1]))
+
+
+#: a search's first page is looked for among the newest this many incidents first
+SEARCH_WINDOW = 20_000
+
+
+def _newest_matches(s: Session, stmt: Select, page: PageParams) -> Page[IncidentSummary] | None:
+    """The first newest-first page of a search, when the newest ``SEARCH_WINDOW`` incidents
+    fill it (issue 21 item 2). A common word matches tens of thousands of incidents at 1 M;
+    ordering all of them to keep 50 read every one (about 100 ms warm, 250 ms at load). When
+    the newest 20,000 incidents hold a full page, that page is the answer (every incident
+    outside is older); otherwise None, and the search reads all its matches as before. The
+    capped count is the whole search's either way."""
+    floor = s.scalar(select(Incident.id).order_by(Incident.id.desc())
+                     .offset(SEARCH_WINDOW).limit(1))
+    if floor is None:
+        return None
+    rows = s.execute(stmt.where(Incident.id > floor).order_by(Incident.id.desc())
+                     .limit(page.limit)).all()
+    if len(rows) < page.limit:
+        return None
+    total, exact = capped_count(s, stmt, COUNT_CAP)
+    return Page[IncidentSummary](items=[_summary_of(r) for r in rows], total=total,
+                                 limit=page.limit, offset=0, total_exact=exact)
 
 
 def _cursor(s: Session, principal: Principal, ref: str, sort: str | None) -> int:
