@@ -6,6 +6,7 @@ PDF, served as stored). Prints p50 / p95 per read and the table sizes; asserts n
 
     python bench/reads.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/fenghuo_scale_1m
     python bench/reads.py --database-url … --runs 10 --only dashboard,list
+    python bench/reads.py --database-url …/fenghuo_scale_1m_month --week 2026-W49 --month 2026-12
 
 The server runs without its worker and with a statement timeout of ``--timeout`` seconds (a
 read slower than that is reported as such, not waited for). A user ``bench-reads`` (national
@@ -94,12 +95,15 @@ def sizes(url: str) -> list[tuple[str, int, str]]:
             "FROM pg_stat_user_tables WHERE n_live_tup > 1000 ORDER BY n_live_tup DESC").fetchall()
 
 
-def reads(api: httpx.Client, web: httpx.Client) -> dict[str, Callable[[], httpx.Response]]:
+def reads(api: httpx.Client, web: httpx.Client, *, week: str | None = None,
+          month: str | None = None) -> dict[str, Callable[[], httpx.Response]]:
+    """The reads by name; the bulletins of ``week`` (2026-W49) and ``month`` (2026-12), by
+    default last week's and last month's."""
     listed = api.get("/api/v1/incidents", params={"limit": 1}).json()
     one = listed["items"][0]["ref"] if listed.get("items") else "FH-none"
     today = datetime.now(UTC).date()
-    week = (today - timedelta(days=7)).isocalendar()
-    month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    last_week = (today - timedelta(days=7)).isocalendar()
+    month = month or (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
     def generate(kind: str, period: str) -> Callable[[], httpx.Response]:
         return lambda: api.post("/api/v1/bulletins", json={"kind": kind, "period": period})
@@ -115,7 +119,7 @@ def reads(api: httpx.Client, web: httpx.Client) -> dict[str, Callable[[], httpx.
             return api.get(f"/api/v1/bulletins/{made[kind, period]}.{fmt}")
         return call
 
-    weekly = f"{week[0]}-W{week[1]:02d}"
+    weekly = week or f"{last_week[0]}-W{last_week[1]:02d}"
     return {
         "dashboard": lambda: web.get("/web/"),
         "list": lambda: api.get("/api/v1/incidents", params={"limit": 50}),
@@ -144,6 +148,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--timeout", type=float, default=300, help="statement timeout, seconds")
     ap.add_argument("--only", default="", help="comma-separated reads (default: all)")
+    ap.add_argument("--week", help="the weekly bulletin's week, e.g. 2026-W49 (last week)")
+    ap.add_argument("--month", help="the monthly bulletin's month, e.g. 2026-12 (last month)")
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp())
     env = {k: v for k, v in os.environ.items() if not k.startswith("FENGHUO_")}
@@ -165,7 +171,7 @@ def main() -> None:
         web = web_client(base, args.timeout + 30)
         wanted = {x for x in args.only.split(",") if x}
         print(f"{'read':<22} {'p50 ms':>10} {'p95 ms':>10} {'status':>7}")
-        for name, call in reads(api, web).items():
+        for name, call in reads(api, web, week=args.week, month=args.month).items():
             if wanted and name not in wanted:
                 continue
             took, status = timed(call, args.runs)

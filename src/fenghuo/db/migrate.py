@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: the newest migration in migrations/versions; a new migration moves it
-HEAD = "0029"
+HEAD = "0031"
 
 
 def alembic_config(url: str) -> Config:

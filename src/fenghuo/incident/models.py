@@ -24,6 +24,8 @@ from fenghuo.db.base import Base, UTCDateTime
 ID = BigInteger().with_variant(Integer, "sqlite")
 #: the open states (incident.rules.State: reported, acknowledged, handling), for partial indexes
 OPEN_SQL = "state IN ('reported', 'acknowledged', 'handling')"
+#: the notable grades (sharing.bulletin_data.NOTABLE_GRADES: relatively major and above)
+NOTABLE_SQL = "grade IN ('especially_major', 'major', 'relatively_major')"
 
 
 class Incident(Base):
@@ -31,10 +33,16 @@ class Incident(Base):
     __table_args__ = (
         UniqueConstraint("reported_by_user_id", "idempotency_key"),
         Index("ix_incidents_scope", "jurisdiction_path", "created_at"),
-        #: the period's incidents with what a bulletin counts, from the index alone (0029)
+        #: the period's incidents with what a bulletin counts, from the index alone (0029;
+        #: with the id since 0031, for the scope's "routed to the issuer")
         Index("ix_incidents_reported", "reported_at", postgresql_include=[
-            "category", "grade", "jurisdiction_path", "sector_code", "is_parent",
+            "id", "category", "grade", "jurisdiction_path", "sector_code", "is_parent",
             "subject_body_id", "reporting_body_id"]),
+        #: a period's notable incidents, listed most serious first and counted by TLP in a
+        #: bulletin from the index (migration 0031, issue 21 item 3)
+        Index("ix_incidents_notable", "grade", "reported_at", "id", postgresql_include=[
+            "tlp", "is_parent", "jurisdiction_path", "subject_body_id", "reporting_body_id"],
+              postgresql_where=text(NOTABLE_SQL), sqlite_where=text(NOTABLE_SQL)),
         #: the open incidents, for the dashboard's grouped count (migration 0029, issue 21)
         Index("ix_incidents_open", "state", "grade",
               postgresql_include=["jurisdiction_path", "subject_body_id", "reporting_body_id"],
