@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -211,7 +211,9 @@ def job_page(request: Request, job_id: str) -> Response:
     if me is None:
         return to_login(request)
     try:
-        job = _job(session.runtime(request), me, job_id)
+        # a snapshot: the thread may finish while the page renders, and the page must show
+        # one state (a page rendered "done" with a progress bar would wait for ever)
+        job = replace(_job(session.runtime(request), me, job_id))
     except NotFound as exc:
         return error_page(request, me, exc)
     if job.state == "done":

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   var box = document.getElementById("bulletin-job");
-  if (!box || box.dataset.state !== "running") { return; }
+  // a failed generation is shown as such; any other state asks (one done meanwhile opens)
+  if (!box || box.dataset.state === "failed") { return; }
   var words = {};
   try { words = JSON.parse(box.dataset.words || "{}"); } catch (e) { words = {}; }
   var bar = document.getElementById("job-progress");
