@@ -88,8 +88,8 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-def fenghuo(env: dict, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "fenghuo.cli.main", *args], env=env, check=True,
+def fenghuo(env: dict, *args: str, check: bool = True) -> None:
+    subprocess.run([sys.executable, "-m", "fenghuo.cli.main", *args], env=env, check=check,
                    capture_output=True)
 
 
@@ -214,6 +214,10 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=1, help="server processes")
     ap.add_argument("--cpu-hogs", type=int, default=0,
                     help="busy processes beside the server during the load (a starved machine)")
+    ap.add_argument("--database-url", default=None,
+                    help="an existing PostgreSQL database, e.g. a scale instance of "
+                    "bench/seed_scale.py (kept; the bench unit, its user and the webhook "
+                    "contact are added or updated); default: a new database, dropped after")
     ap.add_argument("--healthcheck-seconds", type=int, default=60,
                     help="FENGHUO_WORKER_HEALTHCHECK_SECONDS of the server (uvicorn's own: 5)")
     args = ap.parse_args()
@@ -225,7 +229,9 @@ def main() -> None:
     env.update(FENGHUO_WORKER="true", FENGHUO_ADMIN_PASSWORD=PASSWORD,
                FENGHUO_DATA_DIR=str(workdir / "data"))
     dbname = None
-    if args.db == "postgresql":
+    if args.database_url:
+        env["FENGHUO_DATABASE_URL"] = args.database_url
+    elif args.db == "postgresql":
         dbname = f"fenghuo_bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
                              autocommit=True) as c:
@@ -237,7 +243,9 @@ def main() -> None:
     fenghuo(env, "db", "upgrade")
     fenghuo(env, "org", "import", str(org))
     fenghuo(env, "user", "create", "bench", "--body", "bench-op", "--role",
-            "operator_reporter", "--password", PASSWORD)
+            "operator_reporter", "--password", PASSWORD, check=not args.database_url)
+    pg_url = env.get("FENGHUO_DATABASE_URL")
+    before = _incidents(pg_url, workdir)
     port = free_port()
     proc = start(env, port, workdir, args.processes)
     try:
@@ -254,13 +262,14 @@ def main() -> None:
             load = drive(base, token, args.reports, args.concurrency, args.major_every)
         for hog in hogs:
             hog.kill()
-        expected = _majors(env["FENGHUO_DATABASE_URL"] if dbname else None, workdir, load)
+        expected = _majors(pg_url, workdir, load, after_id=before["max_id"])
         deadline = time.perf_counter() + 30
         while time.perf_counter() < deadline and len(receiver.delays) < expected:
             time.sleep(0.05)
         delays = list(receiver.delays.values())
-        print(f"backend: {args.db}; {args.processes} server process(es); client {args.client}, "
-              f"concurrency {args.concurrency}; 1 in {args.major_every} major")
+        print(f"backend: {'postgresql' if pg_url else args.db}; {args.processes} server "
+              f"process(es); client {args.client}, concurrency {args.concurrency}; 1 in "
+              f"{args.major_every} major; {before['count']:,} incidents before")
         print(f"throughput: {load.accepted / load.seconds:.0f} reports/s "
               f"({load.accepted} accepted, {load.errors} errors)")
         print(f"latency: p50 {load.p50:.1f} ms, p99 {load.p99:.1f} ms")
@@ -287,17 +296,28 @@ def main() -> None:
                 c.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
-def _majors(pg_url: str | None, workdir: Path, load: Load) -> int:
-    """How many major incidents were accepted (wrk does not read answers: ask the database)."""
+def _query(pg_url: str | None, workdir: Path, sql: str, *params) -> tuple:
+    if pg_url:
+        with psycopg.connect(pg_url.replace("+psycopg", "")) as c:
+            return c.execute(sql.replace("?", "%s"), params).fetchone()
+    with sqlite3.connect(workdir / "data" / "fenghuo.db") as c:
+        return c.execute(sql, params).fetchone()
+
+
+def _incidents(pg_url: str | None, workdir: Path) -> dict:
+    """How many incidents the database holds before the load, and the highest id."""
+    count, max_id = _query(pg_url, workdir, "SELECT count(*), coalesce(max(id), 0) FROM incidents")
+    return {"count": count, "max_id": max_id}
+
+
+def _majors(pg_url: str | None, workdir: Path, load: Load, *, after_id: int) -> int:
+    """How many major incidents this run got accepted (wrk does not read answers: ask the
+    database)."""
     if load.majors:
         return len(load.majors)
     time.sleep(1)  # requests in flight when wrk stopped may still commit
-    sql = "SELECT count(*) FROM incidents WHERE grade = 'major' AND title NOT LIKE 'warm-up%'"
-    if pg_url:
-        with psycopg.connect(pg_url.replace("+psycopg", "")) as c:
-            return c.execute(sql).fetchone()[0]
-    with sqlite3.connect(workdir / "data" / "fenghuo.db") as c:
-        return c.execute(sql).fetchone()[0]
+    return _query(pg_url, workdir, "SELECT count(*) FROM incidents WHERE grade = 'major' AND "
+                  "title NOT LIKE 'warm-up%' AND id > ?", after_id)[0]
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ commit."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -20,7 +21,10 @@ from fenghuo.incident import intake, queries, service
 from fenghuo.incident.models import Duty, Incident, IncidentEvent, IncidentRoute
 from fenghuo.incident.schemas import ReportIn
 from fenghuo.notify.models import OutboxMessage
+from fenghuo.org import accounts
+from fenghuo.org.schemas import TokenIn
 from fenghuo.workers.group_commit import IntakeWriter
+from tests.conftest import PASSWORD
 
 PROFILE = "cac2025"
 
@@ -263,3 +267,70 @@ def _wait(cond, timeout: float = 10) -> None:
         assert time.monotonic() < end, "condition not reached"
         time.sleep(0.01)
 
+
+
+def _login(rt, username: str) -> str:
+    return accounts.login(rt.uow, rt.clock, username=username, password=PASSWORD,
+                          session_hours=2).access_token
+
+
+def test_requests_hand_over_tokens_checked_with_their_batch(rt, principal, clock):
+    # the API's path: the token goes with the report, the writer authenticates the batch
+    writer = IntakeWriter(rt)
+    good, ro = _login(rt, "bj_reporter"), _login(rt, "bj_ro")
+    me = principal("bj_reporter")
+    issued = accounts.issue_token(rt.uow, rt.clock, principal=me, data=TokenIn(name="gone"))
+    accounts.revoke_token(rt.uow, rt.clock, principal=me, token_id=issued.id)
+
+    async def send() -> list:
+        bearers = [intake.Bearer(good, data(clock, title="令牌 1")),
+                   intake.Bearer("not-a-token", data(clock)),
+                   intake.Bearer(issued.token, data(clock)),
+                   intake.Bearer(ro, data(clock)),  # may not report
+                   intake.Bearer(good, data(clock, title="令牌 2"), key="t-2")]
+        return await asyncio.gather(*(writer.submit_async(b) for b in bearers),
+                                    return_exceptions=True)
+
+    held = _hold_writes(rt)  # so that the five are taken as one batch
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            answers = pool.submit(asyncio.run, send())
+            _wait(lambda: writer.writing + writer._queue.qsize() == 5 or writer.batches > 0)
+            held.rollback()
+            held.close()
+            answers = answers.result(timeout=30)
+    finally:
+        held.close()
+        writer.close()
+    kinds = [type(a).__name__ if isinstance(a, BaseException) else "filed" for a in answers]
+    assert kinds == ["filed", "Unauthorized", "Unauthorized", "Forbidden", "filed"]
+    (caller, out), (caller2, out2) = answers[0], answers[4]
+    assert caller.username == caller2.username == "bj_reporter" and out.ref != out2.ref
+    assert count(rt, Incident) == 2 and audit_rows(rt) == 2
+
+
+def test_a_request_cancelled_while_queued_is_not_filed(rt, principal, clock):
+    writer = IntakeWriter(rt)
+    token = _login(rt, "bj_reporter")
+    held = _hold_writes(rt)
+
+    async def send_and_give_up() -> str:
+        first = asyncio.ensure_future(writer.submit_async(intake.Bearer(token, data(clock))))
+        while writer.writing != 1:  # the first batch waits for the lock
+            await asyncio.sleep(0.01)
+        gone = asyncio.ensure_future(writer.submit_async(intake.Bearer(token, data(clock))))
+        await asyncio.sleep(0.05)
+        gone.cancel()  # e.g. the server shutting down while it was queued
+        await asyncio.sleep(0.05)
+        held.rollback()
+        (_, out) = await first
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+        return out.ref
+
+    try:
+        assert asyncio.run(send_and_give_up())
+    finally:
+        held.close()
+        writer.close()
+    assert count(rt, Incident) == 1 and writer.reports == 1

@@ -186,3 +186,22 @@ def test_the_cache_keeps_the_most_recently_used(rt):
         if key == "b":
             cache.get("a")
     assert (cache.get("a"), cache.get("b"), cache.get("c")) == (entries["a"], None, entries["c"])
+
+
+def test_a_batch_of_known_tokens_costs_one_statement_and_refuses_each_bad_one(rt, principal):
+    # the intake writer authenticates its batch's tokens together (issue 21 item 5)
+    tokens = [_login(rt, "bj_ro"), _login(rt, "bj_reporter")]
+    accounts.authenticate_many(rt.uow, rt.clock, tokens)  # now cached
+    with statements(rt) as seen:
+        answers = accounts.authenticate_many(rt.uow, rt.clock,
+                                             [tokens[0], "no-such-token", tokens[1]])
+    assert [type(a).__name__ for a in answers] == ["Principal", "Unauthorized", "Principal"]
+    assert [a.username for a in answers[::2]] == ["bj_ro", "bj_reporter"]
+    # one read of auth_version for the three, and the unknown token's lookup
+    assert sum("auth_version" in s for s in seen) == 2 and len(seen) <= 3
+    me = principal("bj_reporter")
+    issued = accounts.issue_token(rt.uow, rt.clock, principal=me, data=TokenIn(name="batch"))
+    accounts.authenticate_many(rt.uow, rt.clock, [issued.token])
+    accounts.revoke_token(rt.uow, rt.clock, principal=me, token_id=issued.id)
+    revoked, still = accounts.authenticate_many(rt.uow, rt.clock, [issued.token, tokens[1]])
+    assert isinstance(revoked, Unauthorized) and still.username == "bj_reporter"

@@ -17,18 +17,27 @@ from fenghuo.org import accounts
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_runtime(request: Request) -> Runtime:
+# dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency in its
+# thread pool, a hand-off per dependency per request (issue 21 item 5)
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_principal(rt: RuntimeDep, request: Request,
-                  token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+async def bearer_token(token: Annotated[str | None, Depends(oauth2)]) -> str:
+    """The request's bearer token, not yet checked; none is refused at once."""
     if not token:
         raise Unauthorized("log in first: POST /api/v1/auth/token, then send "
                            "'Authorization: Bearer <token>'")
+    return token
+
+
+BearerToken = Annotated[str, Depends(bearer_token)]
+
+
+def get_principal(rt: RuntimeDep, request: Request, token: BearerToken) -> Principal:
     return noted(request, accounts.authenticate(rt.uow, rt.clock, token=token))
 
 
@@ -41,7 +50,7 @@ def noted(request: Request, principal: Principal) -> Principal:
 CurrentUser = Annotated[Principal, Depends(get_principal)]
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PageParams:

@@ -51,6 +51,16 @@ class Submission:
     key: str | None = None
 
 
+@dataclass(frozen=True)
+class Bearer:
+    """A first report as an API request hands it over: the caller's bearer token, not yet
+    checked (the writer authenticates a batch's tokens together)."""
+
+    token: str
+    data: ReportIn
+    key: str | None = None
+
+
 Answer = IncidentOut | BaseException
 
 

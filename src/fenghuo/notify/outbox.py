@@ -138,7 +138,9 @@ def _take(s: Session, due: ColumnElement[bool], order: tuple | None, limit: int,
     # rows, out of priority order (seen with three major reports: LIMIT 1 claimed three).
     cte = (picked.limit(limit).with_for_update(skip_locked=True)
            .cte("picked").prefix_with("MATERIALIZED", dialect="postgresql"))
-    return list(s.execute(
+    # Core, not the ORM's bulk update (no session state to synchronize): the claim runs
+    # several times a second under load (issue 21 item 5)
+    return list(s.connection().execute(
         update(OutboxMessage).where(OutboxMessage.id.in_(select(cte.c.id)), due)
         .values(state=SENDING, lease_until=now + timedelta(seconds=lease_seconds),
                 attempts=OutboxMessage.attempts + 1)
@@ -174,13 +176,14 @@ def complete_many(uow: UnitOfWork, *, now: datetime, outcomes: list[Outcome]) ->
     states = [_values(o, now)["state"] for o in outcomes]
     delivered = [o.claimed.id for o in outcomes if o.error is None]
     with uow() as s:
+        conn = s.connection()  # Core statements, as in _take
         if delivered:
-            s.execute(update(OutboxMessage).where(
+            conn.execute(update(OutboxMessage).where(
                 OutboxMessage.id.in_(delivered), OutboxMessage.state == SENDING).values(
                 **_values(Outcome(outcomes[0].claimed), now)))
         for o in outcomes:
             if o.error is not None:
-                s.execute(update(OutboxMessage).where(
+                conn.execute(update(OutboxMessage).where(
                     OutboxMessage.id == o.claimed.id, OutboxMessage.state == SENDING).values(
                     **_values(o, now)))
     return states

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -295,11 +296,36 @@ def authenticate(uow: UnitOfWork, clock: Clock, *, token: str) -> Principal:
     Every request pays for this, so a token seen before costs one read of the one-row
     ``auth_version`` (and a write every few minutes); the first time, or after any change to
     tokens, users, roles or bodies, the token is looked up (two small reads)."""
-    now = clock.now()
-    key = hash_token(token)
     cache = principal_cache(uow)
+    return _authenticate(uow, clock.now(), cache, token, lambda: _auth_version(cache))
+
+
+def authenticate_many(uow: UnitOfWork, clock: Clock,
+                      tokens: Sequence[str]) -> list[Principal | DomainError]:
+    """:func:`authenticate` for the requests of one intake batch (issue 21 item 5): the
+    ``auth_version`` is read once for all of them, at most once; each answer is the caller or
+    the error its token is refused with."""
+    cache, now, read = principal_cache(uow), clock.now(), []
+
+    def version() -> str | None:
+        if not read:
+            read.append(_auth_version(cache))
+        return read[0]
+
+    answers: list[Principal | DomainError] = []
+    for token in tokens:
+        try:
+            answers.append(_authenticate(uow, now, cache, token, version))
+        except DomainError as exc:
+            answers.append(exc)
+    return answers
+
+
+def _authenticate(uow: UnitOfWork, now: datetime, cache: PrincipalCache, token: str,
+                  version: Callable[[], str | None]) -> Principal:
+    key = hash_token(token)
     entry = cache.get(key)
-    if entry is None or entry.version != _auth_version(cache):
+    if entry is None or entry.version != version():
         if entry is not None:
             cache.drop(key)
         entry = _resolve(uow, now, key)
