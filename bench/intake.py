@@ -39,6 +39,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from aiosmtpd.controller import Controller
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PASSWORD = "Intake-measure-2026!"
@@ -52,8 +53,27 @@ bodies:
     sectors: [finance]
     systems: [{key: core, name_zh: 核心, name_en: Core, important: true}]
 contacts:
-  - {body: cn.emergency-office, name: Hook, channel: webhook, value: "%s"}
+  - {body: cn.emergency-office, name: Hook, channel: webhook, value: "%s", priority: 0}
 """
+
+
+class MailSink:
+    """A mail relay that takes every message and keeps none: a scale instance's bodies have
+    e-mail contacts, whose notifications are delivered as in production, not retried."""
+
+    def __init__(self) -> None:
+        self.received = 0
+
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, _server, _session, _envelope) -> str:  # noqa: N802
+                sink.received += 1
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=free_port())
+        self.controller.start()
+        self.port = self.controller.port
 
 
 def free_port() -> int:
@@ -161,8 +181,10 @@ def drive(base: str, token: str, n: int, concurrency: int, major_every: int,
 
 WRK_SCRIPT = """
 local counter = 0
--- each thread's own prefix, a global of its Lua state (a chunk-level local would shadow it)
-function setup(thread) thread:set("tid", tostring(math.random(1, 1e9))) end
+-- each thread's own prefix, a global of its Lua state (a chunk-level local would shadow it);
+-- the run's id in it too: math.random is not seeded, so the numbers repeat from run to run and
+-- a second run on the same database would reuse the first's keys (409s)
+function setup(thread) thread:set("tid", "%(run)s" .. tostring(math.random(1, 1e9))) end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer %(token)s"
@@ -183,6 +205,7 @@ def drive_wrk(base: str, token: str, seconds: int, concurrency: int, major_every
               workdir: Path) -> Load:
     script = workdir / "report.lua"
     script.write_text(WRK_SCRIPT % {"token": token, "major_every": major_every,
+                                    "run": uuid.uuid4().hex[:8],
                                     "found": datetime.now(UTC).isoformat()})
     out = subprocess.run(["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency",
                           "-s", str(script), base], capture_output=True, text=True,
@@ -238,6 +261,10 @@ def main() -> None:
             c.execute(f'CREATE DATABASE "{dbname}"')
         env["FENGHUO_DATABASE_URL"] = f"{PG}/{dbname}"
     receiver = Receiver()
+    mail = MailSink()
+    env.update(FENGHUO_SMTP_HOST="127.0.0.1", FENGHUO_SMTP_PORT=str(mail.port))
+    if args.database_url:  # earlier runs' receivers are gone: their hooks point here now
+        _query(args.database_url, workdir, _REUSE_HOOK, receiver.url, commit=True)
     org = workdir / "org.yaml"
     org.write_text(ORG % receiver.url)
     fenghuo(env, "db", "upgrade")
@@ -290,16 +317,30 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=30)
         receiver.server.shutdown()
+        mail.controller.stop()
         if dbname:
             with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
                                  autocommit=True) as c:
                 c.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
-def _query(pg_url: str | None, workdir: Path, sql: str, *params) -> tuple:
+#: the first run's hook contact points at this run's receiver; any others are put out of the way
+_REUSE_HOOK = """
+UPDATE contacts SET
+  value = CASE WHEN contacts.id = first.id THEN ?
+               ELSE 'http://127.0.0.1:9/old-hook-' || contacts.id END,
+  priority = CASE WHEN contacts.id = first.id THEN 0 ELSE 1000 END
+FROM (SELECT min(id) AS id FROM contacts WHERE name = 'Hook' AND channel = 'webhook') AS first
+WHERE contacts.name = 'Hook' AND contacts.channel = 'webhook'
+"""
+
+
+def _query(pg_url: str | None, workdir: Path, sql: str, *params, commit: bool = False
+           ) -> tuple | None:
     if pg_url:
         with psycopg.connect(pg_url.replace("+psycopg", "")) as c:
-            return c.execute(sql.replace("?", "%s"), params).fetchone()
+            cur = c.execute(sql.replace("?", "%s"), params)
+            return None if commit else cur.fetchone()
     with sqlite3.connect(workdir / "data" / "fenghuo.db") as c:
         return c.execute(sql, params).fetchone()
 
@@ -317,7 +358,7 @@ def _majors(pg_url: str | None, workdir: Path, load: Load, *, after_id: int) -> 
         return len(load.majors)
     time.sleep(1)  # requests in flight when wrk stopped may still commit
     return _query(pg_url, workdir, "SELECT count(*) FROM incidents WHERE grade = 'major' AND "
-                  "title NOT LIKE 'warm-up%' AND id > ?", after_id)[0]
+                  "title NOT LIKE ? AND id > ?", "warm-up%", after_id)[0]
 
 
 if __name__ == "__main__":

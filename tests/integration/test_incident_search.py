@@ -101,8 +101,10 @@ def test_the_first_page_from_the_newest_incidents_is_the_same_page(rt, principal
     everything = {(q, n): page(q, n) for q in ("勒索", "defacement", "无此") for n in (2, 3, 5)}
     ransom = [r for i, r in enumerate(refs) if i % 3][::-1]
     assert everything[("勒索", 3)] == (ransom[:3], 8, True)
-    for window in (1, 4, 6, 50):  # a window too small for the page, and large enough
+    for window, widen in ((1, 1), (4, 1), (6, 1), (50, 1), (1, 4), (2, 3), (1, 50)):
+        # windows too small for the page, large enough, and small ones widened
         monkeypatch.setattr(queries, "SEARCH_WINDOW", window)
-        assert {k: page(*k) for k in everything} == everything, window
+        monkeypatch.setattr(queries, "SEARCH_WIDEN", widen)
+        assert {k: page(*k) for k in everything} == everything, (window, widen)
     monkeypatch.setattr(queries, "SEARCH_WINDOW", 4)
     assert page("勒索", 2, user="sh_admin") == ([], 0, True)  # the scope still holds
