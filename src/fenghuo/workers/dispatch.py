@@ -130,8 +130,12 @@ class Worker:
 
     @property
     def claim_limit(self) -> int:
-        """The most messages one claim takes."""
-        return self.threads * 4
+        """The most messages one claim takes: one per thread, so that a batch is one round of
+        sends and an urgent message enqueued meanwhile (a major report's route to the
+        Emergency Office, priority 0, Plan §4.1) waits for at most one slow send, not four (a
+        sustained run with e-mail contacts: webhook p99 9.9 s with four per thread, 1.3 s with
+        one; docs/performance.md)."""
+        return self.threads
 
     def _note_retries(self, delays: set[float]) -> None:
         """Remember when the retries just scheduled fall due (one time per backoff step)."""
