@@ -111,3 +111,18 @@ def test_citations_inside_a_sentence():
     assert in_text(text) == ("应急预案每年评估一次（《国家网络安全事件应急预案》8.1）、"
                              "演练（《国家网络安全事件应急预案》6.2；《网络安全法》第三十四条）")
     assert in_text(text, "en") == text
+
+
+def test_a_constant_clause_in_a_template_follows_each_pages_language():
+    # Jinja folds a filter of a constant when it compiles a template; the locale-dependent
+    # filters must not be folded, or a template first compiled for an English page keeps its
+    # English clauses on every Chinese page after (seen in the suite, order-dependent)
+    from fenghuo.web import i18n
+    from fenghuo.web.pages import templates
+
+    page = templates.env.from_string('{{ "Plan §3.3 ¶3" | clause }} {{ ("中", "en") | label }}')
+    i18n.activate("en", "Asia/Shanghai")
+    assert page.render() == "Plan §3.3 ¶3 en"
+    i18n.activate("zh_CN", "Asia/Shanghai")
+    assert page.render() == render("Plan §3.3 ¶3", "zh_CN") + " 中"
+    assert "§" not in page.render()

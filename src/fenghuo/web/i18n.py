@@ -30,6 +30,7 @@ from babel.messages.pofile import read_po
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from fenghuo.common import clauses
 from fenghuo.common.schemas import Label
@@ -190,15 +191,27 @@ def clause(source: str | None) -> str:
     return clauses.render(source, current())
 
 
+def _per_render(fn: Any) -> Any:
+    """``fn`` as a filter Jinja calls at every render, never folds at compile time."""
+    @pass_context
+    def filtered(_context: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+    filtered.__name__ = getattr(fn, "__name__", "filter")
+    return filtered
+
+
 def install(templates: Jinja2Templates) -> Jinja2Templates:
     env = templates.env
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["datetime"] = format_dt
-    env.filters["label"] = label
-    env.filters["clause"] = clause
-    env.filters["duration"] = duration
-    env.filters["clauses_in"] = lambda text: clauses.in_text(text, current())
+    # locale-dependent filters, marked as needing the render's context: Jinja evaluates a
+    # filter of a constant ({{ "Plan §3.3 ¶3" | clause }}) once, when it compiles the template,
+    # so a template first compiled for an English page kept English clauses on Chinese ones
+    env.filters["datetime"] = _per_render(format_dt)
+    env.filters["label"] = _per_render(label)
+    env.filters["clause"] = _per_render(clause)
+    env.filters["duration"] = _per_render(duration)
+    env.filters["clauses_in"] = _per_render(lambda text: clauses.in_text(text, current()))
     env.globals["current_locale"] = current
     env.globals["LOCALE_TAGS"] = TAGS
     env.globals["LOCALE_NAMES"] = NAMES
